@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pyheap_heap: heap creation, identity, lifetime and the list
+ * debugfs walks.  Built into pyheap_kunit.ko with the other suites.
+ */
+
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/module.h>
+
+#include "../mod/internal.h"
+
+static bool heap_is_listed(struct pyheap_heap *heap)
+{
+	struct pyheap_heap *pos;
+	bool found = false;
+
+	mutex_lock(&pyheap_heaps_mutex);
+	list_for_each_entry(pos, &pyheap_heaps, node)
+		found |= pos == heap;
+	mutex_unlock(&pyheap_heaps_mutex);
+	return found;
+}
+
+static void heap_destroy_action(void *heap)
+{
+	pyheap_heap_destroy(heap);
+}
+
+static struct pyheap_heap *heap_new(struct kunit *test)
+{
+	struct pyheap_heap *heap = pyheap_heap_create();
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, heap_destroy_action,
+							 heap), 0);
+	return heap;
+}
+
+static void heap_create_assigns_increasing_ids(struct kunit *test)
+{
+	struct pyheap_heap *a = heap_new(test);
+	struct pyheap_heap *b = heap_new(test);
+
+	KUNIT_EXPECT_GE(test, pyheap_heap_id(a), 1ULL);
+	KUNIT_EXPECT_GT(test, pyheap_heap_id(b), pyheap_heap_id(a));
+}
+
+static void heap_create_copies_nonzero_limits(struct kunit *test)
+{
+	struct pyheap_heap *heap = heap_new(test);
+	struct pyheap_limits limits;
+
+	pyheap_heap_limits(heap, &limits);
+	KUNIT_EXPECT_GT(test, limits.max_objects, 0ULL);
+	KUNIT_EXPECT_GT(test, limits.max_bytes, 0ULL);
+}
+
+static void heap_destroy_unlists_heap(struct kunit *test)
+{
+	struct pyheap_heap *heap = pyheap_heap_create();
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
+	KUNIT_EXPECT_TRUE(test, heap_is_listed(heap));
+	pyheap_heap_destroy(heap);
+	KUNIT_EXPECT_FALSE(test, heap_is_listed(heap));
+}
+
+/* A reference from pyheap_heap_get() keeps the struct readable (KASAN). */
+static void heap_get_keeps_struct_after_destroy(struct kunit *test)
+{
+	struct pyheap_heap *heap = pyheap_heap_create();
+	u64 id;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
+	id = pyheap_heap_id(heap);
+	pyheap_heap_get(heap);
+	pyheap_heap_destroy(heap);
+	KUNIT_EXPECT_EQ(test, pyheap_heap_id(heap), id);
+	pyheap_heap_put(heap);
+}
+
+static struct kunit_case heap_cases[] = {
+	KUNIT_CASE(heap_create_assigns_increasing_ids),
+	KUNIT_CASE(heap_create_copies_nonzero_limits),
+	KUNIT_CASE(heap_destroy_unlists_heap),
+	KUNIT_CASE(heap_get_keeps_struct_after_destroy),
+	{}
+};
+
+static struct kunit_suite heap_suite = {
+	.name = "pyheap_heap",
+	.test_cases = heap_cases,
+};
+kunit_test_suite(heap_suite);
+
+MODULE_DESCRIPTION("KUnit suites for pyheap");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

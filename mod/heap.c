@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pyheap heaps: creation, teardown and the list debugfs walks
+ *
+ * A heap has two lifetimes.  Its contents live from pyheap_heap_create() to
+ * pyheap_heap_destroy(); the struct itself lives until the last
+ * pyheap_heap_put(), so a debugfs reader that found the heap on the list can
+ * still look at its (now empty) counters.
+ *
+ * Locking: pyheap_heaps_mutex protects pyheap_heaps.  heap->lock protects
+ * everything in the heap tagged H in mod/internal.h.
+ * Lock order: pyheap_heaps_mutex -> heap->lock
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+DEFINE_MUTEX(pyheap_heaps_mutex);
+EXPORT_SYMBOL_IF_KUNIT(pyheap_heaps_mutex);
+LIST_HEAD(pyheap_heaps);
+EXPORT_SYMBOL_IF_KUNIT(pyheap_heaps);
+
+static atomic64_t pyheap_next_id = ATOMIC64_INIT(0);
+
+/*
+ * Defaults for new heaps.  Each heap copies them when it is created, so
+ * changing a parameter affects only heaps opened afterwards.
+ */
+static unsigned long heap_max_objects = 1UL << 20;
+module_param(heap_max_objects, ulong, 0644);
+MODULE_PARM_DESC(heap_max_objects,
+		 "Most live objects in one heap (default 1048576)");
+
+static unsigned long heap_max_bytes = 256UL << 20;
+module_param(heap_max_bytes, ulong, 0644);
+MODULE_PARM_DESC(heap_max_bytes,
+		 "Most bytes of object memory in one heap (default 256 MiB)");
+
+/**
+ * pyheap_heap_create() - create an empty heap
+ *
+ * The heap's limits are copied from the module parameters now.  Its memory
+ * is charged to the caller's memory cgroup.
+ *
+ * Context: Process context.  Takes and releases pyheap_heaps_mutex.
+ * Return: the new heap, holding one reference that pyheap_heap_destroy()
+ * drops, or ERR_PTR(-ENOMEM).
+ */
+struct pyheap_heap *pyheap_heap_create(void)
+{
+	struct pyheap_heap *heap;
+
+	heap = kzalloc(sizeof(*heap), GFP_KERNEL_ACCOUNT);
+	if (!heap)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&heap->ref);
+	mutex_init(&heap->lock);
+	heap->id = atomic64_inc_return(&pyheap_next_id);
+	heap->owner = task_tgid_nr(current);
+	heap->limits.max_objects = READ_ONCE(heap_max_objects);
+	heap->limits.max_bytes = READ_ONCE(heap_max_bytes);
+
+	mutex_lock(&pyheap_heaps_mutex);
+	list_add_tail(&heap->node, &pyheap_heaps);
+	mutex_unlock(&pyheap_heaps_mutex);
+	return heap;
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_create);
+
+static void heap_free(struct kref *ref)
+{
+	struct pyheap_heap *heap = container_of(ref, struct pyheap_heap, ref);
+
+	mutex_destroy(&heap->lock);
+	kfree(heap);
+}
+
+/**
+ * pyheap_heap_get() - take a reference on a heap's struct
+ * @heap: heap from pyheap_heap_create()
+ *
+ * The reference keeps the struct, not its contents: after
+ * pyheap_heap_destroy() the heap is empty and refuses new work.
+ *
+ * Context: Any context.
+ */
+void pyheap_heap_get(struct pyheap_heap *heap)
+{
+	kref_get(&heap->ref);
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_get);
+
+/**
+ * pyheap_heap_put() - drop a reference from pyheap_heap_get()
+ * @heap: heap to release
+ *
+ * Context: Process context; may free the heap.
+ */
+void pyheap_heap_put(struct pyheap_heap *heap)
+{
+	kref_put(&heap->ref, heap_free);
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_put);
+
+/**
+ * pyheap_heap_destroy() - free everything in a heap and drop its creator's
+ * reference
+ * @heap: heap from pyheap_heap_create(); must not be used afterwards
+ *
+ * The heap leaves the global list first, so no new debugfs reader finds it;
+ * then its contents are torn down.
+ *
+ * Context: Process context.  Takes and releases pyheap_heaps_mutex.
+ */
+void pyheap_heap_destroy(struct pyheap_heap *heap)
+{
+	mutex_lock(&pyheap_heaps_mutex);
+	list_del_init(&heap->node);
+	mutex_unlock(&pyheap_heaps_mutex);
+
+	pyheap_heap_put(heap);
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_destroy);
+
+/**
+ * pyheap_heap_id() - the heap's identifier
+ * @heap: any heap
+ *
+ * Identifiers are unique for the module's lifetime and name the heap in
+ * debugfs and in ioctl(PYHEAP_IOC_VERSION).
+ *
+ * Context: Any context.
+ * Return: the identifier, at least 1.
+ */
+u64 pyheap_heap_id(const struct pyheap_heap *heap)
+{
+	return heap->id;
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_id);
+
+/**
+ * pyheap_heap_limits() - read the caps a heap was created with
+ * @heap: any heap
+ * @limits: filled with the heap's caps
+ *
+ * Context: Any context.
+ */
+void pyheap_heap_limits(const struct pyheap_heap *heap,
+			struct pyheap_limits *limits)
+{
+	*limits = heap->limits;
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_limits);
+
+/**
+ * pyheap_heap_lock() - take a heap's lock (its GIL)
+ * @heap: heap to lock
+ *
+ * Context: Process context; sleeps.
+ */
+void pyheap_heap_lock(struct pyheap_heap *heap)
+	__acquires(&heap->lock)
+{
+	mutex_lock(&heap->lock);
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_lock);
+
+/**
+ * pyheap_heap_unlock() - release the lock taken by pyheap_heap_lock()
+ * @heap: heap to unlock
+ *
+ * Context: Process context, heap->lock held.
+ */
+void pyheap_heap_unlock(struct pyheap_heap *heap)
+	__releases(&heap->lock)
+{
+	mutex_unlock(&heap->lock);
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_unlock);
+
+/*
+ * Every heap belongs to an open file or an in-kernel user holding a module
+ * reference, so none can remain when the module goes away.
+ */
+void pyheap_heap_exit(void)
+{
+	mutex_lock(&pyheap_heaps_mutex);
+	WARN_ON_ONCE(!list_empty(&pyheap_heaps));
+	mutex_unlock(&pyheap_heaps_mutex);
+}

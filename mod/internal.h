@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pyheap internals shared by the module and its KUnit suites
+ *
+ * Lock order: pyheap_heaps_mutex -> heap->lock
+ */
+#ifndef _PYHEAP_INTERNAL_H
+#define _PYHEAP_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include <kunit/visibility.h>
+#include <pyheap/heap.h>
+
+/*
+ * Tags: I: set at creation, then read-only   H: heap->lock
+ *       L: pyheap_heaps_mutex                 A: atomic, no lock
+ */
+struct pyheap_heap {
+	struct kref		ref;		/* A: struct lifetime only */
+	struct mutex		lock;		/* the GIL of this heap */
+	u64			id;		/* I: unique, never reused */
+	pid_t			owner;		/* I: tgid of the creator */
+	struct pyheap_limits	limits;		/* I: from the module params */
+	struct list_head	node;		/* L: on pyheap_heaps */
+	u64			nr_ioctls;	/* H: ioctls executed */
+};
+
+/* mod/heap.c */
+extern struct mutex pyheap_heaps_mutex;
+extern struct list_head pyheap_heaps;
+void pyheap_heap_exit(void);
+
+/* mod/dev.c */
+int pyheap_dev_init(void);
+void pyheap_dev_exit(void);
+
+/* mod/debugfs.c */
+void pyheap_debugfs_init(void);
+void pyheap_debugfs_exit(void);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+long pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
+		      unsigned long arg);
+#endif
+
+#endif /* _PYHEAP_INTERNAL_H */
