@@ -110,10 +110,11 @@ static void version_reports_abi_and_heap_id_body(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.out_heap_id, pyheap_heap_id(ctx->heap));
 	KUNIT_EXPECT_EQ(test, dev_nr_ioctls(test), 1ULL);
 }
+
 DEV_CASE(version_reports_abi_and_heap_id)
 
 /* A newer caller's larger struct works if the bytes we don't know are 0. */
-static void version_accepts_larger_struct_with_zero_tail_body(struct kunit *test)
+static void version_accepts_larger_zeroed_struct_body(struct kunit *test)
 {
 	struct {
 		struct pyheap_version v;
@@ -125,7 +126,8 @@ static void version_accepts_larger_struct_with_zero_tail_body(struct kunit *test
 	KUNIT_EXPECT_EQ(test, big.v.out_abi_major, PYHEAP_ABI_MAJOR);
 	KUNIT_EXPECT_TRUE(test, mem_is_zero(big.future, sizeof(big.future)));
 }
-DEV_CASE(version_accepts_larger_struct_with_zero_tail)
+
+DEV_CASE(version_accepts_larger_zeroed_struct)
 
 static void version_rejects_nonzero_tail_body(struct kunit *test)
 {
@@ -139,6 +141,7 @@ static void version_rejects_nonzero_tail_body(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, big.v.out_abi_major, 0U);
 	KUNIT_EXPECT_EQ(test, dev_nr_ioctls(test), 0ULL);
 }
+
 DEV_CASE(version_rejects_nonzero_tail)
 
 static void version_rejects_short_size_body(struct kunit *test)
@@ -151,6 +154,7 @@ static void version_rejects_short_size_body(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.out_abi_major, 0U);
 	KUNIT_EXPECT_EQ(test, dev_nr_ioctls(test), 0ULL);
 }
+
 DEV_CASE(version_rejects_short_size)
 
 static void version_rejects_unknown_flags_body(struct kunit *test)
@@ -161,6 +165,7 @@ static void version_rejects_unknown_flags_body(struct kunit *test)
 				       sizeof(v), 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, v.out_abi_major, 0U);
 }
+
 DEV_CASE(version_rejects_unknown_flags)
 
 static void ioctl_unknown_number_is_enoioctlcmd_body(struct kunit *test)
@@ -180,6 +185,7 @@ static void ioctl_unknown_number_is_enoioctlcmd_body(struct kunit *test)
 				    (long)-ENOIOCTLCMD, "cmd %#x", bad[i]);
 	KUNIT_EXPECT_EQ(test, dev_nr_ioctls(test), 0ULL);
 }
+
 DEV_CASE(ioctl_unknown_number_is_enoioctlcmd)
 
 static void ioctl_bad_pointer_is_efault_body(struct kunit *test)
@@ -195,11 +201,12 @@ static void ioctl_bad_pointer_is_efault_body(struct kunit *test)
 			(long)-EFAULT);
 	KUNIT_EXPECT_EQ(test, dev_nr_ioctls(test), 0ULL);
 }
+
 DEV_CASE(ioctl_bad_pointer_is_efault)
 
 static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(version_reports_abi_and_heap_id),
-	KUNIT_CASE(version_accepts_larger_struct_with_zero_tail),
+	KUNIT_CASE(version_accepts_larger_zeroed_struct),
 	KUNIT_CASE(version_rejects_nonzero_tail),
 	KUNIT_CASE(version_rejects_short_size),
 	KUNIT_CASE(version_rejects_unknown_flags),
@@ -214,4 +221,5 @@ static struct kunit_suite dev_suite = {
 	.exit = dev_test_exit,
 	.test_cases = dev_cases,
 };
+
 kunit_test_suite(dev_suite);

@@ -10,18 +10,6 @@
 
 #include "../mod/internal.h"
 
-static bool heap_is_listed(struct pyheap_heap *heap)
-{
-	struct pyheap_heap *pos;
-	bool found = false;
-
-	mutex_lock(&pyheap_heaps_mutex);
-	list_for_each_entry(pos, &pyheap_heaps, node)
-		found |= pos == heap;
-	mutex_unlock(&pyheap_heaps_mutex);
-	return found;
-}
-
 static void heap_destroy_action(void *heap)
 {
 	pyheap_heap_destroy(heap);
@@ -30,10 +18,11 @@ static void heap_destroy_action(void *heap)
 static struct pyheap_heap *heap_new(struct kunit *test)
 {
 	struct pyheap_heap *heap = pyheap_heap_create();
+	int err;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, heap_destroy_action,
-							 heap), 0);
+	err = kunit_add_action_or_reset(test, heap_destroy_action, heap);
+	KUNIT_ASSERT_EQ(test, err, 0);
 	return heap;
 }
 
@@ -61,9 +50,9 @@ static void heap_destroy_unlists_heap(struct kunit *test)
 	struct pyheap_heap *heap = pyheap_heap_create();
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
-	KUNIT_EXPECT_TRUE(test, heap_is_listed(heap));
+	KUNIT_EXPECT_TRUE(test, pyheap_heap_listed(heap));
 	pyheap_heap_destroy(heap);
-	KUNIT_EXPECT_FALSE(test, heap_is_listed(heap));
+	KUNIT_EXPECT_FALSE(test, pyheap_heap_listed(heap));
 }
 
 /* A reference from pyheap_heap_get() keeps the struct readable (KASAN). */
@@ -92,6 +81,7 @@ static struct kunit_suite heap_suite = {
 	.name = "pyheap_heap",
 	.test_cases = heap_cases,
 };
+
 kunit_test_suite(heap_suite);
 
 MODULE_DESCRIPTION("KUnit suites for pyheap");

@@ -80,18 +80,18 @@ struct pyheap_ioctl_op {
 	int (*execute)(struct pyheap_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
-	[_IOC_NR(_ioctl) - PYHEAP_CMD_BASE] = {				\
+#define IOCTL_OP(_name, _fn, _struct, _last)				\
+	[PYHEAP_CMD_##_name - PYHEAP_CMD_BASE] = {			\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union pyheap_ucmd_buffer) < \
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
+		.ioctl_num = PYHEAP_IOC_##_name,			\
 		.execute = _fn,						\
 	}
 
 static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
-	IOCTL_OP(PYHEAP_IOC_VERSION, pyheap_ioc_version, struct pyheap_version,
+	IOCTL_OP(VERSION, pyheap_ioc_version, struct pyheap_version,
 		 out_heap_id),
 };
 

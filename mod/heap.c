@@ -24,10 +24,9 @@
 
 #include "internal.h"
 
+/* Every live heap, for debugfs; a heap leaves it in pyheap_heap_destroy(). */
 DEFINE_MUTEX(pyheap_heaps_mutex);
-EXPORT_SYMBOL_IF_KUNIT(pyheap_heaps_mutex);
 LIST_HEAD(pyheap_heaps);
-EXPORT_SYMBOL_IF_KUNIT(pyheap_heaps);
 
 static atomic64_t pyheap_next_id = ATOMIC64_INIT(0);
 
@@ -172,6 +171,7 @@ void pyheap_heap_lock(struct pyheap_heap *heap)
 	__acquires(&heap->lock)
 {
 	mutex_lock(&heap->lock);
+	__acquire(&heap->lock);
 }
 EXPORT_SYMBOL_GPL(pyheap_heap_lock);
 
@@ -184,9 +184,26 @@ EXPORT_SYMBOL_GPL(pyheap_heap_lock);
 void pyheap_heap_unlock(struct pyheap_heap *heap)
 	__releases(&heap->lock)
 {
+	__release(&heap->lock);
 	mutex_unlock(&heap->lock);
 }
 EXPORT_SYMBOL_GPL(pyheap_heap_unlock);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Whether @heap is on pyheap_heaps, for the KUnit suites. */
+bool pyheap_heap_listed(struct pyheap_heap *heap)
+{
+	struct pyheap_heap *pos;
+	bool found = false;
+
+	mutex_lock(&pyheap_heaps_mutex);
+	list_for_each_entry(pos, &pyheap_heaps, node)
+		found |= pos == heap;
+	mutex_unlock(&pyheap_heaps_mutex);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_heap_listed);
+#endif
 
 /*
  * Every heap belongs to an open file or an in-kernel user holding a module

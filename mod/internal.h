@@ -43,6 +43,7 @@ void pyheap_debugfs_init(void);
 void pyheap_debugfs_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+bool pyheap_heap_listed(struct pyheap_heap *heap);
 long pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
 		      unsigned long arg);
 #endif

@@ -60,3 +60,13 @@ stage_module() {
 		--exclude='Module.symvers' \
 		"$TOP/Kbuild" "$TOP/mod" "$TOP/include" "$TOP/kunit" "$dst/"
 }
+
+# Test results: one "PASS name" or "FAIL name" line per test, summed by
+# tools/vm/summary at the end of make test.
+RESULTS=${RESULTS:-$BUILD/results.txt}
+
+record() {
+	mkdir -p "$(dirname "$RESULTS")"
+	echo "$1 $2" >> "$RESULTS"
+	[ "$1" = PASS ] || echo "FAIL: $2" >&2
+}
