@@ -164,6 +164,7 @@ static void version_rejects_unknown_flags_body(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dev_call(test, PYHEAP_IOC_VERSION, &v,
 				       sizeof(v), 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, v.out_abi_major, 0U);
+	KUNIT_EXPECT_EQ(test, dev_nr_ioctls(test), 0ULL);
 }
 
 DEV_CASE(version_rejects_unknown_flags)

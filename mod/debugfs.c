@@ -25,7 +25,7 @@ static struct dentry *pyheap_debugfs_root;
  * heaps: one row per live heap.
  *	heap	 heap id, as returned by ioctl(PYHEAP_IOC_VERSION)
  *	pid	 tgid that created the heap, in the initial pid namespace
- *	ioctls	 ioctls executed on the heap
+ *	ioctls	 ioctls that succeeded on the heap
  */
 static int heaps_show(struct seq_file *m, void *v)
 {

@@ -140,7 +140,8 @@ VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
 	if (mutex_lock_killable(&heap->lock))
 		return -EINTR;
 	ret = op->execute(&ucmd);
-	heap->nr_ioctls++;
+	if (!ret)
+		heap->nr_ioctls++;
 	mutex_unlock(&heap->lock);
 	return ret;
 }

@@ -26,7 +26,7 @@ struct pyheap_heap {
 	pid_t			owner;		/* I: tgid of the creator */
 	struct pyheap_limits	limits;		/* I: from the module params */
 	struct list_head	node;		/* L: on pyheap_heaps */
-	u64			nr_ioctls;	/* H: ioctls executed */
+	u64			nr_ioctls;	/* H: ioctls that succeeded */
 };
 
 /* mod/heap.c */

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pyheap: CPython's memory model as a Linux kernel module.
+#
+#   make              build pyheap.ko against KDIR (default: running kernel)
+#   make demo         set everything up and show pyheap working in a VM
+#   make test         check + kunit + vmtest + compat; ends "N passed, N failed"
+#
+#   make deps         install the Debian packages the targets below need
+#   make check        sparse (C=2), W=1, checkpatch --strict, kernel-doc
+#   make kunit        KUnit suites in the debug UML kernel (KASAN, lockdep, ...)
+#   make vmtest       user-space tests in UML and in QEMU (Debian 6.12, SMP)
+#   make compat       build against Debian's 6.1 and 6.12 headers, W=1
+#   make tools        build the user-space tools and tests
+#
+# Kernel builds are cached in $(PYHEAP_CACHE) (default ~/.cache/pyheap);
+# build products of this tree go to build/.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "pyheap: no kernel build tree at $(KDIR)" >&2; \
+		echo "pyheap: install the headers (Debian: apt install linux-headers-$$(uname -r))," >&2; \
+		echo "pyheap: or name a configured kernel tree: make KDIR=/path/to/linux" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+deps:
+	@tools/vm/deps
+
+check: deps
+	@rm -f build/results.txt
+	@tools/check; tools/vm/summary
+
+kunit: deps
+	@rm -f build/results.txt
+	@tools/vm/kunit; tools/vm/summary
+
+vmtest: deps
+	@rm -f build/results.txt
+	@tools/vm/vmtest; tools/vm/summary
+
+compat: deps
+	@rm -f build/results.txt
+	@tools/compat; tools/vm/summary
+
+test: deps
+	@rm -f build/results.txt
+	@tools/check || true
+	@tools/vm/kunit || true
+	@tools/vm/vmtest || true
+	@tools/compat || true
+	@tools/vm/summary
+
+demo: deps
+	@tools/demo/run
+
+tools:
+	$(MAKE) -C tools
+
+clean:
+	rm -rf build
+	$(MAKE) -C tools clean
+	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+
+.PHONY: all modules deps check kunit vmtest compat test demo tools clean
