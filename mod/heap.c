@@ -21,6 +21,8 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "internal.h"
 
@@ -44,11 +46,42 @@ module_param(heap_max_bytes, ulong, 0644);
 MODULE_PARM_DESC(heap_max_bytes,
 		 "Most bytes of object memory in one heap (default 256 MiB)");
 
+static const char * const obmalloc_mode_names[] = {
+	[PYHEAP_OBMALLOC_POOL] = "pool",
+	[PYHEAP_OBMALLOC_DEBUG] = "debug",
+	[PYHEAP_OBMALLOC_PASSTHROUGH] = "passthrough",
+};
+
+static int obmalloc_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(obmalloc_mode_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	*(int *)kp->arg = i;
+	return 0;
+}
+
+static int obmalloc_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", obmalloc_mode_names[*(int *)kp->arg]);
+}
+
+static const struct kernel_param_ops obmalloc_mode_ops = {
+	.set = obmalloc_mode_set,
+	.get = obmalloc_mode_get,
+};
+
+static int obmalloc_mode = PYHEAP_OBMALLOC_POOL;
+module_param_cb(obmalloc_mode, &obmalloc_mode_ops, &obmalloc_mode, 0644);
+MODULE_PARM_DESC(obmalloc_mode,
+		 "Allocator of new heaps: pool (default), debug or passthrough");
+
 /**
  * pyheap_heap_create() - create an empty heap
  *
- * The heap's limits are copied from the module parameters now.  Its memory
- * is charged to the caller's memory cgroup.
+ * The heap's limits and allocator mode are copied from the module
+ * parameters now.  Its memory is charged to the caller's memory cgroup.
  *
  * Context: Process context.  Takes and releases pyheap_heaps_mutex.
  * Return: the new heap, holding one reference that pyheap_heap_destroy()
@@ -68,7 +101,17 @@ struct pyheap_heap *pyheap_heap_create(void)
 	heap->owner = task_tgid_nr(current);
 	heap->limits.max_objects = READ_ONCE(heap_max_objects);
 	heap->limits.max_bytes = READ_ONCE(heap_max_bytes);
+	heap->alloc = pyheap_obmalloc_create(&heap->lock,
+					     READ_ONCE(obmalloc_mode));
+	if (IS_ERR(heap->alloc)) {
+		long err = PTR_ERR(heap->alloc);
 
+		mutex_destroy(&heap->lock);
+		kfree(heap);
+		return ERR_PTR(err);
+	}
+
+	pyheap_debugfs_heap_add(heap);	/* debug only, may fail */
 	mutex_lock(&pyheap_heaps_mutex);
 	list_add_tail(&heap->node, &pyheap_heaps);
 	mutex_unlock(&pyheap_heaps_mutex);
@@ -116,16 +159,24 @@ EXPORT_SYMBOL_GPL(pyheap_heap_put);
  * reference
  * @heap: heap from pyheap_heap_create(); must not be used afterwards
  *
- * The heap leaves the global list first, so no new debugfs reader finds it;
- * then its contents are torn down.
+ * The heap leaves the global list and its debugfs directory goes (waiting
+ * for readers in flight), so no reader can find it; then its contents are
+ * torn down under its lock.
  *
- * Context: Process context.  Takes and releases pyheap_heaps_mutex.
+ * Context: Process context.  Takes and releases pyheap_heaps_mutex, then
+ * heap->lock.
  */
 void pyheap_heap_destroy(struct pyheap_heap *heap)
 {
 	mutex_lock(&pyheap_heaps_mutex);
 	list_del_init(&heap->node);
 	mutex_unlock(&pyheap_heaps_mutex);
+	pyheap_debugfs_heap_remove(heap);
+
+	mutex_lock(&heap->lock);
+	pyheap_obmalloc_destroy(heap->alloc);
+	heap->alloc = NULL;
+	mutex_unlock(&heap->lock);
 
 	pyheap_heap_put(heap);
 }

@@ -14,6 +14,9 @@
 
 #include <kunit/visibility.h>
 #include <pyheap/heap.h>
+#include <pyheap/obmalloc.h>
+
+struct dentry;
 
 /*
  * Tags: I: set at creation, then read-only   H: heap->lock
@@ -26,6 +29,8 @@ struct pyheap_heap {
 	pid_t			owner;		/* I: tgid of the creator */
 	struct pyheap_limits	limits;		/* I: from the module params */
 	struct list_head	node;		/* L: on pyheap_heaps */
+	struct dentry		*debugfs;	/* I: debugfs directory <id> */
+	struct pyheap_obmalloc	*alloc;		/* H: small-object allocator */
 	u64			nr_ioctls;	/* H: ioctls that succeeded */
 };
 
@@ -41,8 +46,13 @@ void pyheap_dev_exit(void);
 /* mod/debugfs.c */
 void pyheap_debugfs_init(void);
 void pyheap_debugfs_exit(void);
+void pyheap_debugfs_heap_add(struct pyheap_heap *heap);
+void pyheap_debugfs_heap_remove(struct pyheap_heap *heap);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+unsigned int pyheap_obmalloc_fail_nth(struct pyheap_obmalloc *pa,
+				      unsigned int nth);
+unsigned int pyheap_obmalloc_nempty_arenas(struct pyheap_obmalloc *pa);
 bool pyheap_heap_listed(struct pyheap_heap *heap);
 long pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
 		      unsigned long arg);

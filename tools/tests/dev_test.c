@@ -126,6 +126,85 @@ TEST_F(heap, debugfs_lists_heap_and_counts_ioctls)
 	EXPECT_EQ(3, heaps_row_ioctls(v.out_heap_id));
 }
 
+/* Lines of @path: the first in @first, the count of rows after "#". */
+static int table_rows(const char *path, char *first, size_t len)
+{
+	char line[512];
+	int rows = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(first, len, f))
+		first[0] = 0;
+	while (fgets(line, sizeof(line), f))
+		rows += line[0] != '#';
+	fclose(f);
+	return rows;
+}
+
+TEST_F(heap, debugfs_per_heap_allocator_tables)
+{
+	struct pyheap_version v;
+	char path[128], first[128];
+	unsigned long long heap, total, parts[6];
+	FILE *f;
+	int i;
+
+	ASSERT_EQ(0, version(self->fd, &v));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/pyheap/%llu/classes",
+		 (unsigned long long)v.out_heap_id);
+	EXPECT_EQ(64, table_rows(path, first, sizeof(first)));
+	EXPECT_STREQ("pyheap_classes - version: 1.0\n", first);
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/pyheap/%llu/arenas",
+		 (unsigned long long)v.out_heap_id);
+	EXPECT_EQ(1, table_rows(path, first, sizeof(first)));
+	EXPECT_STREQ("pyheap_arenas - version: 1.0\n", first);
+
+	/* a new heap holds no arena, and the identity holds trivially */
+	snprintf(path, sizeof(path), "/sys/kernel/debug/pyheap/%llu/bytes",
+		 (unsigned long long)v.out_heap_id);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(first, sizeof(first), f));
+	ASSERT_NE(NULL, fgets(first, sizeof(first), f));
+	ASSERT_EQ(8, fscanf(f, " %llu %llu %llu %llu %llu %llu %llu %llu",
+			    &heap, &total, &parts[0], &parts[1], &parts[2],
+			    &parts[3], &parts[4], &parts[5]));
+	fclose(f);
+	EXPECT_EQ(v.out_heap_id, heap);
+	for (i = 0; i < 6; i++)
+		total -= parts[i];
+	EXPECT_EQ(0, total);
+
+	EXPECT_EQ(64, table_rows("/sys/kernel/debug/pyheap/classes", first,
+				 sizeof(first)));
+	EXPECT_LE(1, table_rows("/sys/kernel/debug/pyheap/arenas", first,
+				sizeof(first)));
+	EXPECT_LE(1, table_rows("/sys/kernel/debug/pyheap/bytes", first,
+				sizeof(first)));
+}
+
+TEST(heap_directory_goes_with_the_file)
+{
+	struct pyheap_version v;
+	char path[128];
+	struct stat st;
+	int fd;
+
+	fd = open("/dev/pyheap", O_RDWR);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, version(fd, &v));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/pyheap/%llu",
+		 (unsigned long long)v.out_heap_id);
+	EXPECT_EQ(0, stat(path, &st));
+	close(fd);
+	EXPECT_EQ(-1, stat(path, &st));
+	EXPECT_EQ(ENOENT, errno);
+}
+
 TEST(open_creates_one_heap_per_file)
 {
 	struct pyheap_version a, b, c;
