@@ -34,7 +34,7 @@ static int dev_test_init(struct kunit *test)
 	if (IS_ERR_VALUE(addr) || !addr)
 		return -ENOMEM;
 	ctx->ubuf = (u8 __user *)addr;
-	ctx->heap = pyheap_heap_create();
+	ctx->heap = pyheap_heap_create(NULL);
 	if (IS_ERR(ctx->heap))
 		return PTR_ERR(ctx->heap);
 	test->priv = ctx;

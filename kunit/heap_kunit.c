@@ -17,7 +17,7 @@ static void heap_destroy_action(void *heap)
 
 static struct pyheap_heap *heap_new(struct kunit *test)
 {
-	struct pyheap_heap *heap = pyheap_heap_create();
+	struct pyheap_heap *heap = pyheap_heap_create(NULL);
 	int err;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
@@ -47,7 +47,7 @@ static void heap_create_copies_nonzero_limits(struct kunit *test)
 
 static void heap_destroy_unlists_heap(struct kunit *test)
 {
-	struct pyheap_heap *heap = pyheap_heap_create();
+	struct pyheap_heap *heap = pyheap_heap_create(NULL);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
 	KUNIT_EXPECT_TRUE(test, pyheap_heap_listed(heap));
@@ -58,7 +58,7 @@ static void heap_destroy_unlists_heap(struct kunit *test)
 /* A reference from pyheap_heap_get() keeps the struct readable (KASAN). */
 static void heap_get_keeps_struct_after_destroy(struct kunit *test)
 {
-	struct pyheap_heap *heap = pyheap_heap_create();
+	struct pyheap_heap *heap = pyheap_heap_create(NULL);
 	u64 id;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));

@@ -44,19 +44,56 @@ static void heaps_walk(void (*fn)(struct pyheap_heap *heap, void *arg),
  *	heap	 heap id, as returned by ioctl(PYHEAP_IOC_VERSION)
  *	pid	 tgid that created the heap, in the initial pid namespace
  *	ioctls	 ioctls that succeeded on the heap
+ *	objects	 live objects			(1.1)
+ *	bytes	 their size classes, summed	(1.1)
+ *	handles	 open handles			(1.1)
+ *	freed	 objects freed, ever		(1.1)
+ *	bad_puts puts below zero refused	(1.1)
  */
 static void heaps_row(struct pyheap_heap *heap, void *m)
 	__must_hold(&heap->lock)
 {
-	seq_printf(m, "  %8llu %8d %12llu\n", heap->id, heap->owner,
-		   heap->nr_ioctls);
+	seq_printf(m, "  %8llu %8d %12llu %10llu %12llu %10llu %12llu %8llu\n",
+		   heap->id, heap->owner, heap->nr_ioctls, heap->nr_objects,
+		   heap->nr_bytes, heap->nr_handles, heap->nr_freed,
+		   heap->bad_puts);
 }
 
 static void heaps_head(struct seq_file *m)
 {
-	seq_puts(m, "pyheap_heaps - version: 1.0\n");
-	seq_printf(m, "# %8s %8s %12s\n", "heap", "pid", "ioctls");
+	seq_puts(m, "pyheap_heaps - version: 1.1\n");
+	seq_printf(m, "# %8s %8s %12s %10s %12s %10s %12s %8s\n", "heap",
+		   "pid", "ioctls", "objects", "bytes", "handles", "freed",
+		   "bad_puts");
 }
+
+/*
+ * types: one row per registered type that has live objects in the heap
+ * (the type's name is the last column, so that every row still splits
+ * on spaces).
+ */
+static int heap_types_show(struct seq_file *m, void *v)
+{
+	struct pyheap_heap *heap = m->private;
+	const struct pyheap_type *type;
+	unsigned int i;
+
+	seq_puts(m, "pyheap_types - version: 1.0\n");
+	seq_printf(m, "# %4s %10s %12s %s\n", "id", "objects", "bytes",
+		   "name");
+	mutex_lock(&heap->lock);
+	for (i = 0; i < PYHEAP_MAX_TYPES; i++) {
+		type = READ_ONCE(pyheap_types[i]);
+		if (!type || !heap->types[i].objects)
+			continue;
+		seq_printf(m, "  %4u %10llu %12llu %s\n", i,
+			   heap->types[i].objects, heap->types[i].bytes,
+			   type->name);
+	}
+	mutex_unlock(&heap->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(heap_types);
 
 /*
  * classes: one row per size class, blocks and pools summed over the heaps
@@ -253,6 +290,8 @@ void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 			    &heap_arenas_fops);
 	debugfs_create_file("bytes", 0400, heap->debugfs, heap,
 			    &heap_bytes_fops);
+	debugfs_create_file("types", 0400, heap->debugfs, heap,
+			    &heap_types_fops);
 }
 
 void pyheap_debugfs_heap_remove(struct pyheap_heap *heap)

@@ -8,8 +8,10 @@
  * copy_struct_from_user(), and its handler runs under the heap's lock.  See
  * "ABI rules" in include/uapi/linux/pyheap.h.
  *
- * Locking: the dispatcher takes heap->lock around each handler.
- * Lock order: heap->lock (nothing nests inside it here)
+ * Locking: the dispatcher takes heap->lock around each handler (a batch
+ * holds it for all its operations), so the handlers and everything they
+ * call run under it.  They copy to and from user memory under it too.
+ * Lock order: heap->lock -> the heap's allocator and xarrays
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,6 +20,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/stddef.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include <uapi/linux/pyheap.h>
@@ -61,9 +65,232 @@ static int pyheap_ioc_version(struct pyheap_ucmd *ucmd)
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+/* The object an open handle names, or -ENOENT. */
+static struct pyheap_obj *ucmd_obj(struct pyheap_ucmd *ucmd, u32 handle)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_obj *obj = pyheap_handle_lookup(ucmd->heap, handle);
+
+	return obj ?: ERR_PTR(-ENOENT);
+}
+
+static int pyheap_ioc_obj_new(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_obj_new *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+	struct pyheap_obj *obj;
+	int err;
+
+	if (cmd->flags || cmd->__reserved || cmd->out_handle)
+		return -EINVAL;
+	obj = pyheap_uobj_new(heap, cmd->nslots, cmd->payload_size);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	/* The handle takes its own reference; ours goes either way. */
+	err = pyheap_handle_open(heap, obj, &cmd->out_handle);
+	pyheap_obj_put(heap, obj);
+	if (err)
+		return err;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		pyheap_handle_close(heap, cmd->out_handle);
+	return err;
+}
+
+static int pyheap_ioc_handle_dup(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_handle_dup *cmd = ucmd->cmd;
+	struct pyheap_obj *obj;
+	int err;
+
+	if (cmd->flags || cmd->out_handle)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = pyheap_handle_open(ucmd->heap, obj, &cmd->out_handle);
+	if (err)
+		return err;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		pyheap_handle_close(ucmd->heap, cmd->out_handle);
+	return err;
+}
+
+static int pyheap_ioc_handle_close(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_handle_close *cmd = ucmd->cmd;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	return pyheap_handle_close(ucmd->heap, cmd->handle);
+}
+
+static int pyheap_ioc_slot_set(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_slot *cmd = ucmd->cmd;
+	struct pyheap_obj *obj, *target = NULL;
+
+	if (cmd->flags || cmd->out_handle)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (cmd->target != PYHEAP_HANDLE_NONE) {
+		target = ucmd_obj(ucmd, cmd->target);
+		if (IS_ERR(target))
+			return PTR_ERR(target);
+	}
+	return pyheap_uobj_set_slot(ucmd->heap, obj, cmd->index, target);
+}
+
+static int pyheap_ioc_slot_get(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_slot *cmd = ucmd->cmd;
+	struct pyheap_obj *obj, *target;
+	int err;
+
+	if (cmd->flags || cmd->target || cmd->out_handle)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = pyheap_uobj_get_slot(obj, cmd->index, &target);
+	if (err)
+		return err;
+	if (target) {
+		err = pyheap_handle_open(ucmd->heap, target, &cmd->out_handle);
+		if (err)
+			return err;
+	}
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err && target)
+		pyheap_handle_close(ucmd->heap, cmd->out_handle);
+	return err;
+}
+
+/* Check a payload command and find its bytes in the object. */
+static u8 *ucmd_payload(struct pyheap_ucmd *ucmd, int *err)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_payload *cmd = ucmd->cmd;
+	struct pyheap_obj *obj;
+
+	if (cmd->flags) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj)) {
+		*err = PTR_ERR(obj);
+		return NULL;
+	}
+	return pyheap_uobj_payload(obj, cmd->offset, cmd->length, err);
+}
+
+/*
+ * The bytes go through a bounce buffer, so that a fault half way through
+ * the user's buffer leaves the payload as it was.
+ */
+static int pyheap_ioc_payload_write(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_payload *cmd = ucmd->cmd;
+	void *bounce;
+	u8 *dst;
+	int err;
+
+	dst = ucmd_payload(ucmd, &err);
+	if (!dst)
+		return err;
+	bounce = kvmalloc(cmd->length, GFP_KERNEL_ACCOUNT);
+	if (!bounce)
+		return -ENOMEM;
+	if (copy_from_user(bounce, u64_to_user_ptr(cmd->data), cmd->length))
+		err = -EFAULT;
+	else
+		memcpy(dst, bounce, cmd->length);
+	kvfree(bounce);
+	return err;
+}
+
+static int pyheap_ioc_payload_read(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_payload *cmd = ucmd->cmd;
+	u8 *src;
+	int err;
+
+	src = ucmd_payload(ucmd, &err);
+	if (!src)
+		return err;
+	if (copy_to_user(u64_to_user_ptr(cmd->data), src, cmd->length))
+		return -EFAULT;
+	return 0;
+}
+
+static int pyheap_ioc_getsizeof(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_getsizeof *cmd = ucmd->cmd;
+	struct pyheap_deep_size deep;
+	struct pyheap_obj *obj;
+	int err;
+
+	if ((cmd->flags & ~PYHEAP_GETSIZEOF_DEEP) || cmd->__reserved)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	cmd->out_size = obj->size;
+	cmd->out_class_size = pyheap_obj_class_size(obj);
+	cmd->out_deep_size = 0;
+	cmd->out_deep_objects = 0;
+	if (cmd->flags & PYHEAP_GETSIZEOF_DEEP) {
+		err = pyheap_obj_deep_size(ucmd->heap, obj, &deep);
+		if (err)
+			return err;
+		cmd->out_deep_size = deep.bytes;
+		cmd->out_deep_objects = deep.objects;
+	}
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int pyheap_ioc_heap_info(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_heap_info *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+
+	if (cmd->flags)
+		return -EINVAL;
+	cmd->out_objects = heap->nr_objects;
+	cmd->out_bytes = heap->nr_bytes;
+	cmd->out_handles = heap->nr_handles;
+	cmd->out_max_objects = heap->limits.max_objects;
+	cmd->out_max_bytes = heap->limits.max_bytes;
+	cmd->out_max_handles = heap->limits.max_handles;
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd);
+
 /* The union sizes the on-stack copy of every argument struct. */
 union pyheap_ucmd_buffer {
 	struct pyheap_version version;
+	struct pyheap_obj_new obj_new;
+	struct pyheap_handle_dup handle_dup;
+	struct pyheap_handle_close handle_close;
+	struct pyheap_slot slot;
+	struct pyheap_payload payload;
+	struct pyheap_getsizeof getsizeof;
+	struct pyheap_heap_info heap_info;
+	struct pyheap_batch batch;
 };
 
 /**
@@ -93,7 +320,99 @@ struct pyheap_ioctl_op {
 static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 	IOCTL_OP(VERSION, pyheap_ioc_version, struct pyheap_version,
 		 out_heap_id),
+	IOCTL_OP(OBJ_NEW, pyheap_ioc_obj_new, struct pyheap_obj_new,
+		 __reserved),
+	IOCTL_OP(HANDLE_DUP, pyheap_ioc_handle_dup, struct pyheap_handle_dup,
+		 out_handle),
+	IOCTL_OP(HANDLE_CLOSE, pyheap_ioc_handle_close,
+		 struct pyheap_handle_close, __reserved),
+	IOCTL_OP(SLOT_SET, pyheap_ioc_slot_set, struct pyheap_slot,
+		 out_handle),
+	IOCTL_OP(SLOT_GET, pyheap_ioc_slot_get, struct pyheap_slot,
+		 out_handle),
+	IOCTL_OP(PAYLOAD_WRITE, pyheap_ioc_payload_write,
+		 struct pyheap_payload, data),
+	IOCTL_OP(PAYLOAD_READ, pyheap_ioc_payload_read, struct pyheap_payload,
+		 data),
+	IOCTL_OP(GETSIZEOF, pyheap_ioc_getsizeof, struct pyheap_getsizeof,
+		 out_deep_objects),
+	IOCTL_OP(HEAP_INFO, pyheap_ioc_heap_info, struct pyheap_heap_info,
+		 out_max_handles),
+	IOCTL_OP(BATCH, pyheap_ioc_batch, struct pyheap_batch, __reserved),
 };
+
+/* The op for an ioctl number, or NULL. */
+static const struct pyheap_ioctl_op *ioctl_op(unsigned int cmd)
+{
+	unsigned int nr = _IOC_NR(cmd);
+	const struct pyheap_ioctl_op *op;
+
+	if (_IOC_TYPE(cmd) != PYHEAP_IOC_MAGIC || nr < PYHEAP_CMD_BASE ||
+	    nr - PYHEAP_CMD_BASE >= ARRAY_SIZE(pyheap_ioctl_ops))
+		return NULL;
+	op = &pyheap_ioctl_ops[nr - PYHEAP_CMD_BASE];
+	return op->ioctl_num == cmd ? op : NULL;
+}
+
+/* Read and check the caller's struct into @ucmd->cmd. */
+static int ucmd_load(struct pyheap_ucmd *ucmd,
+		     const struct pyheap_ioctl_op *op, u32 max_size)
+{
+	if (get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer))
+		return -EFAULT;
+	if (ucmd->user_size < op->min_size || ucmd->user_size > max_size)
+		return -EINVAL;
+	return copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
+				     ucmd->user_size);
+}
+
+/*
+ * Run each operation as its single ioctl would, under the heap lock the
+ * dispatcher already holds.  Each result goes to its op's out_result.
+ */
+static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_batch *cmd = ucmd->cmd;
+	struct pyheap_op __user *uops = u64_to_user_ptr(cmd->ops);
+	union pyheap_ucmd_buffer buf;
+	const struct pyheap_ioctl_op *op;
+	struct pyheap_ucmd sub = {
+		.heap = ucmd->heap,
+		.cmd = &buf,
+	};
+	u32 i, opcmd;
+	int ret;
+
+	if ((cmd->flags & ~PYHEAP_BATCH_STOP_ON_ERROR) || cmd->__reserved ||
+	    cmd->out_executed || !cmd->count ||
+	    cmd->count > PYHEAP_BATCH_MAX ||
+	    cmd->op_size != sizeof(struct pyheap_op))
+		return -EINVAL;
+
+	for (i = 0; i < cmd->count; i++) {
+		if (get_user(opcmd, &uops[i].cmd))
+			return i ? 0 : -EFAULT;
+		op = opcmd == PYHEAP_CMD_BATCH ? NULL :
+		     ioctl_op(_IO(PYHEAP_IOC_MAGIC, opcmd));
+		sub.ubuffer = uops[i].arg;
+		ret = op ? ucmd_load(&sub, op, sizeof(uops[i].arg)) : -ENOTTY;
+		if (!ret)
+			ret = op->execute(&sub);
+		if (!ret)
+			ucmd->heap->nr_ioctls++;
+		cmd->out_executed = i + 1;
+		if (put_user(ret, &uops[i].out_result))
+			break;
+		if (ret && (cmd->flags & PYHEAP_BATCH_STOP_ON_ERROR))
+			break;
+		if (!(i % 64))
+			cond_resched();
+	}
+	/* Executed operations stay executed: report them, come what may. */
+	ucmd_respond(ucmd, sizeof(*cmd));
+	return 0;
+}
 
 /**
  * pyheap_dev_ioctl() - run one ioctl against a heap
@@ -111,29 +430,18 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
 				       unsigned int cmd, unsigned long arg)
 {
-	const struct pyheap_ioctl_op *op;
+	const struct pyheap_ioctl_op *op = ioctl_op(cmd);
 	union pyheap_ucmd_buffer buf;
 	struct pyheap_ucmd ucmd = {
 		.heap = heap,
 		.ubuffer = (void __user *)arg,
 		.cmd = &buf,
 	};
-	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
-	if (nr < PYHEAP_CMD_BASE ||
-	    nr - PYHEAP_CMD_BASE >= ARRAY_SIZE(pyheap_ioctl_ops))
+	if (!op)
 		return -ENOIOCTLCMD;
-	op = &pyheap_ioctl_ops[nr - PYHEAP_CMD_BASE];
-	if (op->ioctl_num != cmd)
-		return -ENOIOCTLCMD;
-
-	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))
-		return -EFAULT;
-	if (ucmd.user_size < op->min_size)
-		return -EINVAL;
-	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				    ucmd.user_size);
+	ret = ucmd_load(&ucmd, op, U32_MAX);
 	if (ret)
 		return ret;
 
@@ -157,7 +465,7 @@ static int pyheap_fop_open(struct inode *inode, struct file *file)
 {
 	struct pyheap_heap *heap;
 
-	heap = pyheap_heap_create();
+	heap = pyheap_heap_create(NULL);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
 	file->private_data = heap;

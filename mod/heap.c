@@ -46,6 +46,11 @@ module_param(heap_max_bytes, ulong, 0644);
 MODULE_PARM_DESC(heap_max_bytes,
 		 "Most bytes of object memory in one heap (default 256 MiB)");
 
+static unsigned long heap_max_handles = 1UL << 20;
+module_param(heap_max_handles, ulong, 0644);
+MODULE_PARM_DESC(heap_max_handles,
+		 "Most open handles in one heap (default 1048576)");
+
 static const char * const obmalloc_mode_names[] = {
 	[PYHEAP_OBMALLOC_POOL] = "pool",
 	[PYHEAP_OBMALLOC_DEBUG] = "debug",
@@ -79,15 +84,16 @@ MODULE_PARM_DESC(obmalloc_mode,
 
 /**
  * pyheap_heap_create() - create an empty heap
+ * @limits: the heap's caps, or NULL for the module parameters' values
  *
- * The heap's limits and allocator mode are copied from the module
- * parameters now.  Its memory is charged to the caller's memory cgroup.
+ * The allocator mode is copied from the module parameter now.  The heap's
+ * memory is charged to the caller's memory cgroup.
  *
  * Context: Process context.  Takes and releases pyheap_heaps_mutex.
  * Return: the new heap, holding one reference that pyheap_heap_destroy()
  * drops, or ERR_PTR(-ENOMEM).
  */
-struct pyheap_heap *pyheap_heap_create(void)
+struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 {
 	struct pyheap_heap *heap;
 
@@ -99,8 +105,16 @@ struct pyheap_heap *pyheap_heap_create(void)
 	mutex_init(&heap->lock);
 	heap->id = atomic64_inc_return(&pyheap_next_id);
 	heap->owner = task_tgid_nr(current);
-	heap->limits.max_objects = READ_ONCE(heap_max_objects);
-	heap->limits.max_bytes = READ_ONCE(heap_max_bytes);
+	if (limits) {
+		heap->limits = *limits;
+	} else {
+		heap->limits.max_objects = READ_ONCE(heap_max_objects);
+		heap->limits.max_bytes = READ_ONCE(heap_max_bytes);
+		heap->limits.max_handles = READ_ONCE(heap_max_handles);
+	}
+	INIT_LIST_HEAD(&heap->objects);
+	INIT_LIST_HEAD(&heap->tofree);
+	xa_init_flags(&heap->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	heap->alloc = pyheap_obmalloc_create(&heap->lock,
 					     READ_ONCE(obmalloc_mode));
 	if (IS_ERR(heap->alloc)) {
@@ -160,8 +174,10 @@ EXPORT_SYMBOL_GPL(pyheap_heap_put);
  * @heap: heap from pyheap_heap_create(); must not be used afterwards
  *
  * The heap leaves the global list and its debugfs directory goes (waiting
- * for readers in flight), so no reader can find it; then its contents are
- * torn down under its lock.
+ * for readers in flight), so no reader can find it; then, under its lock,
+ * every handle is closed, every object freed (cycles included, and
+ * objects an in-kernel user still references: put them first), and every
+ * arena returned.
  *
  * Context: Process context.  Takes and releases pyheap_heaps_mutex, then
  * heap->lock.
@@ -174,6 +190,8 @@ void pyheap_heap_destroy(struct pyheap_heap *heap)
 	pyheap_debugfs_heap_remove(heap);
 
 	mutex_lock(&heap->lock);
+	pyheap_handles_close_all(heap);
+	pyheap_obj_teardown(heap);
 	pyheap_obmalloc_destroy(heap->alloc);
 	heap->alloc = NULL;
 	mutex_unlock(&heap->lock);

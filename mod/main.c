@@ -17,6 +17,9 @@ static int __init pyheap_init(void)
 {
 	int err;
 
+	err = pyheap_type_register(&pyheap_uobj_type);
+	if (err)
+		return err;
 	pyheap_debugfs_init();	/* debug only, don't abort if it fails */
 	err = pyheap_dev_init();
 	if (err)
@@ -27,6 +30,7 @@ static int __init pyheap_init(void)
 
 err_debugfs_exit:
 	pyheap_debugfs_exit();
+	pyheap_type_unregister(&pyheap_uobj_type);
 	return err;
 }
 
@@ -35,6 +39,7 @@ static void __exit pyheap_exit(void)
 	pyheap_dev_exit();
 	pyheap_debugfs_exit();
 	pyheap_heap_exit();
+	pyheap_type_unregister(&pyheap_uobj_type);
 }
 
 module_init(pyheap_init);

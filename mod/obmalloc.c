@@ -57,14 +57,13 @@ struct obm_debug_head {
  * pool by masking its address.
  */
 struct pyheap_pool {
-	void			*freeblock;	/* P: LIFO list of freed blocks */
-	struct list_head	node;		/* P: class used/full list, or
-						 *    arena->freepools if empty */
-	struct obm_arena	*arena;		/* I: arena holding the pool */
+	void			*freeblock;	/* P: freed blocks, LIFO */
+	struct list_head	node;		/* P: see "Pool states" */
+	struct obm_arena	*arena;		/* I: arena holding it */
 	u32			ref;		/* P: blocks in use */
-	u32			szidx;		/* P: size class; stale if empty */
-	u32			nextoffset;	/* P: first never-used block */
-	u32			maxnextoffset;	/* P: last offset a block fits */
+	u32			szidx;		/* P: class; stale if empty */
+	u32			nextoffset;	/* P: first unused block */
+	u32			maxnextoffset;	/* P: last fitting offset */
 };
 
 #define POOL_OVERHEAD	round_up(sizeof(struct pyheap_pool), PYHEAP_ALIGNMENT)
@@ -80,12 +79,12 @@ struct pyheap_pool {
  */
 struct obm_arena {
 	unsigned long		base;		/* I: address of pool 0 */
-	unsigned int		order;		/* I: page order of the arena */
+	unsigned int		order;		/* I: page order */
 	unsigned int		npools;		/* I: pools in the arena */
-	unsigned int		nfreepools;	/* P: empty + never-carved pools */
+	unsigned int		nfreepools;	/* P: empty + never carved */
 	unsigned int		ncarved;	/* P: pools carved so far */
 	struct list_head	freepools;	/* P: empty pools */
-	struct list_head	node;		/* P: on pa->arenas[nfreepools] */
+	struct list_head	node;		/* P: pa->arenas[nfreepools] */
 };
 
 struct obm_class {
@@ -93,7 +92,7 @@ struct obm_class {
 	struct list_head	full;		/* P: pools without one */
 	u32			pools_used;	/* P */
 	u32			pools_full;	/* P */
-	u32			pools_empty;	/* P: empty pools last of here */
+	u32			pools_empty;	/* P: empty, last of here */
 	u64			blocks_inuse;	/* P */
 };
 
@@ -114,10 +113,10 @@ struct pyheap_obmalloc {
 	unsigned int		nempty_arenas;	/* P: wholly free, at most 1 */
 	u64			nfreepools;	/* P: over all arenas */
 	struct xarray		pool_map;	/* P: pool frame -> arena */
-	struct xarray		blocks;		/* P: debug/passthrough kmalloc
-						 *    blocks, by frame of 8 B */
-	struct pyheap_obmalloc_stats st;	/* P: counters; pool_bytes_*
-						 *    are computed on demand */
+	/* P: debug and passthrough kmalloc() blocks, by 8-byte frame */
+	struct xarray		blocks;
+	/* P: counters; the pool_bytes_* ones are computed on demand */
+	struct pyheap_obmalloc_stats st;
 	unsigned int		fail_nth;	/* P: KUnit fault point */
 };
 
@@ -531,7 +530,8 @@ static void *__debug_alloc(struct pyheap_obmalloc *pa, size_t size)
 		head = __pool_alloc(pa, szidx, DEBUG_HEAD);
 		/* A reused block must still hold the poison its free left. */
 		if (head && head->state == DEBUG_FREED && head->size > 8 &&
-		    memchr_inv((u8 *)(head + 1) + 8, DEADBYTE, head->size - 8)) {
+		    memchr_inv((u8 *)(head + 1) + 8, DEADBYTE,
+			       head->size - 8)) {
 			pa->st.corruptions++;
 			pr_err_ratelimited("write to a freed %u-byte block detected\n",
 					   head->size);

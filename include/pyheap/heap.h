@@ -17,14 +17,16 @@ struct pyheap_heap;
 /**
  * struct pyheap_limits - per-heap caps, fixed when the heap is created
  * @max_objects: most live objects the heap may hold
- * @max_bytes: most bytes of object memory the heap may hold
+ * @max_bytes: most bytes of object memory (size classes) it may hold
+ * @max_handles: most user-space handles open at once
  */
 struct pyheap_limits {
 	u64 max_objects;
 	u64 max_bytes;
+	u64 max_handles;
 };
 
-struct pyheap_heap *pyheap_heap_create(void);
+struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits);
 void pyheap_heap_destroy(struct pyheap_heap *heap);
 void pyheap_heap_get(struct pyheap_heap *heap);
 void pyheap_heap_put(struct pyheap_heap *heap);

@@ -15,6 +15,7 @@
 #ifndef _PYHEAP_OBMALLOC_H
 #define _PYHEAP_OBMALLOC_H
 
+#include <linux/bits.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -25,7 +26,7 @@
 #define PYHEAP_NR_CLASSES	\
 	(PYHEAP_SMALL_REQUEST_THRESHOLD / PYHEAP_ALIGNMENT)
 #define PYHEAP_POOL_SHIFT		14
-#define PYHEAP_POOL_SIZE		(1UL << PYHEAP_POOL_SHIFT)
+#define PYHEAP_POOL_SIZE		BIT(PYHEAP_POOL_SHIFT)
 /* Arenas are 2^n pools, n at most this; smaller when memory is fragmented. */
 #define PYHEAP_ARENA_MAX_SHIFT		20
 #define PYHEAP_ARENA_MAX_POOLS	\

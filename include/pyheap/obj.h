@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pyheap objects: refcounted, typed, freed the moment their count reaches 0
+ *
+ * Every object starts with a struct pyheap_obj header (the PyObject plus
+ * PyGC_Head of CPython) and lives in one heap's allocator.  Its type says
+ * how to find its references (traverse), how to drop them (clear) and what
+ * to release besides its memory (release).  Freeing never recurses: the
+ * object whose count reaches zero goes on the heap's to-free list, and one
+ * loop drains it, so a chain of any length is freed in constant stack.
+ *
+ * Limitations: every call needs the heap's lock (pyheap_heap_lock()), as
+ * every CPython C-API call needs the GIL; refcounts are therefore plain
+ * integers with refcount_t's rules (saturate, never wrap, no put below 0).
+ */
+#ifndef _PYHEAP_OBJ_H
+#define _PYHEAP_OBJ_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct pyheap_heap;
+struct pyheap_obj;
+
+/* Types registered at once, built-in ones included. */
+#define PYHEAP_MAX_TYPES	16
+
+/* Like REFCOUNT_SATURATED: a count that reaches it never moves again. */
+#define PYHEAP_REFCNT_SATURATED	0xc0000000U
+
+/**
+ * typedef pyheap_visit_t - called by a type's traverse for each reference
+ * @target: an object the traversed object references; never NULL
+ * @arg: the traverse caller's cookie
+ */
+typedef void (*pyheap_visit_t)(struct pyheap_obj *target, void *arg);
+
+/**
+ * struct pyheap_type - how the heap handles one kind of object
+ * @name: shown in debugfs; at most 15 characters
+ * @traverse: call @visit on every object this one holds a reference to;
+ *	may be NULL for objects that hold none
+ * @clear: drop every reference this object holds, with pyheap_obj_put(),
+ *	and forget them; runs before @release when the object dies, and on
+ *	live objects to break cycles (collector, heap teardown), so it must
+ *	cope with being called again; may be NULL
+ * @release: free what the object owns besides its memory and references;
+ *	may be NULL
+ * @id: set by pyheap_type_register(); do not touch
+ *
+ * The callbacks run with the heap's lock held and must not sleep for long.
+ * They may call pyheap_obj_put() (it never recurses) but not free the
+ * object themselves.
+ */
+struct pyheap_type {
+	const char *name;
+	void (*traverse)(struct pyheap_obj *obj, pyheap_visit_t visit,
+			 void *arg);
+	void (*clear)(struct pyheap_heap *heap, struct pyheap_obj *obj);
+	void (*release)(struct pyheap_heap *heap, struct pyheap_obj *obj);
+	unsigned int id;
+};
+
+/**
+ * struct pyheap_obj - the header of every object
+ * @node: on the heap's object list, or its to-free list once dead
+ * @type: what the object is
+ * @refcnt: references held, including one per user-space handle
+ * @flags: PYHEAP_OBJ_* state bits, owned by the heap
+ * @size: bytes asked of the allocator, header included
+ * @heap_priv: scratch for the collector and walkers
+ *
+ * Embed it first in a type's own struct.  Every field is protected by the
+ * heap's lock.
+ */
+struct pyheap_obj {
+	struct list_head node;
+	const struct pyheap_type *type;
+	u32 refcnt;
+	u32 flags;
+	u32 size;
+	u32 heap_priv;
+};
+
+int pyheap_type_register(struct pyheap_type *type);
+void pyheap_type_unregister(struct pyheap_type *type);
+
+struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
+				  const struct pyheap_type *type, size_t size);
+void pyheap_obj_get(struct pyheap_obj *obj);
+void pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj);
+u32 pyheap_obj_refcnt(const struct pyheap_obj *obj);
+size_t pyheap_obj_class_size(const struct pyheap_obj *obj);
+
+/**
+ * struct pyheap_deep_size - what pyheap_obj_deep_size() found
+ * @objects: objects reachable from the start, itself included, once each
+ * @bytes: their sizes, added up
+ */
+struct pyheap_deep_size {
+	u64 objects;
+	u64 bytes;
+};
+
+int pyheap_obj_deep_size(struct pyheap_heap *heap, struct pyheap_obj *obj,
+			 struct pyheap_deep_size *out);
+
+#endif /* _PYHEAP_OBJ_H */

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pyheap_obj: refcounted objects through the in-kernel API -
+ * types, get/put, freeing without recursion, limits, deep sizes, teardown.
+ */
+
+#include <kunit/test.h>
+#include <linux/err.h>
+
+#include "../mod/internal.h"
+
+/* A kernel-side type with one reference, to build chains and cycles. */
+struct link_obj {
+	struct pyheap_obj ob;
+	struct pyheap_obj *next;
+	unsigned int *released;
+};
+
+static void link_traverse(struct pyheap_obj *obj, pyheap_visit_t visit,
+			  void *arg)
+{
+	struct link_obj *l = container_of(obj, struct link_obj, ob);
+
+	if (l->next)
+		visit(l->next, arg);
+}
+
+static void link_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	struct link_obj *l = container_of(obj, struct link_obj, ob);
+	struct pyheap_obj *next = l->next;
+
+	l->next = NULL;
+	pyheap_obj_put(heap, next);
+}
+
+static void link_release(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	struct link_obj *l = container_of(obj, struct link_obj, ob);
+
+	if (l->released)
+		(*l->released)++;
+}
+
+static struct pyheap_type link_type = {
+	.name = "kunit_link",
+	.traverse = link_traverse,
+	.clear = link_clear,
+	.release = link_release,
+};
+
+struct obj_ctx {
+	struct pyheap_heap *heap;
+	unsigned int released;
+};
+
+static int obj_suite_init(struct kunit_suite *suite)
+{
+	return pyheap_type_register(&link_type);
+}
+
+static void obj_suite_exit(struct kunit_suite *suite)
+{
+	pyheap_type_unregister(&link_type);
+}
+
+static int obj_test_init(struct kunit *test)
+{
+	struct pyheap_limits limits = {
+		.max_objects = 11000000,
+		.max_bytes = 2ULL << 30,
+		.max_handles = 16,
+	};
+	struct obj_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->heap = pyheap_heap_create(&limits);
+	if (IS_ERR(ctx->heap))
+		return PTR_ERR(ctx->heap);
+	test->priv = ctx;
+	return 0;
+}
+
+static void obj_test_exit(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+
+	pyheap_heap_destroy(ctx->heap);
+}
+
+/*
+ * Cases hold the heap lock for their whole body and use only
+ * KUNIT_EXPECT_* under it, so a failure never leaves it held.
+ */
+static struct link_obj *link_new(struct obj_ctx *ctx, struct pyheap_obj *next)
+{
+	struct pyheap_obj *obj;
+	struct link_obj *l;
+
+	obj = pyheap_obj_new(ctx->heap, &link_type, sizeof(*l));
+	if (IS_ERR(obj))
+		return NULL;
+	l = container_of(obj, struct link_obj, ob);
+	l->released = &ctx->released;
+	if (next) {
+		pyheap_obj_get(next);
+		l->next = next;
+	}
+	return l;
+}
+
+static void obj_put_last_reference_frees_at_once(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct link_obj *l;
+
+	pyheap_heap_lock(ctx->heap);
+	l = link_new(ctx, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, l);
+	if (l) {
+		KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(&l->ob), 1U);
+		KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 1ULL);
+		pyheap_obj_get(&l->ob);
+		pyheap_obj_put(ctx->heap, &l->ob);
+		KUNIT_EXPECT_EQ(test, ctx->released, 0U);
+		pyheap_obj_put(ctx->heap, &l->ob);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->released, 1U);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_bytes, 0ULL);
+	pyheap_heap_unlock(ctx->heap);
+}
+
+/* A put below zero is refused, counted, and frees nothing twice. */
+static void obj_put_below_zero_is_refused(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct link_obj *a, *b;
+
+	pyheap_heap_lock(ctx->heap);
+	a = link_new(ctx, NULL);
+	b = link_new(ctx, &a->ob);
+	/* b holds a; simulate a buggy extra put through a's zero count */
+	a->ob.refcnt = 0;
+	pyheap_obj_put(ctx->heap, &a->ob);
+	KUNIT_EXPECT_EQ(test, ctx->heap->bad_puts, 1ULL);
+	KUNIT_EXPECT_EQ(test, ctx->released, 0U);
+	a->ob.refcnt = 1;	/* b's reference, restored */
+	pyheap_obj_put(ctx->heap, &b->ob);
+	KUNIT_EXPECT_EQ(test, ctx->released, 2U);
+	pyheap_heap_unlock(ctx->heap);
+}
+
+static void obj_get_saturates_instead_of_wrapping(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct link_obj *l;
+
+	pyheap_heap_lock(ctx->heap);
+	l = link_new(ctx, NULL);
+	l->ob.refcnt = PYHEAP_REFCNT_SATURATED - 1;
+	pyheap_obj_get(&l->ob);
+	pyheap_obj_get(&l->ob);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(&l->ob),
+			PYHEAP_REFCNT_SATURATED);
+	pyheap_obj_put(ctx->heap, &l->ob);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(&l->ob),
+			PYHEAP_REFCNT_SATURATED);
+	KUNIT_EXPECT_EQ(test, ctx->released, 0U);
+	pyheap_heap_unlock(ctx->heap);
+	/* teardown frees it anyway */
+}
+
+/*
+ * Ten million objects in a chain, freed by one put.  A recursive free
+ * would need ten million stack frames; this one needs one.
+ */
+static void obj_put_frees_long_chain_without_recursion(struct kunit *test)
+{
+	const unsigned int n = 10000000;
+	struct obj_ctx *ctx = test->priv;
+	struct link_obj *head = NULL, *l;
+	unsigned int i;
+
+	pyheap_heap_lock(ctx->heap);
+	for (i = 0; i < n; i++) {
+		l = link_new(ctx, head ? &head->ob : NULL);
+		if (!l)
+			break;
+		if (head)
+			pyheap_obj_put(ctx->heap, &head->ob);
+		head = l;
+		if (!(i % 65536))
+			cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, i, n);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, (u64)i);
+	if (head)
+		pyheap_obj_put(ctx->heap, &head->ob);
+	KUNIT_EXPECT_EQ(test, ctx->released, i);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(ctx->heap);
+}
+
+static void obj_new_stops_at_heap_limits(struct kunit *test)
+{
+	struct pyheap_limits limits = {
+		.max_objects = 3, .max_bytes = 1 << 20, .max_handles = 1,
+	};
+	struct pyheap_heap *heap = pyheap_heap_create(&limits);
+	struct pyheap_obj *obj[4];
+	int i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
+	pyheap_heap_lock(heap);
+	for (i = 0; i < 4; i++)
+		obj[i] = pyheap_obj_new(heap, &link_type,
+					sizeof(struct link_obj));
+	KUNIT_EXPECT_FALSE(test, IS_ERR(obj[2]));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(obj[3]), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pyheap_obj_new(heap, &link_type, 8)),
+			-EINVAL);
+	for (i = 0; i < 3; i++)
+		pyheap_obj_put(heap, obj[i]);
+	/* the byte limit counts size classes */
+	obj[0] = pyheap_obj_new(heap, &link_type, (1 << 20) - 8);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(obj[0]));
+	obj[1] = pyheap_obj_new(heap, &link_type, sizeof(struct link_obj));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(obj[1]), -ENOSPC);
+	pyheap_obj_put(heap, obj[0]);
+	KUNIT_EXPECT_EQ(test, heap->nr_bytes, 0ULL);
+	pyheap_heap_unlock(heap);
+	pyheap_heap_destroy(heap);
+}
+
+/* A ring and a tail into it: each object counted once. */
+static void obj_deep_size_counts_each_object_once(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct pyheap_deep_size deep = {};
+	struct link_obj *a, *b, *c, *t;
+
+	pyheap_heap_lock(ctx->heap);
+	c = link_new(ctx, NULL);
+	b = link_new(ctx, &c->ob);
+	a = link_new(ctx, &b->ob);
+	c->next = &a->ob;			/* close the ring a->b->c->a */
+	pyheap_obj_get(&a->ob);
+	t = link_new(ctx, &a->ob);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_deep_size(ctx->heap, &t->ob, &deep),
+			0);
+	KUNIT_EXPECT_EQ(test, deep.objects, 4ULL);
+	KUNIT_EXPECT_EQ(test, deep.bytes, 4 * sizeof(struct link_obj));
+	KUNIT_EXPECT_EQ(test, pyheap_obj_deep_size(ctx->heap, &b->ob, &deep),
+			0);
+	KUNIT_EXPECT_EQ(test, deep.objects, 3ULL);
+	/* the walk left no mark behind */
+	KUNIT_EXPECT_EQ(test, a->ob.flags | b->ob.flags | c->ob.flags, 0U);
+	pyheap_obj_put(ctx->heap, &a->ob);
+	pyheap_obj_put(ctx->heap, &b->ob);
+	pyheap_obj_put(ctx->heap, &c->ob);
+	pyheap_obj_put(ctx->heap, &t->ob);
+	/* the ring is garbage now, for the collector or the teardown */
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 3ULL);
+	pyheap_heap_unlock(ctx->heap);
+}
+
+/* Destroying a heap frees cycles and self-references too (KASAN, leaks). */
+static void heap_destroy_frees_cycles(struct kunit *test)
+{
+	struct pyheap_heap *heap = pyheap_heap_create(NULL);
+	unsigned int released = 0;
+	struct pyheap_obj *a, *b;
+	struct link_obj *la, *lb;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
+	pyheap_heap_lock(heap);
+	a = pyheap_obj_new(heap, &link_type, sizeof(*la));
+	b = pyheap_obj_new(heap, &link_type, sizeof(*lb));
+	la = container_of(a, struct link_obj, ob);
+	lb = container_of(b, struct link_obj, ob);
+	la->released = &released;
+	lb->released = &released;
+	pyheap_obj_get(b);		/* a <-> b, each owning the other */
+	la->next = b;
+	pyheap_obj_get(a);
+	lb->next = a;
+	pyheap_obj_put(heap, a);	/* only the cycle holds them now */
+	pyheap_obj_put(heap, b);
+	pyheap_heap_unlock(heap);
+	pyheap_heap_destroy(heap);
+	KUNIT_EXPECT_EQ(test, released, 2U);
+}
+
+static void type_register_rejects_bad_types(struct kunit *test)
+{
+	struct pyheap_type noname = {}, longname = {
+		.name = "a_name_too_long_for_it",
+	};
+
+	KUNIT_EXPECT_EQ(test, pyheap_type_register(&noname), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pyheap_type_register(&longname), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pyheap_type_register(&link_type), -EEXIST);
+}
+
+static struct kunit_case obj_cases[] = {
+	KUNIT_CASE(obj_put_last_reference_frees_at_once),
+	KUNIT_CASE(obj_put_below_zero_is_refused),
+	KUNIT_CASE(obj_get_saturates_instead_of_wrapping),
+	KUNIT_CASE_SLOW(obj_put_frees_long_chain_without_recursion),
+	KUNIT_CASE(obj_new_stops_at_heap_limits),
+	KUNIT_CASE(obj_deep_size_counts_each_object_once),
+	KUNIT_CASE(heap_destroy_frees_cycles),
+	KUNIT_CASE(type_register_rejects_bad_types),
+	{}
+};
+
+static struct kunit_suite obj_suite = {
+	.name = "pyheap_obj",
+	.suite_init = obj_suite_init,
+	.suite_exit = obj_suite_exit,
+	.init = obj_test_init,
+	.exit = obj_test_exit,
+	.test_cases = obj_cases,
+};
+
+kunit_test_suite(obj_suite);

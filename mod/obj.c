@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pyheap objects: types, new/get/put, the to-free loop, deep sizes
+ *
+ * An object whose count reaches zero moves to heap->tofree; the loop in
+ * obj_drain() frees what is there, and the puts its ->clear() makes only
+ * append to the list, so freeing never recurses (CPython's trashcan,
+ * without a depth limit).  See "Objects" in Documentation/pyheap/design.rst.
+ *
+ * Locking: heap->lock protects every object, the heap's lists and counters.
+ * pyheap_types_mutex protects pyheap_types[].
+ * Lock order: pyheap_types_mutex (alone); heap->lock -> allocator
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <pyheap/obj.h>
+#include "internal.h"
+
+static DEFINE_MUTEX(pyheap_types_mutex);
+const struct pyheap_type *pyheap_types[PYHEAP_MAX_TYPES];
+
+/**
+ * pyheap_type_register() - make a type usable by pyheap_obj_new()
+ * @type: the type; must stay valid until pyheap_type_unregister()
+ *
+ * Context: Process context.  Takes and releases pyheap_types_mutex.
+ * Return: 0, -EINVAL if @type has no name or one over 15 characters,
+ * -EEXIST if it is registered already, -ENOSPC if %PYHEAP_MAX_TYPES are.
+ */
+int pyheap_type_register(struct pyheap_type *type)
+{
+	unsigned int i;
+	int free = -1;
+
+	if (!type->name || strlen(type->name) > 15)
+		return -EINVAL;
+	guard(mutex)(&pyheap_types_mutex);
+	for (i = 0; i < PYHEAP_MAX_TYPES; i++) {
+		if (pyheap_types[i] == type)
+			return -EEXIST;
+		if (!pyheap_types[i] && free < 0)
+			free = i;
+	}
+	if (free < 0)
+		return -ENOSPC;
+	type->id = free;
+	/* Paired with the READ_ONCE() in pyheap_obj_new() and debugfs. */
+	WRITE_ONCE(pyheap_types[free], type);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pyheap_type_register);
+
+/**
+ * pyheap_type_unregister() - undo pyheap_type_register()
+ * @type: a registered type, with no object of it left in any heap
+ *
+ * Context: Process context.  Takes and releases pyheap_types_mutex.
+ */
+void pyheap_type_unregister(struct pyheap_type *type)
+{
+	guard(mutex)(&pyheap_types_mutex);
+	if (!WARN_ON_ONCE(pyheap_types[type->id] != type))
+		WRITE_ONCE(pyheap_types[type->id], NULL);
+}
+EXPORT_SYMBOL_GPL(pyheap_type_unregister);
+
+/**
+ * pyheap_obj_new() - allocate an object with one reference
+ * @heap: the heap it lives in
+ * @type: a registered type
+ * @size: bytes, the struct pyheap_obj header included
+ *
+ * The object is zeroed, except for the header the heap fills in.  Its
+ * memory comes from the heap's allocator and counts against the heap's
+ * limits.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: the object, or ERR_PTR(-EINVAL) for a @size below the header or
+ * above 4 GiB, ERR_PTR(-ENOSPC) if the heap is at its object or byte
+ * limit, or ERR_PTR(-ENOMEM).
+ */
+struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
+				  const struct pyheap_type *type, size_t size)
+	__must_hold(&heap->lock)
+{
+	size_t bytes = pyheap_obmalloc_usable_size(size);
+	struct pyheap_obj *obj;
+
+	lockdep_assert_held(&heap->lock);
+	if (size < sizeof(*obj) || size > U32_MAX ||
+	    WARN_ON_ONCE(READ_ONCE(pyheap_types[type->id]) != type))
+		return ERR_PTR(-EINVAL);
+	if (heap->nr_objects >= heap->limits.max_objects ||
+	    bytes > heap->limits.max_bytes - heap->nr_bytes)
+		return ERR_PTR(-ENOSPC);
+
+	obj = pyheap_obmalloc_alloc(heap->alloc, size);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	memset(obj, 0, size);
+	obj->type = type;
+	obj->refcnt = 1;
+	obj->size = size;
+	list_add_tail(&obj->node, &heap->objects);
+	heap->nr_objects++;
+	heap->nr_bytes += bytes;
+	heap->types[type->id].objects++;
+	heap->types[type->id].bytes += bytes;
+	return obj;
+}
+EXPORT_SYMBOL_GPL(pyheap_obj_new);
+
+/**
+ * pyheap_obj_get() - take a reference
+ * @obj: a live object
+ *
+ * A count that reaches %PYHEAP_REFCNT_SATURATED stays there: the object
+ * leaks instead of being freed while still referenced.
+ *
+ * Context: Any context.  Caller holds the heap's lock.
+ */
+void pyheap_obj_get(struct pyheap_obj *obj)
+{
+	if (likely(obj->refcnt < PYHEAP_REFCNT_SATURATED))
+		obj->refcnt++;
+}
+EXPORT_SYMBOL_GPL(pyheap_obj_get);
+
+/**
+ * pyheap_obj_refcnt() - the current reference count
+ * @obj: a live object
+ *
+ * Context: Any context.  Caller holds the heap's lock.
+ * Return: the count; %PYHEAP_REFCNT_SATURATED if it saturated.
+ */
+u32 pyheap_obj_refcnt(const struct pyheap_obj *obj)
+{
+	return obj->refcnt;
+}
+EXPORT_SYMBOL_GPL(pyheap_obj_refcnt);
+
+/**
+ * pyheap_obj_class_size() - the bytes an object actually occupies
+ * @obj: a live object
+ *
+ * Context: Any context.
+ * Return: the block size of the object's size class, or its size for
+ * objects above 512 bytes.
+ */
+size_t pyheap_obj_class_size(const struct pyheap_obj *obj)
+{
+	return pyheap_obmalloc_usable_size(obj->size);
+}
+EXPORT_SYMBOL_GPL(pyheap_obj_class_size);
+
+/* Free one dead object: drop its references, release it, free its block. */
+static void __obj_free(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	const struct pyheap_type *type = obj->type;
+	size_t bytes = pyheap_obmalloc_usable_size(obj->size);
+
+	if (type->clear)
+		type->clear(heap, obj);
+	if (type->release)
+		type->release(heap, obj);
+	heap->nr_objects--;
+	heap->nr_bytes -= bytes;
+	heap->types[type->id].objects--;
+	heap->types[type->id].bytes -= bytes;
+	heap->nr_freed++;
+	pyheap_obmalloc_free(heap->alloc, obj, obj->size);
+}
+
+/*
+ * Free everything on heap->tofree, including what freeing it adds.  Only
+ * the outermost put runs the loop; the puts made by ->clear() see
+ * heap->draining and only append.
+ */
+static void __obj_drain(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_obj *obj;
+	unsigned int n = 0;
+
+	heap->draining = true;
+	while ((obj = list_first_entry_or_null(&heap->tofree,
+					       struct pyheap_obj, node))) {
+		list_del(&obj->node);
+		__obj_free(heap, obj);
+		if (!(++n % 1024))
+			cond_resched();
+	}
+	heap->draining = false;
+}
+
+/**
+ * pyheap_obj_put() - drop a reference
+ * @heap: the object's heap
+ * @obj: the object; NULL is ignored
+ *
+ * On the last reference the object is freed before this returns, and so
+ * is everything only it kept alive, in constant stack depth.  A put on an
+ * object whose count is already zero is refused, counted in the heap's
+ * bad_puts and reported.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ */
+void pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	if (!obj || unlikely(obj->refcnt >= PYHEAP_REFCNT_SATURATED))
+		return;
+	if (unlikely(!obj->refcnt)) {
+		heap->bad_puts++;
+		pr_err_ratelimited("put of a %s object with no reference refused\n",
+				   obj->type->name);
+		return;
+	}
+	if (--obj->refcnt)
+		return;
+	list_move_tail(&obj->node, &heap->tofree);
+	if (!heap->draining)
+		__obj_drain(heap);
+}
+EXPORT_SYMBOL_GPL(pyheap_obj_put);
+
+/*
+ * Breadth-first walk state: every object found so far, in the order
+ * found; the walk is over when it has traversed them all.
+ */
+struct obj_walk {
+	struct pyheap_obj **seen;
+	size_t nr, cap;
+	int err;
+};
+
+static void obj_walk_visit(struct pyheap_obj *target, void *arg)
+{
+	struct obj_walk *w = arg;
+	struct pyheap_obj **seen;
+
+	if (w->err || (target->flags & PYHEAP_OBJF_VISITED))
+		return;
+	if (w->nr == w->cap) {
+		seen = kvrealloc(w->seen, 2 * w->cap * sizeof(*seen),
+				 GFP_KERNEL_ACCOUNT);
+		if (!seen) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->seen = seen;
+		w->cap *= 2;
+	}
+	target->flags |= PYHEAP_OBJF_VISITED;
+	w->seen[w->nr++] = target;
+}
+
+/**
+ * pyheap_obj_deep_size() - what an object keeps reachable, and its size
+ * @heap: the object's heap
+ * @obj: where to start
+ * @out: the objects found, @obj included and each counted once, and the
+ *	sum of their sizes
+ *
+ * Walks the types' ->traverse() breadth first with an explicit queue, so
+ * the kernel stack does not grow with the graph.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: 0, or -ENOMEM (and @out untouched) if the queue cannot grow.
+ */
+int pyheap_obj_deep_size(struct pyheap_heap *heap, struct pyheap_obj *obj,
+			 struct pyheap_deep_size *out)
+	__must_hold(&heap->lock)
+{
+	struct obj_walk w = { .cap = 64 };
+	u64 bytes = 0;
+	size_t i;
+
+	lockdep_assert_held(&heap->lock);
+	w.seen = kvmalloc_array(w.cap, sizeof(*w.seen), GFP_KERNEL_ACCOUNT);
+	if (!w.seen)
+		return -ENOMEM;
+	obj_walk_visit(obj, &w);
+	for (i = 0; i < w.nr && !w.err; i++) {
+		const struct pyheap_type *type = w.seen[i]->type;
+
+		if (type->traverse)
+			type->traverse(w.seen[i], obj_walk_visit, &w);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	for (i = 0; i < w.nr; i++) {
+		w.seen[i]->flags &= ~PYHEAP_OBJF_VISITED;
+		bytes += w.seen[i]->size;
+	}
+	if (!w.err) {
+		out->objects = w.nr;
+		out->bytes = bytes;
+	}
+	kvfree(w.seen);
+	return w.err;
+}
+EXPORT_SYMBOL_GPL(pyheap_obj_deep_size);
+
+/*
+ * Free every object of a heap whose handles are gone, cycles included:
+ * clear each live object (pinned, so that a self-reference cannot free it
+ * under its own ->clear()), which drops every reference between objects,
+ * so all counts reach zero.  An object left over was referenced from
+ * outside the heap (an in-kernel user that did not put it) or saturated;
+ * it is freed anyway, and counted.
+ */
+void pyheap_obj_teardown(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_obj *obj;
+	unsigned int leaked = 0;
+	LIST_HEAD(cleared);
+
+	lockdep_assert_held(&heap->lock);
+	while ((obj = list_first_entry_or_null(&heap->objects,
+					       struct pyheap_obj, node))) {
+		list_move_tail(&obj->node, &cleared);
+		pyheap_obj_get(obj);
+		if (obj->type->clear)
+			obj->type->clear(heap, obj);
+		pyheap_obj_put(heap, obj);
+		cond_resched();
+	}
+	while ((obj = list_first_entry_or_null(&cleared, struct pyheap_obj,
+					       node))) {
+		if (obj->refcnt < PYHEAP_REFCNT_SATURATED)
+			leaked++;
+		obj->refcnt = 0;
+		list_move_tail(&obj->node, &heap->tofree);
+		__obj_drain(heap);
+	}
+	if (leaked)
+		pr_warn("heap %llu: %u objects still referenced at teardown\n",
+			heap->id, leaked);
+}
