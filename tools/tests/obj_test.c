@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * obj_test: objects, handles, slots, payloads, getsizeof, limits and the
+ * batch ioctl, from user space.
+ *
+ * Runs inside a VM with pyheap.ko loaded (tools/vm/vmtest).  Built with
+ * the kernel's kselftest harness:
+ *   gcc -I../../include/uapi -I$SRC/tools/testing/selftests obj_test.c
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/pyheap.h>
+
+#include "kselftest_harness.h"
+
+#define PARAM_DIR "/sys/module/pyheap/parameters/"
+
+static int obj_new(int fd, __u32 nslots, __u32 payload, __u32 *handle)
+{
+	struct pyheap_obj_new c = {
+		.size = sizeof(c), .nslots = nslots, .payload_size = payload,
+	};
+	int ret = ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c);
+
+	*handle = c.out_handle;
+	return ret;
+}
+
+static int hclose(int fd, __u32 handle)
+{
+	struct pyheap_handle_close c = { .size = sizeof(c), .handle = handle };
+
+	return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSE, &c);
+}
+
+static int slot_set(int fd, __u32 handle, __u32 index, __u32 target)
+{
+	struct pyheap_slot c = {
+		.size = sizeof(c), .handle = handle, .index = index,
+		.target = target,
+	};
+
+	return ioctl(fd, PYHEAP_IOC_SLOT_SET, &c);
+}
+
+static int slot_get(int fd, __u32 handle, __u32 index, __u32 *out)
+{
+	struct pyheap_slot c = {
+		.size = sizeof(c), .handle = handle, .index = index,
+	};
+	int ret = ioctl(fd, PYHEAP_IOC_SLOT_GET, &c);
+
+	*out = c.out_handle;
+	return ret;
+}
+
+static int payload(int fd, unsigned long cmd, __u32 handle, __u64 off,
+		   __u32 len, void *data)
+{
+	struct pyheap_payload c = {
+		.size = sizeof(c), .handle = handle, .offset = off,
+		.length = len, .data = (unsigned long)data,
+	};
+
+	return ioctl(fd, cmd, &c);
+}
+
+static struct pyheap_heap_info info(int fd)
+{
+	struct pyheap_heap_info c = { .size = sizeof(c) };
+
+	if (ioctl(fd, PYHEAP_IOC_HEAP_INFO, &c))
+		memset(&c, 0xff, sizeof(c));
+	return c;
+}
+
+static int getsizeof(int fd, __u32 handle, __u32 flags,
+		     struct pyheap_getsizeof *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->flags = flags;
+	c->handle = handle;
+	return ioctl(fd, PYHEAP_IOC_GETSIZEOF, c);
+}
+
+static void write_param(const char *name, const char *val)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+FIXTURE(heap) {
+	int fd;
+};
+
+FIXTURE_SETUP(heap)
+{
+	self->fd = open("/dev/pyheap", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(self->fd, 0) TH_LOG("open /dev/pyheap: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(heap)
+{
+	close(self->fd);
+}
+
+TEST_F(heap, close_last_handle_frees_object)
+{
+	__u32 a, b;
+
+	ASSERT_EQ(0, obj_new(self->fd, 2, 16, &a));
+	EXPECT_NE(PYHEAP_HANDLE_NONE, a);
+	EXPECT_EQ(1, info(self->fd).out_objects);
+	EXPECT_EQ(1, info(self->fd).out_handles);
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &b));
+	EXPECT_NE(a, b);
+	EXPECT_EQ(0, hclose(self->fd, a));
+	EXPECT_EQ(0, hclose(self->fd, b));
+	EXPECT_EQ(0, info(self->fd).out_objects);
+	EXPECT_EQ(0, info(self->fd).out_bytes);
+	EXPECT_EQ(-1, hclose(self->fd, a));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(heap, slot_keeps_target_alive)
+{
+	__u32 a, b, got, dup;
+	struct pyheap_handle_dup d = { .size = sizeof(d) };
+
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &a));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &b));
+	ASSERT_EQ(0, slot_set(self->fd, a, 0, b));	/* a[0] = b */
+	ASSERT_EQ(0, hclose(self->fd, b));		/* del b */
+	EXPECT_EQ(2, info(self->fd).out_objects);
+	ASSERT_EQ(0, slot_get(self->fd, a, 0, &got));	/* got = a[0] */
+	EXPECT_NE(PYHEAP_HANDLE_NONE, got);
+	d.handle = got;
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_HANDLE_DUP, &d));
+	dup = d.out_handle;
+	EXPECT_EQ(0, hclose(self->fd, got));
+	EXPECT_EQ(0, hclose(self->fd, dup));
+	ASSERT_EQ(0, slot_set(self->fd, a, 0, PYHEAP_HANDLE_NONE));
+	EXPECT_EQ(1, info(self->fd).out_objects);	/* b went */
+	ASSERT_EQ(0, slot_get(self->fd, a, 0, &got));
+	EXPECT_EQ(PYHEAP_HANDLE_NONE, got);
+	EXPECT_EQ(0, hclose(self->fd, a));
+	EXPECT_EQ(0, info(self->fd).out_objects);
+}
+
+/* The seed's second leak: a cycle outlives its names (until collected). */
+TEST_F(heap, cycle_outlives_its_handles)
+{
+	__u32 a, b;
+
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &a));
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &b));
+	ASSERT_EQ(0, slot_set(self->fd, a, 0, b));
+	ASSERT_EQ(0, slot_set(self->fd, b, 0, a));
+	ASSERT_EQ(0, hclose(self->fd, a));
+	ASSERT_EQ(0, hclose(self->fd, b));
+	EXPECT_EQ(2, info(self->fd).out_objects);
+	EXPECT_EQ(0, info(self->fd).out_handles);
+	/* close() of the file frees it; kmemleak checks in UML */
+}
+
+TEST_F(heap, payload_round_trip_and_bounds)
+{
+	char out[32], in[32] = "hello, pyheap";
+	void *unmapped;
+	__u32 h;
+
+	ASSERT_EQ(0, obj_new(self->fd, 0, 32, &h));
+	memset(out, 0x55, sizeof(out));
+	ASSERT_EQ(0, payload(self->fd, PYHEAP_IOC_PAYLOAD_READ, h, 0, 32,
+			     out));
+	EXPECT_EQ(0, out[0]);	/* new payloads are zeroed */
+	ASSERT_EQ(0, payload(self->fd, PYHEAP_IOC_PAYLOAD_WRITE, h, 4, 14,
+			     in));
+	ASSERT_EQ(0, payload(self->fd, PYHEAP_IOC_PAYLOAD_READ, h, 0, 32,
+			     out));
+	EXPECT_EQ(0, memcmp(out + 4, in, 14));
+
+	EXPECT_EQ(-1, payload(self->fd, PYHEAP_IOC_PAYLOAD_READ, h, 30, 3,
+			      out));
+	EXPECT_EQ(ERANGE, errno);
+	EXPECT_EQ(-1, payload(self->fd, PYHEAP_IOC_PAYLOAD_READ, h, ~0ULL, 2,
+			      out));
+	EXPECT_EQ(EOVERFLOW, errno);
+
+	/* a write that faults half way changes nothing */
+	unmapped = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, unmapped);
+	memset(unmapped, 'x', 4096);
+	munmap((char *)unmapped + 4096, 4096);
+	EXPECT_EQ(-1, payload(self->fd, PYHEAP_IOC_PAYLOAD_WRITE, h, 0, 32,
+			      (char *)unmapped + 4096 - 16));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, payload(self->fd, PYHEAP_IOC_PAYLOAD_READ, h, 0, 32,
+			     out));
+	EXPECT_EQ(0, memcmp(out + 4, in, 14));
+	munmap(unmapped, 4096);
+}
+
+TEST_F(heap, getsizeof_reports_header_slots_payload)
+{
+	struct pyheap_getsizeof s;
+	__u32 a, b, c;
+
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &a));
+	ASSERT_EQ(0, getsizeof(self->fd, a, 0, &s));
+	EXPECT_EQ(48, s.out_size);
+	EXPECT_EQ(48, s.out_class_size);
+	ASSERT_EQ(0, obj_new(self->fd, 3, 5, &b));
+	ASSERT_EQ(0, getsizeof(self->fd, b, 0, &s));
+	EXPECT_EQ(48 + 24 + 5, s.out_size);
+	EXPECT_EQ(80, s.out_class_size);
+	ASSERT_EQ(0, obj_new(self->fd, 0, 600, &c));
+	ASSERT_EQ(0, getsizeof(self->fd, c, 0, &s));
+	EXPECT_EQ(648, s.out_size);
+	EXPECT_EQ(648, s.out_class_size);	/* above 512: kmalloc */
+
+	/* b -> a, b -> c, b -> b: deep size counts each once */
+	ASSERT_EQ(0, slot_set(self->fd, b, 0, a));
+	ASSERT_EQ(0, slot_set(self->fd, b, 1, c));
+	ASSERT_EQ(0, slot_set(self->fd, b, 2, b));
+	ASSERT_EQ(0, getsizeof(self->fd, b, PYHEAP_GETSIZEOF_DEEP, &s));
+	EXPECT_EQ(3, s.out_deep_objects);
+	EXPECT_EQ(48 + 77 + 648, s.out_deep_size);
+	EXPECT_EQ(-1, getsizeof(self->fd, b, 2, &s));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(heap, bad_input_gets_its_errno_and_changes_nothing)
+{
+	struct pyheap_obj_new n = { .size = sizeof(n) };
+	struct pyheap_heap_info before = info(self->fd);
+	__u32 a, got;
+
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &a));
+	before = info(self->fd);
+
+	EXPECT_EQ(-1, slot_set(self->fd, 999, 0, a));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, slot_set(self->fd, a, 0, 999));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, slot_set(self->fd, a, 1, a));
+	EXPECT_EQ(ERANGE, errno);
+	EXPECT_EQ(-1, slot_get(self->fd, a, 7, &got));
+	EXPECT_EQ(ERANGE, errno);
+	EXPECT_EQ(-1, obj_new(self->fd, PYHEAP_MAX_SLOTS + 1, 0, &got));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, obj_new(self->fd, 0, PYHEAP_MAX_PAYLOAD + 1, &got));
+	EXPECT_EQ(EINVAL, errno);
+	n.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_OBJ_NEW, &n));
+	EXPECT_EQ(EINVAL, errno);
+	n.flags = 0;
+	n.__reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_OBJ_NEW, &n));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_OBJ_NEW, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, hclose(self->fd, PYHEAP_HANDLE_NONE));
+	EXPECT_EQ(ENOENT, errno);
+
+	EXPECT_EQ(before.out_objects, info(self->fd).out_objects);
+	EXPECT_EQ(before.out_handles, info(self->fd).out_handles);
+	EXPECT_EQ(before.out_bytes, info(self->fd).out_bytes);
+}
+
+TEST(handles_do_not_cross_files)
+{
+	int a = open("/dev/pyheap", O_RDWR), b = open("/dev/pyheap", O_RDWR);
+	__u32 h, got;
+
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	ASSERT_EQ(0, obj_new(a, 1, 0, &h));
+	EXPECT_EQ(-1, slot_get(b, h, 0, &got));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, hclose(b, h));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, hclose(a, h));
+	close(a);
+	close(b);
+}
+
+TEST(limits_give_enospc)
+{
+	__u32 h[4];
+	int fd, i;
+
+	write_param("heap_max_objects", "3");
+	fd = open("/dev/pyheap", O_RDWR);
+	write_param("heap_max_objects", "1048576");
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(3, info(fd).out_max_objects);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, obj_new(fd, 0, 0, &h[i]));
+	EXPECT_EQ(-1, obj_new(fd, 0, 0, &h[3]));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(3, info(fd).out_objects);
+	close(fd);
+
+	write_param("heap_max_handles", "2");
+	fd = open("/dev/pyheap", O_RDWR);
+	write_param("heap_max_handles", "1048576");
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, obj_new(fd, 0, 0, &h[0]));
+	ASSERT_EQ(0, obj_new(fd, 0, 0, &h[1]));
+	EXPECT_EQ(-1, obj_new(fd, 0, 0, &h[2]));
+	EXPECT_EQ(ENOSPC, errno);
+	/* the object made for the failed call is gone again */
+	EXPECT_EQ(2, info(fd).out_objects);
+	close(fd);
+}
+
+static void op_new(struct pyheap_op *op, __u32 nslots)
+{
+	struct pyheap_obj_new c = { .size = sizeof(c), .nslots = nslots };
+
+	memset(op, 0, sizeof(*op));
+	op->cmd = PYHEAP_CMD_OBJ_NEW;
+	memcpy(op->arg, &c, sizeof(c));
+}
+
+static __u32 op_new_handle(const struct pyheap_op *op)
+{
+	struct pyheap_obj_new c;
+
+	memcpy(&c, op->arg, sizeof(c));
+	return c.out_handle;
+}
+
+static void op_slot_set(struct pyheap_op *op, __u32 h, __u32 i, __u32 t)
+{
+	struct pyheap_slot c = {
+		.size = sizeof(c), .handle = h, .index = i, .target = t,
+	};
+
+	memset(op, 0, sizeof(*op));
+	op->cmd = PYHEAP_CMD_SLOT_SET;
+	memcpy(op->arg, &c, sizeof(c));
+}
+
+static void op_close(struct pyheap_op *op, __u32 h)
+{
+	struct pyheap_handle_close c = { .size = sizeof(c), .handle = h };
+
+	memset(op, 0, sizeof(*op));
+	op->cmd = PYHEAP_CMD_HANDLE_CLOSE;
+	memcpy(op->arg, &c, sizeof(c));
+}
+
+static int batch(int fd, struct pyheap_op *ops, __u32 n, __u32 flags,
+		 __u32 *executed)
+{
+	struct pyheap_batch b = {
+		.size = sizeof(b), .flags = flags, .count = n,
+		.op_size = sizeof(*ops), .ops = (unsigned long)ops,
+	};
+	int ret = ioctl(fd, PYHEAP_IOC_BATCH, &b);
+
+	*executed = b.out_executed;
+	return ret;
+}
+
+TEST_F(heap, batch_runs_each_op_and_reports_each_result)
+{
+	struct pyheap_op ops[66];
+	__u32 done, i;
+
+	for (i = 0; i < 64; i++)
+		op_new(&ops[i], 1);
+	op_close(&ops[64], 12345);		/* fails: no such handle */
+	op_new(&ops[65], 0);
+	ASSERT_EQ(0, batch(self->fd, ops, 66, 0, &done));
+	EXPECT_EQ(66, done);
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(0, ops[i].out_result);
+	EXPECT_EQ(-ENOENT, ops[64].out_result);
+	EXPECT_EQ(0, ops[65].out_result);
+	EXPECT_EQ(65, info(self->fd).out_objects);
+
+	op_close(&ops[0], op_new_handle(&ops[0]));
+	op_close(&ops[1], 12345);
+	op_close(&ops[2], op_new_handle(&ops[2]));
+	ASSERT_EQ(0, batch(self->fd, ops, 3, PYHEAP_BATCH_STOP_ON_ERROR,
+			   &done));
+	EXPECT_EQ(2, done);
+	EXPECT_EQ(-ENOENT, ops[1].out_result);
+	EXPECT_EQ(64, info(self->fd).out_objects);
+
+	ops[0].cmd = PYHEAP_CMD_BATCH;		/* no nesting */
+	ops[1].cmd = 0x7f;			/* unknown */
+	ASSERT_EQ(0, batch(self->fd, ops, 2, 0, &done));
+	EXPECT_EQ(-ENOTTY, ops[0].out_result);
+	EXPECT_EQ(-ENOTTY, ops[1].out_result);
+
+	EXPECT_EQ(-1, batch(self->fd, ops, 0, 0, &done));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, batch(self->fd, ops, PYHEAP_BATCH_MAX + 1, 0, &done));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, batch(self->fd, ops, 1, 4, &done));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, batch(self->fd, NULL, 1, 0, &done));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/*
+ * A chain of 204800 objects built in batches, then freed by closing the
+ * handle of its head: the kernel frees it without recursing.
+ */
+TEST_F(heap, long_chain_freed_by_one_close)
+{
+	const __u32 per = 1024, n = 200 * per;
+	struct pyheap_op *ops = calloc(3 * per, sizeof(*ops));
+	__u32 prev = PYHEAP_HANDLE_NONE, done, i, j, k;
+
+	ASSERT_NE(NULL, ops);
+	for (i = 0; i < n; i += per) {
+		for (j = 0; j < per; j++)
+			op_new(&ops[j], 1);
+		ASSERT_EQ(0, batch(self->fd, ops, per, 0, &done));
+		/* link each to the one before, then drop the older handle */
+		for (j = 0, k = 0; j < per; j++) {
+			__u32 h = op_new_handle(&ops[j]);
+
+			if (prev) {
+				op_slot_set(&ops[per + k++], h, 0, prev);
+				op_close(&ops[per + k++], prev);
+			}
+			prev = h;
+		}
+		ASSERT_EQ(0, batch(self->fd, ops + per, k, 0, &done));
+		for (j = 0; j < k; j++)
+			ASSERT_EQ(0, ops[per + j].out_result);
+	}
+	EXPECT_EQ(n, info(self->fd).out_objects);
+	EXPECT_EQ(1, info(self->fd).out_handles);
+	EXPECT_EQ(0, hclose(self->fd, prev));
+	EXPECT_EQ(0, info(self->fd).out_objects);
+	free(ops);
+}
+
+TEST_HARNESS_MAIN
