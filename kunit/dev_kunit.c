@@ -10,6 +10,8 @@
 #include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
+#include <linux/fs.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -205,6 +207,120 @@ static void ioctl_bad_pointer_is_efault_body(struct kunit *test)
 
 DEV_CASE(ioctl_bad_pointer_is_efault)
 
+static u32 dev_obj_new(struct kunit *test, u32 nslots, u32 payload)
+{
+	struct pyheap_obj_new c = {
+		.size = sizeof(c), .nslots = nslots, .payload_size = payload,
+	};
+
+	KUNIT_EXPECT_EQ(test, dev_call(test, PYHEAP_IOC_OBJ_NEW, &c, sizeof(c),
+				       0), 0);
+	return c.out_handle;
+}
+
+static void obj_new_and_close_through_user_memory_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_handle_close c = { .size = sizeof(c) };
+	u32 h = dev_obj_new(test, 2, 8);
+
+	KUNIT_EXPECT_NE(test, h, 0U);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 1ULL);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_handles, 1ULL);
+	c.handle = h;
+	KUNIT_EXPECT_EQ(test, dev_call(test, PYHEAP_IOC_HANDLE_CLOSE, &c,
+				       sizeof(c), 0), 0);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, dev_call(test, PYHEAP_IOC_HANDLE_CLOSE, &c,
+				       sizeof(c), 0), (long)-ENOENT);
+}
+
+DEV_CASE(obj_new_and_close_through_user_memory)
+
+/*
+ * OBJ_NEW whose answer cannot be written back (a read-only mapping of a
+ * file holding a valid struct) must not leave an object or a handle.
+ */
+static void obj_new_unwritable_result_changes_nothing_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_obj_new c = { .size = sizeof(c) };
+	unsigned long ro;
+	struct file *f;
+	loff_t pos = 0;
+
+	f = shmem_kernel_file_setup("pyheap_kunit", PAGE_SIZE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	KUNIT_EXPECT_EQ(test, kernel_write(f, &c, sizeof(c), &pos),
+			(ssize_t)sizeof(c));
+	ro = kunit_vm_mmap(test, f, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	fput(f);	/* the mapping holds its own reference */
+	KUNIT_ASSERT_NE(test, ro, 0UL);
+	KUNIT_EXPECT_EQ(test, pyheap_dev_ioctl(ctx->heap, PYHEAP_IOC_OBJ_NEW,
+					       ro), (long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_handles, 0ULL);
+	KUNIT_EXPECT_EQ(test, dev_nr_ioctls(test), 0ULL);
+}
+
+DEV_CASE(obj_new_unwritable_result_changes_nothing)
+
+static void payload_write_fault_changes_nothing_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_payload p = { .size = sizeof(p), .length = 64 };
+	u8 data[64], back[64];
+
+	memset(data, 0xab, sizeof(data));
+	p.handle = dev_obj_new(test, 0, 64);
+	/* source: the last 32 bytes of our page, then unmapped memory */
+	KUNIT_EXPECT_EQ(test, copy_to_user(ctx->ubuf + PAGE_SIZE - 32, data,
+					   32), 0);
+	p.data = (unsigned long)(ctx->ubuf + PAGE_SIZE - 32);
+	KUNIT_EXPECT_EQ(test, dev_call(test, PYHEAP_IOC_PAYLOAD_WRITE, &p,
+				       sizeof(p), 0), (long)-EFAULT);
+	/* read it back: still all zero */
+	p.data = (unsigned long)(ctx->ubuf + 256);
+	KUNIT_EXPECT_EQ(test, dev_call(test, PYHEAP_IOC_PAYLOAD_READ, &p,
+				       sizeof(p), 0), 0);
+	KUNIT_EXPECT_EQ(test, copy_from_user(back, ctx->ubuf + 256, 64), 0);
+	KUNIT_EXPECT_TRUE(test, mem_is_zero(back, sizeof(back)));
+}
+
+DEV_CASE(payload_write_fault_changes_nothing)
+
+static void batch_through_user_memory_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_obj_new c = { .size = sizeof(c), .nslots = 1 };
+	struct pyheap_batch b = {
+		.size = sizeof(b), .count = 4,
+		.op_size = sizeof(struct pyheap_op),
+	};
+	struct pyheap_op ops[4] = {};
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		ops[i].cmd = PYHEAP_CMD_OBJ_NEW;
+		memcpy(ops[i].arg, &c, sizeof(c));
+	}
+	ops[2].cmd = PYHEAP_CMD_BATCH;
+	KUNIT_EXPECT_EQ(test, copy_to_user(ctx->ubuf + 512, ops, sizeof(ops)),
+			0);
+	b.ops = (unsigned long)(ctx->ubuf + 512);
+	KUNIT_EXPECT_EQ(test, dev_call(test, PYHEAP_IOC_BATCH, &b, sizeof(b),
+				       0), 0);
+	KUNIT_EXPECT_EQ(test, b.out_executed, 4U);
+	KUNIT_EXPECT_EQ(test, copy_from_user(ops, ctx->ubuf + 512, sizeof(ops)),
+			0);
+	KUNIT_EXPECT_EQ(test, ops[0].out_result, 0);
+	KUNIT_EXPECT_EQ(test, ops[2].out_result, -ENOTTY);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 3ULL);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_handles, 3ULL);
+}
+
+DEV_CASE(batch_through_user_memory)
+
 static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(version_reports_abi_and_heap_id),
 	KUNIT_CASE(version_accepts_larger_zeroed_struct),
@@ -213,6 +329,10 @@ static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(version_rejects_unknown_flags),
 	KUNIT_CASE(ioctl_unknown_number_is_enoioctlcmd),
 	KUNIT_CASE(ioctl_bad_pointer_is_efault),
+	KUNIT_CASE(obj_new_and_close_through_user_memory),
+	KUNIT_CASE(obj_new_unwritable_result_changes_nothing),
+	KUNIT_CASE(payload_write_fault_changes_nothing),
+	KUNIT_CASE(batch_through_user_memory),
 	{}
 };
 

@@ -253,12 +253,15 @@ static void obj_walk_visit(struct pyheap_obj *target, void *arg)
 	if (w->err || (target->flags & PYHEAP_OBJF_VISITED))
 		return;
 	if (w->nr == w->cap) {
-		seen = kvrealloc(w->seen, 2 * w->cap * sizeof(*seen),
-				 GFP_KERNEL_ACCOUNT);
+		/* kvrealloc() changed its arguments in 6.12; grow by hand */
+		seen = kvmalloc_array(2 * w->cap, sizeof(*seen),
+				      GFP_KERNEL_ACCOUNT);
 		if (!seen) {
 			w->err = -ENOMEM;
 			return;
 		}
+		memcpy(seen, w->seen, w->nr * sizeof(*seen));
+		kvfree(w->seen);
 		w->seen = seen;
 		w->cap *= 2;
 	}
