@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""binding_test: the Python binding in tools/python, inside a VM.  TAP."""
+import errno
+import gc
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+from pyheap import Heap, PyheapError  # noqa: E402
+
+
+def test_names_are_references():
+    with Heap() as h:
+        a = h.new(slots=1)
+        b = h.new(size=16)
+        a[0] = b
+        del b
+        assert h.info().objects == 2
+        c = a[0]
+        assert c is not None and h.getsizeof(c) == 48 + 16
+        del c
+        del a[0]
+        assert h.info().objects == 1
+        del a
+        assert h.info().objects == 0, h.info()
+
+
+def test_payload_round_trip():
+    with Heap() as h:
+        o = h.new(size=32)
+        o.write(3, b"pyheap")
+        assert o.read(0, 10) == b"\0\0\0pyheap\0"
+
+
+def test_errors_raise_oserror_with_errno():
+    with Heap() as h:
+        o = h.new(slots=1)
+        for call, want in ((lambda: o[1], errno.ERANGE),
+                           (lambda: o.read(30, 1), errno.ERANGE),
+                           (lambda: h.new(slots=1 << 20), errno.EINVAL)):
+            try:
+                call()
+            except PyheapError as e:
+                assert e.errno == want, (e, want)
+            else:
+                raise AssertionError("no error")
+
+
+def test_getsizeof_matches_slots_and_payload():
+    with Heap() as h:
+        for slots, size in ((0, 0), (1, 0), (3, 5), (0, 600)):
+            o = h.new(slots=slots, size=size)
+            info = h.sizeinfo(o)
+            assert info.size == 48 + 8 * slots + size, info
+            want = info.size if info.size > 512 else (info.size + 7) // 8 * 8
+            assert info.class_size == want, info
+
+
+def test_batch_creates_objects():
+    import struct
+    with Heap() as h:
+        arg = struct.pack("=IIIIII", 24, 0, 1, 0, 0, 0)
+        res = h.batch([(1, arg)] * 64)
+        assert len(res) == 64 and all(r == 0 for r, _ in res), res[:3]
+        assert h.info().objects == 64
+
+
+def main():
+    tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
+    print("TAP version 13")
+    print("1..%d" % len(tests))
+    failed = 0
+    for i, t in enumerate(tests, 1):
+        try:
+            t()
+            gc.collect()
+            print("ok %d %s" % (i, t.__name__))
+        except Exception as e:  # report every failure, keep going
+            failed += 1
+            print("# %s: %r" % (t.__name__, e))
+            print("not ok %d %s" % (i, t.__name__))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
