@@ -82,9 +82,10 @@ static int pyheap_ioc_obj_new(struct pyheap_ucmd *ucmd)
 	struct pyheap_obj *obj;
 	int err;
 
-	if (cmd->flags || cmd->__reserved || cmd->out_handle)
+	if (cmd->__reserved || cmd->out_handle)
 		return -EINVAL;
-	obj = pyheap_uobj_new(heap, cmd->nslots, cmd->payload_size);
+	obj = pyheap_uobj_new(heap, cmd->nslots, cmd->payload_size,
+			      cmd->flags);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	/* The handle takes its own reference; ours goes either way. */
@@ -278,6 +279,298 @@ static int pyheap_ioc_heap_info(struct pyheap_ucmd *ucmd)
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+static int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_collect *cmd = ucmd->cmd;
+	long n;
+
+	if (cmd->flags || cmd->__reserved || cmd->out_unreachable)
+		return -EINVAL;
+	n = pyheap_gc_collect(ucmd->heap, cmd->generation);
+	if (n < 0)
+		return n;
+	cmd->out_unreachable = n;
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static void gc_state_fill(struct pyheap_heap *heap,
+			  struct pyheap_gc_state *cmd)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	int i;
+
+	cmd->enabled = gc->enabled;
+	cmd->debug = gc->debug;
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++) {
+		cmd->threshold[i] = gc->gens[i].threshold;
+		cmd->out_count[i] = gc->gens[i].count;
+	}
+	cmd->out_freeze_count = gc->nr_permanent;
+	cmd->out_garbage = gc->nr_garbage;
+	cmd->out_events = gc->nr_events;
+}
+
+static int pyheap_ioc_gc_get(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_state *cmd = ucmd->cmd;
+
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
+		return -EINVAL;
+	gc_state_fill(ucmd->heap, cmd);
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+#define GC_DEBUG_ALL	(PYHEAP_GC_DEBUG_STATS | PYHEAP_GC_DEBUG_COLLECTABLE | \
+			 PYHEAP_GC_DEBUG_UNCOLLECTABLE | \
+			 PYHEAP_GC_DEBUG_SAVEALL)
+#define GC_SET_ALL	(PYHEAP_GC_SET_ENABLED | PYHEAP_GC_SET_DEBUG | \
+			 PYHEAP_GC_SET_THRESHOLD)
+
+/* Everything is checked before anything changes. */
+static int pyheap_ioc_gc_set(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_state *cmd = ucmd->cmd;
+	struct pyheap_gc *gc = &ucmd->heap->gc;
+	int i;
+
+	if ((cmd->flags & ~GC_SET_ALL) || cmd->__reserved ||
+	    cmd->__reserved2 || cmd->enabled > 1 ||
+	    (cmd->debug & ~GC_DEBUG_ALL))
+		return -EINVAL;
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
+		if (cmd->out_count[i])
+			return -EINVAL;
+	if (cmd->flags & PYHEAP_GC_SET_ENABLED)
+		gc->enabled = cmd->enabled;
+	if (cmd->flags & PYHEAP_GC_SET_DEBUG)
+		gc->debug = cmd->debug;
+	if (cmd->flags & PYHEAP_GC_SET_THRESHOLD)
+		for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
+			gc->gens[i].threshold = cmd->threshold[i];
+	gc_state_fill(ucmd->heap, cmd);
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int pyheap_ioc_gc_stats(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_stats *cmd = ucmd->cmd;
+	struct pyheap_gc *gc = &ucmd->heap->gc;
+	int i;
+
+	if (cmd->flags)
+		return -EINVAL;
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++) {
+		struct pyheap_gc_gen *g = &gc->gens[i];
+
+		cmd->out_gen[i] = (struct pyheap_gc_gen_stats) {
+			.collections = g->collections,
+			.collected = g->collected,
+			.uncollectable = g->uncollectable,
+			.candidates = g->candidates,
+			.duration_ns = g->duration_ns,
+			.max_pause_ns = g->max_pause_ns,
+			.objects = g->nr,
+		};
+	}
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int pyheap_ioc_gc_freeze(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_freeze *cmd = ucmd->cmd;
+
+	if (cmd->flags != PYHEAP_GC_FREEZE && cmd->flags != PYHEAP_GC_UNFREEZE)
+		return -EINVAL;
+	pyheap_gc_freeze(ucmd->heap, cmd->flags == PYHEAP_GC_FREEZE);
+	cmd->out_freeze_count = ucmd->heap->gc.nr_permanent;
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int pyheap_ioc_gc_obj_info(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_obj_info *cmd = ucmd->cmd;
+	struct pyheap_obj *obj;
+	u32 gen;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	gen = (obj->flags & PYHEAP_OBJF_GEN_MASK) >> PYHEAP_OBJF_GEN_SHIFT;
+	cmd->out_tracked = gen != PYHEAP_GEN_UNTRACKED;
+	cmd->out_finalized = !!(obj->flags & PYHEAP_OBJF_FINALIZED);
+	cmd->out_generation = gen;
+	cmd->out_refcnt = obj->refcnt;
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * Handles out to user space, for GC_REFS and GC_GARBAGE: collect up to
+ * @max objects, then open one handle each and copy them out.  On any
+ * failure every handle opened here is closed again.
+ */
+struct refs_out {
+	struct pyheap_obj **objs;
+	u32 max, count, total;
+	struct pyheap_obj *match;	/* REFERRERS: the object looked for */
+	bool found;
+};
+
+static void refs_collect(struct pyheap_obj *target, void *arg)
+{
+	struct refs_out *out = arg;
+
+	if (out->match) {
+		out->found |= target == out->match;
+		return;
+	}
+	if (out->count < out->max)
+		out->objs[out->count++] = target;
+	out->total++;
+}
+
+static int refs_respond(struct pyheap_ucmd *ucmd, struct refs_out *out,
+			u64 uaddr, u32 *out_count, u32 *out_total, size_t len)
+	__must_hold(&ucmd->heap->lock)
+{
+	u32 i, opened, *hs;
+	int err = 0;
+
+	hs = kvmalloc_array(max(out->count, 1U), sizeof(*hs),
+			    GFP_KERNEL_ACCOUNT);
+	if (!hs)
+		return -ENOMEM;
+	for (opened = 0; opened < out->count; opened++) {
+		err = pyheap_handle_open(ucmd->heap, out->objs[opened],
+					 &hs[opened]);
+		if (err)
+			break;
+	}
+	if (!err && copy_to_user(u64_to_user_ptr(uaddr), hs,
+				 out->count * sizeof(*hs)))
+		err = -EFAULT;
+	if (!err) {
+		*out_count = out->count;
+		*out_total = out->total;
+		err = ucmd_respond(ucmd, len);
+	}
+	if (err)
+		for (i = 0; i < opened; i++)
+			pyheap_handle_close(ucmd->heap, hs[i]);
+	kvfree(hs);
+	return err;
+}
+
+static int refs_init(struct refs_out *out, u32 max)
+{
+	if (!max || max > PYHEAP_GC_REFS_MAX)
+		return -EINVAL;
+	out->max = max;
+	out->objs = kvmalloc_array(max, sizeof(*out->objs),
+				   GFP_KERNEL_ACCOUNT);
+	return out->objs ? 0 : -ENOMEM;
+}
+
+/* Every tracked object that refers to @match, for gc.get_referrers(). */
+static void refs_find_referrers(struct pyheap_heap *heap,
+				struct refs_out *out, struct pyheap_obj *match)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct list_head *lists[PYHEAP_GC_NR_GENS + 1];
+	struct pyheap_obj *obj;
+	int i;
+
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
+		lists[i] = &gc->gens[i].objects;
+	lists[i] = &gc->permanent;
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry(obj, lists[i], node) {
+			out->match = match;
+			out->found = false;
+			obj->type->traverse(obj, refs_collect, out);
+			out->match = NULL;
+			if (out->found)
+				refs_collect(obj, out);
+		}
+		cond_resched();
+	}
+}
+
+static int pyheap_ioc_gc_refs(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_refs *cmd = ucmd->cmd;
+	struct refs_out out = {};
+	struct pyheap_obj *obj;
+	int err;
+
+	if ((cmd->flags != PYHEAP_GC_REFERENTS &&
+	     cmd->flags != PYHEAP_GC_REFERRERS) ||
+	    cmd->out_count || cmd->out_total)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = refs_init(&out, cmd->max);
+	if (err)
+		return err;
+	if (cmd->flags == PYHEAP_GC_REFERENTS) {
+		if (obj->type->traverse)
+			obj->type->traverse(obj, refs_collect, &out);
+	} else {
+		refs_find_referrers(ucmd->heap, &out, obj);
+	}
+	err = refs_respond(ucmd, &out, cmd->handles, &cmd->out_count,
+			   &cmd->out_total, sizeof(*cmd));
+	kvfree(out.objs);
+	return err;
+}
+
+static int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_garbage *cmd = ucmd->cmd;
+	struct pyheap_gc *gc = &ucmd->heap->gc;
+	struct refs_out out = {};
+	struct pyheap_obj *obj;
+	unsigned long i;
+	int err;
+
+	if (cmd->__reserved || cmd->out_count || cmd->out_total)
+		return -EINVAL;
+	if (cmd->flags == PYHEAP_GC_GARBAGE_CLEAR) {
+		if (cmd->max || cmd->handles)
+			return -EINVAL;
+		cmd->out_total = gc->nr_garbage;
+		cmd->out_count = cmd->out_total;
+		/* The answer goes out first: the clear cannot be undone. */
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+		if (!err)
+			pyheap_gc_garbage_clear(ucmd->heap);
+		return err;
+	}
+	if (cmd->flags != PYHEAP_GC_GARBAGE_LIST)
+		return -EINVAL;
+	err = refs_init(&out, cmd->max);
+	if (err)
+		return err;
+	xa_for_each(&gc->garbage, i, obj)
+		refs_collect(obj, &out);
+	err = refs_respond(ucmd, &out, cmd->handles, &cmd->out_count,
+			   &cmd->out_total, sizeof(*cmd));
+	kvfree(out.objs);
+	return err;
+}
+
 static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd);
 
 /* The union sizes the on-stack copy of every argument struct. */
@@ -291,6 +584,13 @@ union pyheap_ucmd_buffer {
 	struct pyheap_getsizeof getsizeof;
 	struct pyheap_heap_info heap_info;
 	struct pyheap_batch batch;
+	struct pyheap_gc_collect gc_collect;
+	struct pyheap_gc_state gc_state;
+	struct pyheap_gc_stats gc_stats;
+	struct pyheap_gc_freeze gc_freeze;
+	struct pyheap_gc_obj_info gc_obj_info;
+	struct pyheap_gc_refs gc_refs;
+	struct pyheap_gc_garbage gc_garbage;
 };
 
 /**
@@ -339,6 +639,22 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 	IOCTL_OP(HEAP_INFO, pyheap_ioc_heap_info, struct pyheap_heap_info,
 		 out_max_handles),
 	IOCTL_OP(BATCH, pyheap_ioc_batch, struct pyheap_batch, __reserved),
+	IOCTL_OP(GC_COLLECT, pyheap_ioc_gc_collect, struct pyheap_gc_collect,
+		 out_unreachable),
+	IOCTL_OP(GC_GET, pyheap_ioc_gc_get, struct pyheap_gc_state,
+		 __reserved2),
+	IOCTL_OP(GC_SET, pyheap_ioc_gc_set, struct pyheap_gc_state,
+		 __reserved2),
+	IOCTL_OP(GC_STATS, pyheap_ioc_gc_stats, struct pyheap_gc_stats,
+		 out_gen),
+	IOCTL_OP(GC_FREEZE, pyheap_ioc_gc_freeze, struct pyheap_gc_freeze,
+		 out_freeze_count),
+	IOCTL_OP(GC_OBJ_INFO, pyheap_ioc_gc_obj_info,
+		 struct pyheap_gc_obj_info, __reserved),
+	IOCTL_OP(GC_REFS, pyheap_ioc_gc_refs, struct pyheap_gc_refs,
+		 out_total),
+	IOCTL_OP(GC_GARBAGE, pyheap_ioc_gc_garbage, struct pyheap_gc_garbage,
+		 out_total),
 };
 
 /* The op for an ioctl number, or NULL. */
@@ -451,6 +767,7 @@ VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
 	if (!ret)
 		heap->nr_ioctls++;
 	mutex_unlock(&heap->lock);
+	pyheap_gc_throttle(heap);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(pyheap_dev_ioctl);
@@ -459,6 +776,19 @@ static long pyheap_fop_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
 	return pyheap_dev_ioctl(file->private_data, cmd, arg);
+}
+
+/* Finalizer events: see struct pyheap_event. */
+static ssize_t pyheap_fop_read(struct file *file, char __user *buf,
+			       size_t len, loff_t *ppos)
+{
+	return pyheap_gc_read_events(file->private_data, buf, len,
+				     file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t pyheap_fop_poll(struct file *file, poll_table *wait)
+{
+	return pyheap_gc_poll(file->private_data, file, wait);
 }
 
 static int pyheap_fop_open(struct inode *inode, struct file *file)
@@ -482,6 +812,8 @@ static const struct file_operations pyheap_fops = {
 	.owner		= THIS_MODULE,
 	.open		= pyheap_fop_open,
 	.release	= pyheap_fop_release,
+	.read		= pyheap_fop_read,
+	.poll		= pyheap_fop_poll,
 	.unlocked_ioctl	= pyheap_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

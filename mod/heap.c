@@ -112,8 +112,8 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 		heap->limits.max_bytes = READ_ONCE(heap_max_bytes);
 		heap->limits.max_handles = READ_ONCE(heap_max_handles);
 	}
-	INIT_LIST_HEAD(&heap->objects);
 	INIT_LIST_HEAD(&heap->tofree);
+	pyheap_gc_heap_init(heap);
 	xa_init_flags(&heap->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	heap->alloc = pyheap_obmalloc_create(&heap->lock,
 					     READ_ONCE(obmalloc_mode));
@@ -188,9 +188,11 @@ void pyheap_heap_destroy(struct pyheap_heap *heap)
 	list_del_init(&heap->node);
 	mutex_unlock(&pyheap_heaps_mutex);
 	pyheap_debugfs_heap_remove(heap);
+	pyheap_gc_shutdown(heap);
 
 	mutex_lock(&heap->lock);
 	pyheap_handles_close_all(heap);
+	pyheap_gc_release(heap);
 	pyheap_obj_teardown(heap);
 	pyheap_obmalloc_destroy(heap->alloc);
 	heap->alloc = NULL;

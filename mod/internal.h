@@ -12,12 +12,16 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include <linux/poll.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include <kunit/visibility.h>
 #include <pyheap/heap.h>
 #include <pyheap/obj.h>
 #include <pyheap/obmalloc.h>
+#include <uapi/linux/pyheap.h>
 
 struct dentry;
 
@@ -25,6 +29,46 @@ struct dentry;
  * Tags: I: set at creation, then read-only   H: heap->lock
  *       L: pyheap_heaps_mutex                 A: atomic, no lock
  */
+#define PYHEAP_GC_HIST	16	/* pause histogram: log2 of microseconds */
+
+/* One generation of the collector.  All fields: heap->lock. */
+struct pyheap_gc_gen {
+	struct list_head	objects;
+	u64			nr;		/* objects on the list */
+	u32			threshold;
+	u32			count;		/* as CPython's gen count */
+	u64			collections;
+	u64			collected;
+	u64			uncollectable;
+	u64			candidates;
+	u64			duration_ns;
+	u64			max_pause_ns;
+	u32			pause_hist[PYHEAP_GC_HIST];
+};
+
+/* Tags: H: heap->lock   W: WRITE_ONCE under heap->lock, read lockless */
+struct pyheap_gc {
+	struct pyheap_gc_gen	gens[PYHEAP_GC_NR_GENS];	/* H */
+	struct list_head	permanent;	/* H: frozen objects */
+	struct list_head	untracked;	/* H: objects without refs */
+	u64			nr_permanent;	/* H */
+	u64			nr_untracked;	/* H */
+	u64			long_lived_total;	/* H */
+	u64			long_lived_pending;	/* H */
+	u32			full_deferrals;	/* H: full runs put off */
+	u32			debug;		/* H: PYHEAP_GC_DEBUG_* */
+	bool			enabled;	/* H */
+	bool			collecting;	/* H */
+	bool			dying;		/* H: no more collections */
+	bool			behind;		/* W: allocators should wait */
+	struct work_struct	work;		/* the heap's one work item */
+	struct xarray		garbage;	/* H: gc.garbage, 1 ref each */
+	u64			nr_garbage;	/* H */
+	struct list_head	events;		/* H: finalizer events */
+	u64			nr_events;	/* W */
+	wait_queue_head_t	events_wait;	/* readers of events */
+};
+
 struct pyheap_heap {
 	struct kref		ref;		/* A: struct lifetime only */
 	struct mutex		lock;		/* the GIL of this heap */
@@ -34,7 +78,7 @@ struct pyheap_heap {
 	struct list_head	node;		/* L: on pyheap_heaps */
 	struct dentry		*debugfs;	/* I: debugfs directory <id> */
 	struct pyheap_obmalloc	*alloc;		/* H: small-object allocator */
-	struct list_head	objects;	/* H: every live object */
+	struct pyheap_gc	gc;		/* the collector */
 	struct list_head	tofree;		/* H: dead, not yet freed */
 	bool			draining;	/* H: the to-free loop runs */
 	struct xarray		handles;	/* H: handle -> object */
@@ -52,6 +96,18 @@ struct pyheap_heap {
 
 /* pyheap_obj.flags */
 #define PYHEAP_OBJF_VISITED	BIT(0)	/* marked by a walk */
+#define PYHEAP_OBJF_COLLECTING	BIT(1)	/* a candidate of this collection */
+#define PYHEAP_OBJF_UNREACHABLE	BIT(2)	/* tentatively unreachable */
+#define PYHEAP_OBJF_FINALIZER	BIT(3)	/* has a PEP 442 finalizer */
+#define PYHEAP_OBJF_FINALIZED	BIT(4)	/* ... and it has run */
+#define PYHEAP_OBJF_LEGACY	BIT(5)	/* legacy finalizer (__del__) */
+#define PYHEAP_OBJF_GEN_SHIFT	8
+#define PYHEAP_OBJF_GEN_MASK	(7U << PYHEAP_OBJF_GEN_SHIFT)
+
+/* Generation numbers beyond 0..2, in the PYHEAP_OBJF_GEN bits */
+#define PYHEAP_GEN_PERMANENT	3	/* frozen */
+#define PYHEAP_GEN_UNTRACKED	4	/* no traverse: never collected */
+#define PYHEAP_GEN_NONE		5	/* off every list (collecting, dying) */
 
 /* mod/heap.c */
 extern struct mutex pyheap_heaps_mutex;
@@ -61,13 +117,35 @@ void pyheap_heap_exit(void);
 /* mod/obj.c */
 extern const struct pyheap_type *pyheap_types[PYHEAP_MAX_TYPES];
 void pyheap_obj_teardown(struct pyheap_heap *heap);
+void pyheap_obj_drain(struct pyheap_heap *heap);
+
+/* mod/gc.c */
+int pyheap_gc_init(void);
+void pyheap_gc_exit(void);
+void pyheap_gc_heap_init(struct pyheap_heap *heap);
+void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj);
+void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj);
+long pyheap_gc_collect(struct pyheap_heap *heap, int generation);
+void pyheap_gc_work(struct work_struct *work);
+void pyheap_gc_throttle(struct pyheap_heap *heap);
+void pyheap_gc_shutdown(struct pyheap_heap *heap);
+void pyheap_gc_release(struct pyheap_heap *heap);
+void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all);
+u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap);
+void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze);
+int pyheap_gc_queue_finalize_event(struct pyheap_heap *heap,
+				   struct pyheap_obj *obj);
+ssize_t pyheap_gc_read_events(struct pyheap_heap *heap, char __user *buf,
+			      size_t len, bool nonblock);
+__poll_t pyheap_gc_poll(struct pyheap_heap *heap, struct file *file,
+			poll_table *wait);
 
 /* mod/uobj.c */
 extern struct pyheap_type pyheap_uobj_type;
 size_t pyheap_uobj_size(u32 nslots, u32 payload_size);
 bool pyheap_is_uobj(const struct pyheap_obj *obj);
 struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
-				   u32 payload_size);
+				   u32 payload_size, u32 flags);
 int pyheap_uobj_set_slot(struct pyheap_heap *heap, struct pyheap_obj *obj,
 			 u32 index, struct pyheap_obj *target);
 int pyheap_uobj_get_slot(struct pyheap_obj *obj, u32 index,
@@ -93,6 +171,7 @@ void pyheap_debugfs_heap_add(struct pyheap_heap *heap);
 void pyheap_debugfs_heap_remove(struct pyheap_heap *heap);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+int pyheap_gc_select_generation(struct pyheap_gc *gc);
 unsigned int pyheap_obmalloc_fail_nth(struct pyheap_obmalloc *pa,
 				      unsigned int nth);
 unsigned int pyheap_obmalloc_nempty_arenas(struct pyheap_obmalloc *pa);

@@ -20,6 +20,9 @@ static int __init pyheap_init(void)
 	err = pyheap_type_register(&pyheap_uobj_type);
 	if (err)
 		return err;
+	err = pyheap_gc_init();
+	if (err)
+		goto err_type_unregister;
 	pyheap_debugfs_init();	/* debug only, don't abort if it fails */
 	err = pyheap_dev_init();
 	if (err)
@@ -30,6 +33,8 @@ static int __init pyheap_init(void)
 
 err_debugfs_exit:
 	pyheap_debugfs_exit();
+	pyheap_gc_exit();
+err_type_unregister:
 	pyheap_type_unregister(&pyheap_uobj_type);
 	return err;
 }
@@ -39,6 +44,7 @@ static void __exit pyheap_exit(void)
 	pyheap_dev_exit();
 	pyheap_debugfs_exit();
 	pyheap_heap_exit();
+	pyheap_gc_exit();
 	pyheap_type_unregister(&pyheap_uobj_type);
 }
 

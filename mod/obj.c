@@ -110,11 +110,13 @@ struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
 	obj->type = type;
 	obj->refcnt = 1;
 	obj->size = size;
-	list_add_tail(&obj->node, &heap->objects);
+	if (type->finalize)
+		obj->flags |= PYHEAP_OBJF_FINALIZER;
 	heap->nr_objects++;
 	heap->nr_bytes += bytes;
 	heap->types[type->id].objects++;
 	heap->types[type->id].bytes += bytes;
+	pyheap_gc_track(heap, obj);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(pyheap_obj_new);
@@ -169,6 +171,7 @@ static void __obj_free(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	const struct pyheap_type *type = obj->type;
 	size_t bytes = pyheap_obmalloc_usable_size(obj->size);
 
+	pyheap_gc_forget(heap, obj);
 	if (type->clear)
 		type->clear(heap, obj);
 	if (type->release)
@@ -186,7 +189,7 @@ static void __obj_free(struct pyheap_heap *heap, struct pyheap_obj *obj)
  * the outermost put runs the loop; the puts made by ->clear() see
  * heap->draining and only append.
  */
-static void __obj_drain(struct pyheap_heap *heap)
+void pyheap_obj_drain(struct pyheap_heap *heap)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_obj *obj;
@@ -231,7 +234,7 @@ void pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 		return;
 	list_move_tail(&obj->node, &heap->tofree);
 	if (!heap->draining)
-		__obj_drain(heap);
+		pyheap_obj_drain(heap);
 }
 EXPORT_SYMBOL_GPL(pyheap_obj_put);
 
@@ -330,10 +333,12 @@ void pyheap_obj_teardown(struct pyheap_heap *heap)
 	struct pyheap_obj *obj;
 	unsigned int leaked = 0;
 	LIST_HEAD(cleared);
+	LIST_HEAD(all);
 
 	lockdep_assert_held(&heap->lock);
-	while ((obj = list_first_entry_or_null(&heap->objects,
-					       struct pyheap_obj, node))) {
+	pyheap_gc_gather(heap, &all);
+	while ((obj = list_first_entry_or_null(&all, struct pyheap_obj,
+					       node))) {
 		list_move_tail(&obj->node, &cleared);
 		pyheap_obj_get(obj);
 		if (obj->type->clear)
@@ -347,7 +352,7 @@ void pyheap_obj_teardown(struct pyheap_heap *heap)
 			leaked++;
 		obj->refcnt = 0;
 		list_move_tail(&obj->node, &heap->tofree);
-		__obj_drain(heap);
+		pyheap_obj_drain(heap);
 	}
 	if (leaked)
 		pr_warn("heap %llu: %u objects still referenced at teardown\n",

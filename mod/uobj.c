@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
 
@@ -66,6 +67,7 @@ struct pyheap_type pyheap_uobj_type = {
 	.name = "object",
 	.traverse = uobj_traverse,
 	.clear = uobj_clear,
+	.finalize = pyheap_gc_queue_finalize_event,
 };
 
 /* Header, slots and payload: what sys.getsizeof() would say. */
@@ -79,22 +81,29 @@ bool pyheap_is_uobj(const struct pyheap_obj *obj)
 	return obj->type == &pyheap_uobj_type;
 }
 
+/* @flags: PYHEAP_OBJ_FINALIZER and PYHEAP_OBJ_LEGACY_FINALIZER */
 struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
-				   u32 payload_size)
+				   u32 payload_size, u32 flags)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_obj *obj;
 
-	if (nslots > PYHEAP_MAX_SLOTS || payload_size > PYHEAP_MAX_PAYLOAD)
+	if (nslots > PYHEAP_MAX_SLOTS || payload_size > PYHEAP_MAX_PAYLOAD ||
+	    (flags & ~(PYHEAP_OBJ_FINALIZER | PYHEAP_OBJ_LEGACY_FINALIZER)))
 		return ERR_PTR(-EINVAL);
 	obj = pyheap_obj_new(heap, &pyheap_uobj_type,
 			     pyheap_uobj_size(nslots, payload_size));
 	if (IS_ERR(obj))
 		return obj;
+	if (!(flags & PYHEAP_OBJ_FINALIZER))
+		obj->flags &= ~PYHEAP_OBJF_FINALIZER;
+	if (flags & PYHEAP_OBJ_LEGACY_FINALIZER)
+		obj->flags |= PYHEAP_OBJF_LEGACY;
 	to_uobj(obj)->nslots = nslots;
 	to_uobj(obj)->payload_size = payload_size;
 	return obj;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_uobj_new);
 
 /* obj[index] = target: take the new reference, then drop the old one. */
 int pyheap_uobj_set_slot(struct pyheap_heap *heap, struct pyheap_obj *obj,
@@ -116,6 +125,7 @@ int pyheap_uobj_set_slot(struct pyheap_heap *heap, struct pyheap_obj *obj,
 	pyheap_obj_put(heap, old);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_uobj_set_slot);
 
 int pyheap_uobj_get_slot(struct pyheap_obj *obj, u32 index,
 			 struct pyheap_obj **target)

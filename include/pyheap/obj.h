@@ -46,6 +46,10 @@ typedef void (*pyheap_visit_t)(struct pyheap_obj *target, void *arg);
  *	cope with being called again; may be NULL
  * @release: free what the object owns besides its memory and references;
  *	may be NULL
+ * @finalize: PEP 442 finalizer, run once in the object's life when the
+ *	collector finds it unreachable; it may resurrect the object by
+ *	taking a reference.  Returns 0, or an errno to have the collector
+ *	keep the object and try again later.  NULL for none.
  * @id: set by pyheap_type_register(); do not touch
  *
  * The callbacks run with the heap's lock held and must not sleep for long.
@@ -58,12 +62,13 @@ struct pyheap_type {
 			 void *arg);
 	void (*clear)(struct pyheap_heap *heap, struct pyheap_obj *obj);
 	void (*release)(struct pyheap_heap *heap, struct pyheap_obj *obj);
+	int (*finalize)(struct pyheap_heap *heap, struct pyheap_obj *obj);
 	unsigned int id;
 };
 
 /**
  * struct pyheap_obj - the header of every object
- * @node: on the heap's object list, or its to-free list once dead
+ * @node: on its generation's list, or the heap's to-free list once dead
  * @type: what the object is
  * @refcnt: references held, including one per user-space handle
  * @flags: PYHEAP_OBJ_* state bits, owned by the heap

@@ -81,6 +81,14 @@ enum {
 	PYHEAP_CMD_GETSIZEOF,
 	PYHEAP_CMD_HEAP_INFO,
 	PYHEAP_CMD_BATCH,
+	PYHEAP_CMD_GC_COLLECT,
+	PYHEAP_CMD_GC_GET,
+	PYHEAP_CMD_GC_SET,
+	PYHEAP_CMD_GC_STATS,
+	PYHEAP_CMD_GC_FREEZE,
+	PYHEAP_CMD_GC_OBJ_INFO,
+	PYHEAP_CMD_GC_REFS,
+	PYHEAP_CMD_GC_GARBAGE,
 };
 
 /**
@@ -104,10 +112,24 @@ struct pyheap_version {
 
 #define PYHEAP_IOC_VERSION	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_VERSION)
 
+/*
+ * PEP 442 finalizer: when the collector finds the object unreachable, it
+ * first gives it back to its owner as a %PYHEAP_EVENT_FINALIZE event,
+ * once in the object's life; the object is freed when it is unreachable
+ * again after that.
+ */
+#define PYHEAP_OBJ_FINALIZER		(1U << 0)
+/*
+ * A legacy finalizer, like a class with __del__ before Python 3.4: the
+ * collector cannot know a safe order, so an unreachable cycle that
+ * contains such an object goes to the heap's garbage list, uncollected.
+ */
+#define PYHEAP_OBJ_LEGACY_FINALIZER	(1U << 1)
+
 /**
  * struct pyheap_obj_new - ioctl(PYHEAP_IOC_OBJ_NEW)
  * @size: sizeof(struct pyheap_obj_new)
- * @flags: must be 0
+ * @flags: 0, %PYHEAP_OBJ_FINALIZER or %PYHEAP_OBJ_LEGACY_FINALIZER
  * @nslots: reference slots, 0..%PYHEAP_MAX_SLOTS, all empty at first
  * @payload_size: bytes of payload, 0..%PYHEAP_MAX_PAYLOAD, zeroed
  * @out_handle: a new handle owning the object's only reference
@@ -311,5 +333,226 @@ struct pyheap_batch {
 };
 
 #define PYHEAP_IOC_BATCH	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_BATCH)
+
+/* The collector, as Python's gc module drives it. */
+#define PYHEAP_GC_NR_GENS	3
+
+/**
+ * struct pyheap_gc_collect - ioctl(PYHEAP_IOC_GC_COLLECT)
+ * @size: sizeof(struct pyheap_gc_collect)
+ * @flags: must be 0
+ * @generation: oldest generation to collect, 0..%PYHEAP_GC_NR_GENS - 1
+ * @__reserved: must be 0
+ * @out_unreachable: unreachable objects found, as ``gc.collect()``
+ *	returns: collected plus uncollectable
+ *
+ * Collects now, in the caller's context, even when the collector is
+ * disabled, as ``gc.collect()`` does.
+ */
+struct pyheap_gc_collect {
+	__u32 size;
+	__u32 flags;
+	__u32 generation;
+	__u32 __reserved;
+	__u64 out_unreachable;
+};
+
+#define PYHEAP_IOC_GC_COLLECT	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_COLLECT)
+
+/* Debug flags, with the values of Python's gc module. */
+#define PYHEAP_GC_DEBUG_STATS		(1U << 0)
+#define PYHEAP_GC_DEBUG_COLLECTABLE	(1U << 1)
+#define PYHEAP_GC_DEBUG_UNCOLLECTABLE	(1U << 2)
+#define PYHEAP_GC_DEBUG_SAVEALL		(1U << 5)
+
+/**
+ * struct pyheap_gc_state - ioctl(PYHEAP_IOC_GC_GET), ioctl(PYHEAP_IOC_GC_SET)
+ * @size: sizeof(struct pyheap_gc_state)
+ * @flags: GC_GET: must be 0; GC_SET: which of the fields below to set,
+ *	any of the PYHEAP_GC_SET_* bits
+ * @enabled: automatic collection on (1) or off (0)
+ * @debug: PYHEAP_GC_DEBUG_* bits
+ * @threshold: ``gc.get_threshold()``; threshold[0] == 0 stops automatic
+ *	collection
+ * @out_count: ``gc.get_count()``: allocations minus deallocations since
+ *	the last collection, then collections of the younger generation
+ * @out_freeze_count: objects in the permanent generation
+ * @out_garbage: objects on the garbage list
+ * @out_events: finalizer events not read yet
+ * @__reserved: must be 0
+ * @__reserved2: must be 0
+ */
+struct pyheap_gc_state {
+	__u32 size;
+	__u32 flags;
+	__u32 enabled;
+	__u32 debug;
+	__u32 threshold[PYHEAP_GC_NR_GENS];
+	__u32 out_count[PYHEAP_GC_NR_GENS];
+	__u64 out_freeze_count;
+	__u64 out_garbage;
+	__u64 out_events;
+	__u32 __reserved;
+	__u32 __reserved2;
+};
+
+#define PYHEAP_GC_SET_ENABLED	(1U << 0)
+#define PYHEAP_GC_SET_DEBUG	(1U << 1)
+#define PYHEAP_GC_SET_THRESHOLD	(1U << 2)
+
+#define PYHEAP_IOC_GC_GET	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_GET)
+#define PYHEAP_IOC_GC_SET	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_SET)
+
+/**
+ * struct pyheap_gc_gen_stats - one generation in ``gc.get_stats()``
+ * @collections: collections of this generation
+ * @collected: unreachable objects freed
+ * @uncollectable: unreachable objects moved to the garbage list
+ * @candidates: objects examined, summed over the collections
+ * @duration_ns: time spent collecting, summed
+ * @max_pause_ns: longest collection
+ * @objects: objects in the generation now
+ */
+struct pyheap_gc_gen_stats {
+	__u64 collections;
+	__u64 collected;
+	__u64 uncollectable;
+	__u64 candidates;
+	__u64 duration_ns;
+	__u64 max_pause_ns;
+	__u64 objects;
+};
+
+/**
+ * struct pyheap_gc_stats - ioctl(PYHEAP_IOC_GC_STATS)
+ * @size: sizeof(struct pyheap_gc_stats)
+ * @flags: must be 0
+ * @out_gen: the three generations
+ */
+struct pyheap_gc_stats {
+	__u32 size;
+	__u32 flags;
+	struct pyheap_gc_gen_stats out_gen[PYHEAP_GC_NR_GENS];
+};
+
+#define PYHEAP_IOC_GC_STATS	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_STATS)
+
+#define PYHEAP_GC_FREEZE	(1U << 0)
+#define PYHEAP_GC_UNFREEZE	(1U << 1)
+
+/**
+ * struct pyheap_gc_freeze - ioctl(PYHEAP_IOC_GC_FREEZE)
+ * @size: sizeof(struct pyheap_gc_freeze)
+ * @flags: exactly one of %PYHEAP_GC_FREEZE (move every tracked object to
+ *	the permanent generation, which is never collected) and
+ *	%PYHEAP_GC_UNFREEZE (move them back to the oldest generation)
+ * @out_freeze_count: objects in the permanent generation afterwards
+ */
+struct pyheap_gc_freeze {
+	__u32 size;
+	__u32 flags;
+	__u64 out_freeze_count;
+};
+
+#define PYHEAP_IOC_GC_FREEZE	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_FREEZE)
+
+/**
+ * struct pyheap_gc_obj_info - ioctl(PYHEAP_IOC_GC_OBJ_INFO)
+ * @size: sizeof(struct pyheap_gc_obj_info)
+ * @flags: must be 0
+ * @handle: the object
+ * @out_tracked: ``gc.is_tracked()``
+ * @out_finalized: ``gc.is_finalized()``
+ * @out_generation: 0..2, or 3 for the permanent generation
+ * @out_refcnt: its reference count, handles included
+ * @__reserved: must be 0
+ */
+struct pyheap_gc_obj_info {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 out_tracked;
+	__u32 out_finalized;
+	__u32 out_generation;
+	__u32 out_refcnt;
+	__u32 __reserved;
+};
+
+#define PYHEAP_IOC_GC_OBJ_INFO	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_OBJ_INFO)
+
+/* Which way PYHEAP_IOC_GC_REFS looks. */
+#define PYHEAP_GC_REFERENTS	(1U << 0)
+#define PYHEAP_GC_REFERRERS	(1U << 1)
+
+/**
+ * struct pyheap_gc_refs - ioctl(PYHEAP_IOC_GC_REFS)
+ * @size: sizeof(struct pyheap_gc_refs)
+ * @flags: exactly one of %PYHEAP_GC_REFERENTS (objects @handle refers to,
+ *	``gc.get_referents()``) and %PYHEAP_GC_REFERRERS (tracked objects
+ *	that refer to @handle, ``gc.get_referrers()``)
+ * @handle: the object
+ * @max: room in @handles, 1..4096
+ * @handles: user address of @max __u32; receives new handles, one per
+ *	object found (an object referring twice appears twice)
+ * @out_count: handles written
+ * @out_total: objects found; more than @out_count if @max was too small
+ */
+struct pyheap_gc_refs {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 max;
+	__u64 handles;
+	__u32 out_count;
+	__u32 out_total;
+};
+
+#define PYHEAP_IOC_GC_REFS	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_REFS)
+
+#define PYHEAP_GC_GARBAGE_LIST	(1U << 0)
+#define PYHEAP_GC_GARBAGE_CLEAR	(1U << 1)
+
+/**
+ * struct pyheap_gc_garbage - ioctl(PYHEAP_IOC_GC_GARBAGE)
+ * @size: sizeof(struct pyheap_gc_garbage)
+ * @flags: %PYHEAP_GC_GARBAGE_LIST (new handles to the first @max objects
+ *	of ``gc.garbage``) or %PYHEAP_GC_GARBAGE_CLEAR (``del
+ *	gc.garbage[:]``: drop the list's references)
+ * @max: LIST: room in @handles, 1..4096; CLEAR: must be 0
+ * @__reserved: must be 0
+ * @handles: LIST: user address of @max __u32; CLEAR: must be 0
+ * @out_count: handles written (LIST) or objects dropped (CLEAR)
+ * @out_total: objects on the garbage list before the call
+ */
+struct pyheap_gc_garbage {
+	__u32 size;
+	__u32 flags;
+	__u32 max;
+	__u32 __reserved;
+	__u64 handles;
+	__u32 out_count;
+	__u32 out_total;
+};
+
+#define PYHEAP_IOC_GC_GARBAGE	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_GARBAGE)
+
+/* Most handles one GC_REFS or GC_GARBAGE call returns. */
+#define PYHEAP_GC_REFS_MAX	4096
+
+/**
+ * struct pyheap_event - what read() on the file returns
+ * @type: %PYHEAP_EVENT_FINALIZE
+ * @handle: a new handle to the object to finalize; the object lives on
+ *	while it is open (and may be kept: that is resurrection)
+ *
+ * read() returns whole events, blocks while there is none (unless the
+ * file is O_NONBLOCK: EAGAIN), and poll() reports POLLIN when one waits.
+ */
+struct pyheap_event {
+	__u32 type;
+	__u32 handle;
+};
+
+#define PYHEAP_EVENT_FINALIZE	1
 
 #endif /* _UAPI_LINUX_PYHEAP_H */

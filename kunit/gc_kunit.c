@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pyheap_gc: the cycle collector through the in-kernel API -
+ * the graph shapes, generations and counts, PEP 442 finalizers and
+ * resurrection, legacy finalizers and the garbage list, DEBUG_SAVEALL,
+ * freeze, the work item and the long-lived guard.
+ */
+
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/workqueue.h>
+
+#include "../mod/internal.h"
+
+/* One reference slot and a finalizer that may resurrect. */
+struct fin_obj {
+	struct pyheap_obj ob;
+	struct pyheap_obj *next;
+};
+
+static unsigned int fin_calls;
+static struct pyheap_obj *fin_resurrect;	/* finalizer keeps this */
+
+static void fin_traverse(struct pyheap_obj *obj, pyheap_visit_t visit,
+			 void *arg)
+{
+	struct fin_obj *f = container_of(obj, struct fin_obj, ob);
+
+	if (f->next)
+		visit(f->next, arg);
+}
+
+static void fin_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	struct fin_obj *f = container_of(obj, struct fin_obj, ob);
+	struct pyheap_obj *next = f->next;
+
+	f->next = NULL;
+	pyheap_obj_put(heap, next);
+}
+
+static int fin_finalize(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	fin_calls++;
+	if (fin_resurrect == obj)
+		pyheap_obj_get(obj);	/* like __del__ storing self away */
+	return 0;
+}
+
+static struct pyheap_type fin_type = {
+	.name = "kunit_fin",
+	.traverse = fin_traverse,
+	.clear = fin_clear,
+	.finalize = fin_finalize,
+};
+
+static int gc_suite_init(struct kunit_suite *suite)
+{
+	return pyheap_type_register(&fin_type);
+}
+
+static void gc_suite_exit(struct kunit_suite *suite)
+{
+	pyheap_type_unregister(&fin_type);
+}
+
+static int gc_test_init(struct kunit *test)
+{
+	struct pyheap_limits limits = {
+		.max_objects = 2000000,
+		.max_bytes = 1ULL << 30,
+		.max_handles = 1024,
+	};
+	struct pyheap_heap *heap = pyheap_heap_create(&limits);
+
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
+	/* Only explicit collections, unless a case says otherwise. */
+	heap->gc.enabled = false;
+	fin_calls = 0;
+	fin_resurrect = NULL;
+	test->priv = heap;
+	return 0;
+}
+
+static void gc_test_exit(struct kunit *test)
+{
+	pyheap_heap_destroy(test->priv);
+}
+
+/*
+ * Helpers for graphs of user-space objects (N slots each).  Cases hold
+ * the heap lock for their whole body and use only KUNIT_EXPECT_* under
+ * it, so that a failure never leaves it held.
+ */
+static struct pyheap_obj *node(struct pyheap_heap *heap, u32 nslots)
+{
+	struct pyheap_obj *obj = pyheap_uobj_new(heap, nslots, 0, 0);
+
+	return IS_ERR(obj) ? NULL : obj;
+}
+
+static void link(struct pyheap_heap *heap, struct pyheap_obj *from, u32 i,
+		 struct pyheap_obj *to)
+{
+	pyheap_uobj_set_slot(heap, from, i, to);
+}
+
+static void gc_collect_frees_self_loop(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+
+	pyheap_heap_lock(heap);
+	a = node(heap, 1);
+	link(heap, a, 0, a);
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 1ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 1L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].collected, 1ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* A ring of 100000: collected in one pass, with no recursion. */
+static void gc_collect_frees_long_ring(struct kunit *test)
+{
+	const unsigned int n = 100000;
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *first, *prev, *cur;
+	unsigned int i;
+
+	pyheap_heap_lock(heap);
+	first = node(heap, 1);
+	prev = first;
+	for (i = 1; i < n && prev; i++) {
+		cur = node(heap, 1);
+		link(heap, prev, 0, cur);
+		pyheap_obj_put(heap, cur);
+		prev = cur;
+	}
+	link(heap, prev, 0, first);
+	pyheap_obj_put(heap, first);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, (u64)n);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), (long)n);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* A cycle hanging off a live object stays; cut it loose and it goes. */
+static void gc_collect_keeps_cycle_reachable_from_live(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *root, *a, *b;
+
+	pyheap_heap_lock(heap);
+	root = node(heap, 1);
+	a = node(heap, 1);
+	b = node(heap, 1);
+	link(heap, root, 0, a);
+	link(heap, a, 0, b);
+	link(heap, b, 0, a);
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 3ULL);
+	link(heap, root, 0, NULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 1ULL);
+	pyheap_obj_put(heap, root);
+	pyheap_heap_unlock(heap);
+}
+
+/* A diamond has no cycle: reference counting frees it, GC finds nothing. */
+static void gc_collect_diamond_is_refcounting_only(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *top, *l, *r, *bottom;
+
+	pyheap_heap_lock(heap);
+	top = node(heap, 2);
+	l = node(heap, 1);
+	r = node(heap, 1);
+	bottom = node(heap, 0);
+	link(heap, top, 0, l);
+	link(heap, top, 1, r);
+	link(heap, l, 0, bottom);
+	link(heap, r, 0, bottom);
+	pyheap_obj_put(heap, l);
+	pyheap_obj_put(heap, r);
+	pyheap_obj_put(heap, bottom);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	pyheap_obj_put(heap, top);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* Survivors move up a generation; the counts follow CPython's. */
+static void gc_survivors_are_promoted(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *a, *b;
+
+	pyheap_heap_lock(heap);
+	a = node(heap, 0);
+	b = node(heap, 0);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 2U);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].nr, 2ULL);
+	pyheap_gc_collect(heap, 0);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].nr, 0ULL);
+	KUNIT_EXPECT_EQ(test, gc->gens[1].nr, 2ULL);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 0U);
+	KUNIT_EXPECT_EQ(test, gc->gens[1].count, 1U);
+	pyheap_gc_collect(heap, 1);
+	KUNIT_EXPECT_EQ(test, gc->gens[2].nr, 2ULL);
+	KUNIT_EXPECT_EQ(test, gc->gens[1].count, 0U);
+	KUNIT_EXPECT_EQ(test, gc->gens[2].count, 1U);
+	KUNIT_EXPECT_EQ(test, gc->long_lived_pending, 2ULL);
+	pyheap_gc_collect(heap, 2);
+	KUNIT_EXPECT_EQ(test, gc->gens[2].nr, 2ULL);
+	KUNIT_EXPECT_EQ(test, gc->long_lived_total, 2ULL);
+	KUNIT_EXPECT_EQ(test, gc->long_lived_pending, 0ULL);
+	/* an old object dying lowers the long-lived count */
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, gc->long_lived_total, 1ULL);
+	KUNIT_EXPECT_EQ(test, gc->gens[2].nr, 1ULL);
+	pyheap_obj_put(heap, b);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].collections, 1ULL);
+	KUNIT_EXPECT_EQ(test, gc->gens[1].collections, 1ULL);
+	KUNIT_EXPECT_EQ(test, gc->gens[2].collections, 1ULL);
+	pyheap_heap_unlock(heap);
+}
+
+static struct pyheap_obj *fin_new(struct pyheap_heap *heap)
+{
+	struct pyheap_obj *obj = pyheap_obj_new(heap, &fin_type,
+						sizeof(struct fin_obj));
+
+	return IS_ERR(obj) ? NULL : obj;
+}
+
+/*
+ * PEP 442: the finalizer of a cycle runs once; if it resurrects the
+ * object, the cycle survives; the next time it is unreachable it is
+ * freed without a second finalizer call.
+ */
+static void gc_finalizer_runs_once_even_after_resurrection(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct fin_obj *fa, *fb;
+	struct pyheap_obj *a, *b;
+
+	pyheap_heap_lock(heap);
+	a = fin_new(heap);
+	b = fin_new(heap);
+	fa = container_of(a, struct fin_obj, ob);
+	fb = container_of(b, struct fin_obj, ob);
+	pyheap_obj_get(b);
+	fa->next = b;
+	pyheap_obj_get(a);
+	fb->next = a;
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+	fin_resurrect = a;
+
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_EQ(test, fin_calls, 2U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	KUNIT_EXPECT_TRUE(test, a->flags & PYHEAP_OBJF_FINALIZED);
+
+	fin_resurrect = NULL;
+	pyheap_obj_put(heap, a);	/* the resurrecting reference */
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, fin_calls, 2U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* Only what the resurrected object reaches survives; the rest goes. */
+static void gc_resurrection_keeps_only_what_it_reaches(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a, *c, *d;
+
+	pyheap_heap_lock(heap);
+	a = fin_new(heap);			/* a -> a, resurrected */
+	container_of(a, struct fin_obj, ob)->next = a;
+	pyheap_obj_get(a);
+	pyheap_obj_put(heap, a);
+	c = node(heap, 1);			/* c <-> d, no finalizer */
+	d = node(heap, 1);
+	link(heap, c, 0, d);
+	link(heap, d, 0, c);
+	pyheap_obj_put(heap, c);
+	pyheap_obj_put(heap, d);
+	fin_resurrect = a;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 1ULL);
+	fin_resurrect = NULL;
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 1L);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * The seed's leak: a cycle through an object with __del__ is
+ * uncollectable; it goes to gc.garbage, together with what it reaches.
+ */
+static void gc_legacy_finalizer_cycle_goes_to_garbage(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *conn, *handler, *extra;
+
+	pyheap_heap_lock(heap);
+	conn = pyheap_uobj_new(heap, 2, 0, PYHEAP_OBJ_LEGACY_FINALIZER);
+	handler = node(heap, 1);
+	extra = node(heap, 0);
+	link(heap, conn, 0, handler);
+	link(heap, handler, 0, conn);
+	link(heap, conn, 1, extra);
+	pyheap_obj_put(heap, conn);
+	pyheap_obj_put(heap, handler);
+	pyheap_obj_put(heap, extra);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 3L);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[2].uncollectable, 3ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.nr_garbage, 3ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 3ULL);
+	/* del gc.garbage[:]: unreachable again, and uncollectable again */
+	KUNIT_EXPECT_EQ(test, pyheap_gc_garbage_clear(heap), 3ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 3L);
+	KUNIT_EXPECT_EQ(test, heap->gc.nr_garbage, 3ULL);
+	pyheap_heap_unlock(heap);
+}
+
+static void gc_saveall_keeps_everything_in_garbage(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+
+	pyheap_heap_lock(heap);
+	heap->gc.debug = PYHEAP_GC_DEBUG_SAVEALL;
+	a = node(heap, 1);
+	link(heap, a, 0, a);
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 1L);
+	KUNIT_EXPECT_EQ(test, heap->gc.nr_garbage, 1ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 1ULL);
+	heap->gc.debug = 0;
+	pyheap_gc_garbage_clear(heap);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 1L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+static void gc_freeze_hides_objects_until_unfreeze(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+
+	pyheap_heap_lock(heap);
+	a = node(heap, 1);
+	link(heap, a, 0, a);
+	pyheap_obj_put(heap, a);
+	pyheap_gc_freeze(heap, true);
+	KUNIT_EXPECT_EQ(test, heap->gc.nr_permanent, 1ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	pyheap_gc_freeze(heap, false);
+	KUNIT_EXPECT_EQ(test, heap->gc.nr_permanent, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[2].nr, 1ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 1L);
+	pyheap_heap_unlock(heap);
+}
+
+/* Crossing threshold 0 queues the work item, which collects. */
+static void gc_work_collects_after_threshold(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+	int i;
+
+	pyheap_heap_lock(heap);
+	heap->gc.enabled = true;
+	heap->gc.gens[0].threshold = 10;
+	for (i = 0; i < 11; i++) {
+		a = node(heap, 1);
+		link(heap, a, 0, a);
+		pyheap_obj_put(heap, a);
+	}
+	pyheap_heap_unlock(heap);
+	flush_work(&heap->gc.work);
+	pyheap_heap_lock(heap);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].collections, 1ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * A full collection waits while few objects were promoted since the last
+ * one (long_lived_pending < long_lived_total / 4), but not forever.
+ */
+static void gc_full_collection_guard_has_a_ceiling(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_gc *gc = &heap->gc;
+	int i;
+
+	pyheap_heap_lock(heap);
+	gc->long_lived_total = 1000;
+	gc->long_lived_pending = 10;
+	gc->gens[2].count = 11;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_select_generation(gc), -1);
+	gc->gens[1].count = 11;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_select_generation(gc), 1);
+	for (i = 2; i < 16; i++)
+		pyheap_gc_select_generation(gc);
+	/* the 17th time, the full collection happens */
+	KUNIT_EXPECT_EQ(test, pyheap_gc_select_generation(gc), 2);
+	gc->long_lived_pending = 300;
+	gc->full_deferrals = 0;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_select_generation(gc), 2);
+	pyheap_heap_unlock(heap);
+}
+
+static struct kunit_case gc_cases[] = {
+	KUNIT_CASE(gc_collect_frees_self_loop),
+	KUNIT_CASE_SLOW(gc_collect_frees_long_ring),
+	KUNIT_CASE(gc_collect_keeps_cycle_reachable_from_live),
+	KUNIT_CASE(gc_collect_diamond_is_refcounting_only),
+	KUNIT_CASE(gc_survivors_are_promoted),
+	KUNIT_CASE(gc_finalizer_runs_once_even_after_resurrection),
+	KUNIT_CASE(gc_resurrection_keeps_only_what_it_reaches),
+	KUNIT_CASE(gc_legacy_finalizer_cycle_goes_to_garbage),
+	KUNIT_CASE(gc_saveall_keeps_everything_in_garbage),
+	KUNIT_CASE(gc_freeze_hides_objects_until_unfreeze),
+	KUNIT_CASE(gc_work_collects_after_threshold),
+	KUNIT_CASE(gc_full_collection_guard_has_a_ceiling),
+	{}
+};
+
+static struct kunit_suite gc_suite = {
+	.name = "pyheap_gc",
+	.suite_init = gc_suite_init,
+	.suite_exit = gc_suite_exit,
+	.init = gc_test_init,
+	.exit = gc_test_exit,
+	.test_cases = gc_cases,
+};
+
+kunit_test_suite(gc_suite);

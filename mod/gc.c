@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pyheap gc: CPython's generational cycle collector, one per heap
+ *
+ * For a high-level view of a collection, read gc_collect(): its phases
+ * follow CPython's gc_collect_main().  Scheduling, generations and the
+ * long-lived heuristic are in "The collector" in
+ * Documentation/pyheap/gc.rst.
+ *
+ * Temporary per-object state during a collection (obj->flags, and
+ * obj->heap_priv as gc_refs):
+ *
+ *	state			COLLECTING  UNREACHABLE  gc_refs
+ *	candidate, not seen	    1	        0	  refcnt - internal refs
+ *	reachable, scanned	    0	        0	  (unused)
+ *	tentatively unreachable	    1	        1	  0
+ *	legacy finalizer set	    0	        0	  (unused)
+ *
+ * Locking: a collection runs under heap->lock from start to end (stop the
+ * world, like the GIL), so no reference changes under its "is it dead?"
+ * decision; every path that creates a reference takes the same lock.
+ * Lock order: heap->lock -> allocator, xarrays;  gc->events_wait's lock
+ * is taken inside heap->lock by wake_up().
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <uapi/linux/pyheap.h>
+#include "internal.h"
+
+#define NR_GENS		PYHEAP_GC_NR_GENS
+#define OLDEST		(NR_GENS - 1)
+
+/*
+ * A full collection waits until the objects promoted into the oldest
+ * generation since the last one are a quarter of it (Martin von Loewis'
+ * guard against quadratic behaviour, as in CPython), but never more than
+ * this many times in a row: a heap that only grows its old generation
+ * would otherwise never be scanned in full (gh-98801).
+ */
+#define GC_MAX_FULL_DEFERRALS	16
+
+/*
+ * The collector is behind when the youngest generation holds this many
+ * times its threshold; allocating ioctls then wait for it
+ * (pyheap_gc_throttle()).
+ */
+#define GC_BEHIND_FACTOR	8
+
+static unsigned int gc_threshold[NR_GENS] = { 700, 10, 10 };
+static int gc_threshold_count = NR_GENS;
+module_param_array(gc_threshold, uint, &gc_threshold_count, 0644);
+MODULE_PARM_DESC(gc_threshold,
+		 "Collector thresholds of new heaps (default 700,10,10)");
+
+static struct workqueue_struct *pyheap_gc_wq;
+
+struct pyheap_gc_event {
+	struct list_head node;
+	u32 handle;
+};
+
+static u32 gc_gen_of(const struct pyheap_obj *obj)
+{
+	return (obj->flags & PYHEAP_OBJF_GEN_MASK) >> PYHEAP_OBJF_GEN_SHIFT;
+}
+
+static void gc_set_gen(struct pyheap_obj *obj, u32 gen)
+{
+	obj->flags = (obj->flags & ~PYHEAP_OBJF_GEN_MASK) |
+		     (gen << PYHEAP_OBJF_GEN_SHIFT);
+}
+
+static struct list_head *gc_list(struct pyheap_gc *gc, u32 gen)
+{
+	return gen == PYHEAP_GEN_PERMANENT ? &gc->permanent :
+	       gen == PYHEAP_GEN_UNTRACKED ? &gc->untracked :
+	       &gc->gens[gen].objects;
+}
+
+static u64 *gc_nr(struct pyheap_gc *gc, u32 gen)
+{
+	return gen == PYHEAP_GEN_PERMANENT ? &gc->nr_permanent :
+	       gen == PYHEAP_GEN_UNTRACKED ? &gc->nr_untracked :
+	       &gc->gens[gen].nr;
+}
+
+/* Put @obj at the end of generation @gen's list and count it there. */
+static void __gc_move(struct pyheap_gc *gc, struct pyheap_obj *obj, u32 gen)
+{
+	list_move_tail(&obj->node, gc_list(gc, gen));
+	gc_set_gen(obj, gen);
+	(*gc_nr(gc, gen))++;
+}
+
+void pyheap_gc_heap_init(struct pyheap_heap *heap)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	int i;
+
+	for (i = 0; i < NR_GENS; i++) {
+		INIT_LIST_HEAD(&gc->gens[i].objects);
+		gc->gens[i].threshold = READ_ONCE(gc_threshold[i]);
+	}
+	INIT_LIST_HEAD(&gc->permanent);
+	INIT_LIST_HEAD(&gc->untracked);
+	INIT_LIST_HEAD(&gc->events);
+	init_waitqueue_head(&gc->events_wait);
+	xa_init_flags(&gc->garbage, XA_FLAGS_ACCOUNT);
+	INIT_WORK(&gc->work, pyheap_gc_work);
+	gc->enabled = true;
+}
+
+static void __gc_maybe_queue(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	u32 t0 = gc->gens[0].threshold;
+
+	if (!gc->enabled || !t0 || gc->collecting || gc->dying ||
+	    gc->gens[0].count <= t0)
+		return;
+	queue_work(pyheap_gc_wq, &gc->work);
+	if (gc->gens[0].count > GC_BEHIND_FACTOR * t0)
+		WRITE_ONCE(gc->behind, true);	/* paired: throttle */
+}
+
+/*
+ * A new object joins the youngest generation, or the untracked list if
+ * its type has no references to traverse (it cannot be in a cycle).
+ * Tracking one may start a collection, later, from the workqueue.
+ */
+void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+
+	if (!obj->type->traverse) {
+		list_add_tail(&obj->node, &gc->untracked);
+		gc_set_gen(obj, PYHEAP_GEN_UNTRACKED);
+		gc->nr_untracked++;
+		return;
+	}
+	list_add_tail(&obj->node, &gc->gens[0].objects);
+	gc_set_gen(obj, 0);
+	gc->gens[0].nr++;
+	gc->gens[0].count++;
+	__gc_maybe_queue(heap);
+}
+
+/* A dying object leaves its generation's counts. */
+void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	u32 gen = gc_gen_of(obj);
+
+	if (gen == PYHEAP_GEN_NONE)
+		return;
+	(*gc_nr(gc, gen))--;
+	if (gen == PYHEAP_GEN_UNTRACKED)
+		return;
+	if (gc->gens[0].count)
+		gc->gens[0].count--;
+	if (gen == OLDEST) {
+		/* Old objects dying make a full collection less urgent. */
+		if (gc->long_lived_total)
+			gc->long_lived_total--;
+		if (gc->long_lived_pending)
+			gc->long_lived_pending--;
+	}
+}
+
+/* 2. gc_refs = refcount, for every candidate */
+static void gc_update_refs(struct list_head *young)
+{
+	struct pyheap_obj *obj;
+
+	list_for_each_entry(obj, young, node) {
+		obj->heap_priv = obj->refcnt;
+		obj->flags |= PYHEAP_OBJF_COLLECTING;
+	}
+}
+
+static void visit_decref(struct pyheap_obj *target, void *arg)
+{
+	if ((target->flags & PYHEAP_OBJF_COLLECTING) && target->heap_priv)
+		target->heap_priv--;
+}
+
+/* 3. subtract the references that come from inside the candidates */
+static void gc_subtract_refs(struct list_head *young)
+{
+	struct pyheap_obj *obj;
+	unsigned int n = 0;
+
+	list_for_each_entry(obj, young, node) {
+		obj->type->traverse(obj, visit_decref, NULL);
+		if (!(++n % 1024))
+			cond_resched();
+	}
+}
+
+static void visit_reachable(struct pyheap_obj *target, void *arg)
+{
+	struct list_head *young = arg;
+
+	if (!(target->flags & PYHEAP_OBJF_COLLECTING))
+		return;		/* not a candidate, or scanned already */
+	if (target->flags & PYHEAP_OBJF_UNREACHABLE) {
+		/* Moved away too early: back to the end of young. */
+		target->flags &= ~PYHEAP_OBJF_UNREACHABLE;
+		list_move_tail(&target->node, young);
+		target->heap_priv = 1;
+	} else if (!target->heap_priv) {
+		target->heap_priv = 1;	/* not seen yet: it will be scanned */
+	}
+}
+
+/*
+ * 4. Everything with gc_refs > 0 is referenced from outside the
+ * candidates; whatever it reaches stays too.  The rest moves to
+ * @unreachable.  Survivors are stamped with generation @dest.  Returns
+ * the number of survivors.  No recursion: visit_reachable() appends to
+ * the list being scanned.
+ */
+static u64 gc_move_unreachable(struct list_head *young,
+			       struct list_head *unreachable, u32 dest)
+{
+	struct list_head *pos = young->next, *next;
+	struct pyheap_obj *obj;
+	u64 survivors = 0;
+
+	while (pos != young) {
+		obj = list_entry(pos, struct pyheap_obj, node);
+		next = pos->next;
+		if (obj->heap_priv) {
+			obj->type->traverse(obj, visit_reachable, young);
+			obj->flags &= ~PYHEAP_OBJF_COLLECTING;
+			gc_set_gen(obj, dest);
+			survivors++;
+			next = pos->next;	/* the visit may append */
+		} else {
+			obj->flags |= PYHEAP_OBJF_UNREACHABLE;
+			gc_set_gen(obj, PYHEAP_GEN_NONE);
+			list_move_tail(pos, unreachable);
+		}
+		pos = next;
+		if (!(survivors % 1024))
+			cond_resched();
+	}
+	return survivors;
+}
+
+/* Steps 2 to 4 together: CPython's deduce_unreachable(). */
+static u64 gc_deduce_unreachable(struct list_head *young,
+				 struct list_head *unreachable, u32 dest)
+{
+	gc_update_refs(young);
+	gc_subtract_refs(young);
+	return gc_move_unreachable(young, unreachable, dest);
+}
+
+static void visit_move_legacy(struct pyheap_obj *target, void *arg)
+{
+	struct list_head *finalizers = arg;
+
+	if (!(target->flags & PYHEAP_OBJF_UNREACHABLE))
+		return;
+	target->flags &= ~(PYHEAP_OBJF_UNREACHABLE | PYHEAP_OBJF_COLLECTING);
+	list_move_tail(&target->node, finalizers);
+}
+
+/*
+ * 6. Objects with a legacy finalizer, and everything unreachable they
+ * reach, cannot be freed safely: set them apart for the garbage list.
+ */
+static void gc_move_legacy_finalizers(struct list_head *unreachable,
+				      struct list_head *finalizers)
+{
+	struct pyheap_obj *obj, *tmp;
+
+	list_for_each_entry_safe(obj, tmp, unreachable, node) {
+		if (obj->flags & PYHEAP_OBJF_LEGACY) {
+			obj->flags &= ~(PYHEAP_OBJF_UNREACHABLE |
+					PYHEAP_OBJF_COLLECTING);
+			list_move_tail(&obj->node, finalizers);
+		}
+	}
+	list_for_each_entry(obj, finalizers, node)
+		obj->type->traverse(obj, visit_move_legacy, finalizers);
+}
+
+/*
+ * 7. PEP 442: run each finalizer once.  Puts made meanwhile only queue
+ * (heap->draining), so nothing on @unreachable is freed under the loop;
+ * objects whose count reaches zero leave the list for the to-free list.
+ * Returns false if a finalizer could not be started (no memory, or no
+ * handle for user space): then nothing is freed this time.
+ */
+static bool gc_finalize_garbage(struct pyheap_heap *heap,
+				struct list_head *unreachable)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_obj *obj;
+	bool ok = true, was_draining = heap->draining;
+	LIST_HEAD(seen);
+
+	heap->draining = true;
+	while ((obj = list_first_entry_or_null(unreachable, struct pyheap_obj,
+					       node))) {
+		list_move_tail(&obj->node, &seen);
+		if (!(obj->flags & PYHEAP_OBJF_FINALIZER) ||
+		    (obj->flags & PYHEAP_OBJF_FINALIZED))
+			continue;
+		obj->flags |= PYHEAP_OBJF_FINALIZED;
+		if (obj->type->finalize(heap, obj)) {
+			obj->flags &= ~PYHEAP_OBJF_FINALIZED;
+			ok = false;
+		}
+	}
+	list_splice(&seen, unreachable);
+	heap->draining = was_draining;
+	if (!was_draining)
+		pyheap_obj_drain(heap);
+	return ok;
+}
+
+/* Put every object of @list into generation @gen, flags cleared. */
+static void gc_move_all(struct pyheap_gc *gc, struct list_head *list, u32 gen)
+{
+	struct pyheap_obj *obj;
+
+	while ((obj = list_first_entry_or_null(list, struct pyheap_obj,
+					       node))) {
+		obj->flags &= ~(PYHEAP_OBJF_COLLECTING |
+				PYHEAP_OBJF_UNREACHABLE);
+		__gc_move(gc, obj, gen);
+	}
+}
+
+/*
+ * 8. A finalizer may have made objects reachable again (resurrection).
+ * Run the deduction again on what is left; the resurrected survive into
+ * @old.
+ */
+static void gc_handle_resurrected(struct pyheap_gc *gc,
+				  struct list_head *unreachable,
+				  struct list_head *still, u32 old)
+{
+	struct pyheap_obj *obj;
+
+	list_for_each_entry(obj, unreachable, node)
+		obj->flags &= ~PYHEAP_OBJF_UNREACHABLE;
+	gc_deduce_unreachable(unreachable, still, old);
+	list_for_each_entry(obj, still, node)
+		obj->flags &= ~PYHEAP_OBJF_UNREACHABLE;
+	gc_move_all(gc, unreachable, old);
+}
+
+static int gc_garbage_append(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	int err;
+
+	err = xa_err(xa_store(&gc->garbage, gc->nr_garbage, obj,
+			      GFP_KERNEL_ACCOUNT));
+	if (err)
+		return err;
+	pyheap_obj_get(obj);
+	gc->nr_garbage++;
+	return 0;
+}
+
+/*
+ * 9. Break the cycles: clear each object (pinned, so that it cannot go
+ * under its own ->clear()), which drops its references; counts reach zero
+ * and the to-free loop frees the objects.  Whatever survives its clear
+ * stays in @old.  With DEBUG_SAVEALL everything goes to the garbage list
+ * instead.
+ */
+static void gc_delete_garbage(struct pyheap_heap *heap, struct list_head *still,
+			      u32 old)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *obj;
+	unsigned int n = 0;
+
+	while ((obj = list_first_entry_or_null(still, struct pyheap_obj,
+					       node))) {
+		obj->flags &= ~PYHEAP_OBJF_COLLECTING;
+		__gc_move(gc, obj, old);
+		if (gc->debug & PYHEAP_GC_DEBUG_SAVEALL) {
+			gc_garbage_append(heap, obj);
+			continue;
+		}
+		if (gc->debug & PYHEAP_GC_DEBUG_COLLECTABLE)
+			pr_info("gc: collectable <%s>\n", obj->type->name);
+		pyheap_obj_get(obj);
+		obj->type->clear(heap, obj);
+		pyheap_obj_put(heap, obj);
+		if (!(++n % 1024))
+			cond_resched();
+	}
+}
+
+/* 10. The legacy-finalizer set goes to the garbage list, alive. */
+static void gc_handle_legacy_finalizers(struct pyheap_heap *heap,
+					struct list_head *finalizers, u32 old)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *obj;
+
+	while ((obj = list_first_entry_or_null(finalizers, struct pyheap_obj,
+					       node))) {
+		__gc_move(gc, obj, old);
+		if (gc->debug & PYHEAP_GC_DEBUG_UNCOLLECTABLE)
+			pr_info("gc: uncollectable <%s>\n", obj->type->name);
+		gc_garbage_append(heap, obj);
+	}
+}
+
+static u64 gc_list_count(struct list_head *list)
+{
+	struct list_head *pos;
+	u64 n = 0;
+
+	list_for_each(pos, list)
+		n++;
+	return n;
+}
+
+/* 11. Statistics, and DEBUG_STATS to the kernel log. */
+static void gc_account(struct pyheap_heap *heap, int generation,
+		       u64 candidates, u64 collected, u64 uncollectable,
+		       u64 start)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc_gen *g = &heap->gc.gens[generation];
+	u64 ns = ktime_get_ns() - start;
+	unsigned int bucket = ilog2((ns >> 10) | 1);
+
+	g->collections++;
+	g->collected += collected;
+	g->uncollectable += uncollectable;
+	g->candidates += candidates;
+	g->duration_ns += ns;
+	g->max_pause_ns = max(g->max_pause_ns, ns);
+	g->pause_hist[min_t(unsigned int, bucket, PYHEAP_GC_HIST - 1)]++;
+	if (heap->gc.debug & PYHEAP_GC_DEBUG_STATS)
+		pr_info("gc: heap %llu: done, %llu unreachable, %llu uncollectable, %llu.%06llus elapsed\n",
+			heap->id, collected + uncollectable, uncollectable,
+			ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / NSEC_PER_USEC);
+}
+
+/*
+ * This is the main function.  Read this to understand how a collection
+ * works: it is CPython's gc_collect_main(), step by step.  Returns the
+ * number of unreachable objects found (collected plus uncollectable).
+ */
+static u64 gc_collect(struct pyheap_heap *heap, int generation)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	u32 old = min(generation + 1, OLDEST);
+	struct list_head *young = &gc->gens[generation].objects;
+	u64 start = ktime_get_ns(), candidates, survivors, collected;
+	u64 uncollectable;
+	LIST_HEAD(unreachable);
+	LIST_HEAD(finalizers);
+	LIST_HEAD(still);
+	int i;
+
+	lockdep_assert_held(&heap->lock);
+	gc->collecting = true;
+	if (gc->debug & PYHEAP_GC_DEBUG_STATS)
+		pr_info("gc: heap %llu: collecting generation %d, objects in each generation: %llu %llu %llu, permanent %llu\n",
+			heap->id, generation, gc->gens[0].nr, gc->gens[1].nr,
+			gc->gens[2].nr, gc->nr_permanent);
+
+	/* Counts, as CPython keeps them. */
+	if (generation < OLDEST)
+		gc->gens[generation + 1].count++;
+	for (i = 0; i <= generation; i++)
+		gc->gens[i].count = 0;
+
+	/* 1. merge the younger generations into the one collected */
+	for (i = 0; i < generation; i++) {
+		list_splice_tail_init(&gc->gens[i].objects, young);
+		gc->gens[generation].nr += gc->gens[i].nr;
+		gc->gens[i].nr = 0;
+	}
+	candidates = gc->gens[generation].nr;
+
+	/* 2 to 4. find what is unreachable from outside the candidates */
+	survivors = gc_deduce_unreachable(young, &unreachable, old);
+
+	/* 5. promote the survivors */
+	gc->gens[generation].nr = 0;
+	if (generation < OLDEST) {
+		if (generation == OLDEST - 1)
+			gc->long_lived_pending += survivors;
+		list_splice_tail_init(young, &gc->gens[old].objects);
+	} else {
+		gc->long_lived_pending = 0;
+		gc->long_lived_total = survivors;
+		gc->full_deferrals = 0;
+	}
+	gc->gens[old].nr += survivors;
+
+	/* 6. legacy finalizers: set apart with what they reach */
+	gc_move_legacy_finalizers(&unreachable, &finalizers);
+
+	/* 7. finalizers, once each (PEP 442) */
+	if (!gc_finalize_garbage(heap, &unreachable)) {
+		gc_move_all(gc, &unreachable, old);	/* try again later */
+	} else {
+		/* 8. resurrected objects survive */
+		gc_handle_resurrected(gc, &unreachable, &still, old);
+	}
+
+	/* 9. break the cycles of what is still unreachable, and free it */
+	collected = gc_list_count(&still);
+	gc_delete_garbage(heap, &still, old);
+
+	/* 10. uncollectable cycles go to the garbage list */
+	uncollectable = gc_list_count(&finalizers);
+	gc_handle_legacy_finalizers(heap, &finalizers, old);
+
+	/* 11. statistics */
+	gc_account(heap, generation, candidates, collected, uncollectable,
+		   start);
+	gc->collecting = false;
+	WRITE_ONCE(gc->behind, false);		/* paired: throttle */
+	return collected + uncollectable;
+}
+
+/**
+ * pyheap_gc_collect() - collect a generation now
+ * @heap: the heap
+ * @generation: oldest generation to collect, 0..2
+ *
+ * Like gc.collect(generation): runs even when automatic collection is
+ * disabled.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: unreachable objects found, or -EINVAL for a bad @generation,
+ * or -EBUSY if called from inside a collection (a type callback).
+ */
+long pyheap_gc_collect(struct pyheap_heap *heap, int generation)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	if (generation < 0 || generation >= NR_GENS)
+		return -EINVAL;
+	if (heap->gc.collecting || heap->draining)
+		return -EBUSY;
+	return gc_collect(heap, generation);
+}
+EXPORT_SYMBOL_GPL(pyheap_gc_collect);
+
+/*
+ * Which generation to collect, as CPython's gc_collect_generations()
+ * picks it: the oldest whose count passed its threshold, except that a
+ * full collection waits for the long-lived guard (within its ceiling).
+ */
+VISIBLE_IF_KUNIT int pyheap_gc_select_generation(struct pyheap_gc *gc)
+{
+	int i;
+
+	for (i = OLDEST; i >= 0; i--) {
+		if (gc->gens[i].count <= gc->gens[i].threshold)
+			continue;
+		if (i == OLDEST &&
+		    gc->long_lived_pending < gc->long_lived_total / 4 &&
+		    gc->full_deferrals < GC_MAX_FULL_DEFERRALS) {
+			gc->full_deferrals++;
+			continue;
+		}
+		return i;
+	}
+	return -1;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_select_generation);
+
+void pyheap_gc_work(struct work_struct *work)
+{
+	struct pyheap_gc *gc = container_of(work, struct pyheap_gc, work);
+	struct pyheap_heap *heap = container_of(gc, struct pyheap_heap, gc);
+	int gen;
+
+	mutex_lock(&heap->lock);
+	if (gc->enabled && !gc->dying && gc->gens[0].threshold) {
+		gen = pyheap_gc_select_generation(gc);
+		if (gen >= 0)
+			gc_collect(heap, gen);
+	}
+	WRITE_ONCE(gc->behind, false);
+	mutex_unlock(&heap->lock);
+}
+
+/*
+ * Allocators that outrun the collector wait for it, outside the heap lock
+ * (as unix_gc's wait_for_unix_gc() does).
+ */
+void pyheap_gc_throttle(struct pyheap_heap *heap)
+{
+	if (READ_ONCE(heap->gc.behind))		/* paired: __gc_maybe_queue() */
+		flush_work(&heap->gc.work);
+}
+
+/*
+ * The file is going: no collection may start or run after this.  Called
+ * without heap->lock, since the work item takes it.
+ */
+void pyheap_gc_shutdown(struct pyheap_heap *heap)
+{
+	mutex_lock(&heap->lock);
+	heap->gc.dying = true;
+	mutex_unlock(&heap->lock);
+#ifdef PYHEAP_HAVE_DISABLE_WORK
+	disable_work_sync(&heap->gc.work);
+#else
+	cancel_work_sync(&heap->gc.work);	/* ->dying stops requeueing */
+#endif /* PYHEAP_HAVE_DISABLE_WORK */
+}
+
+/* Drop the garbage list's references and forget undelivered events. */
+void pyheap_gc_release(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_gc_event *ev, *tmp;
+
+	pyheap_gc_garbage_clear(heap);
+	list_for_each_entry_safe(ev, tmp, &gc->events, node)
+		kfree(ev);
+	INIT_LIST_HEAD(&gc->events);
+	gc->nr_events = 0;
+}
+
+/* Move every object of every list onto @all, for the heap's teardown. */
+void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *obj;
+	int i;
+
+	for (i = 0; i < NR_GENS; i++) {
+		list_splice_tail_init(&gc->gens[i].objects, all);
+		gc->gens[i].nr = 0;
+	}
+	list_splice_tail_init(&gc->permanent, all);
+	list_splice_tail_init(&gc->untracked, all);
+	gc->nr_permanent = 0;
+	gc->nr_untracked = 0;
+	/* they are off every list now: their deaths count nowhere */
+	list_for_each_entry(obj, all, node)
+		gc_set_gen(obj, PYHEAP_GEN_NONE);
+}
+
+u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *obj;
+	unsigned long i;
+	u64 n = 0;
+
+	xa_for_each(&gc->garbage, i, obj) {
+		xa_erase(&gc->garbage, i);
+		pyheap_obj_put(heap, obj);
+		n++;
+	}
+	gc->nr_garbage = 0;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_garbage_clear);
+
+/* gc.freeze() and gc.unfreeze(). */
+void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *obj;
+	int i;
+
+	if (freeze) {
+		for (i = 0; i < NR_GENS; i++) {
+			list_for_each_entry(obj, &gc->gens[i].objects, node)
+				gc_set_gen(obj, PYHEAP_GEN_PERMANENT);
+			list_splice_tail_init(&gc->gens[i].objects,
+					      &gc->permanent);
+			gc->nr_permanent += gc->gens[i].nr;
+			gc->gens[i].nr = 0;
+			gc->gens[i].count = 0;
+		}
+		return;
+	}
+	list_for_each_entry(obj, &gc->permanent, node)
+		gc_set_gen(obj, OLDEST);
+	list_splice_tail_init(&gc->permanent, &gc->gens[OLDEST].objects);
+	gc->gens[OLDEST].nr += gc->nr_permanent;
+	gc->nr_permanent = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_freeze);
+
+/*
+ * The finalizer of user-space objects: hand the object back to the file's
+ * owner as an event carrying a new handle (which keeps it alive until the
+ * owner closes it).
+ */
+int pyheap_gc_queue_finalize_event(struct pyheap_heap *heap,
+				   struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_gc_event *ev;
+	int err;
+
+	ev = kmalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
+	if (!ev)
+		return -ENOMEM;
+	err = pyheap_handle_open(heap, obj, &ev->handle);
+	if (err) {
+		kfree(ev);
+		return err;
+	}
+	list_add_tail(&ev->node, &gc->events);
+	gc->nr_events++;
+	wake_up_interruptible(&gc->events_wait);
+	return 0;
+}
+
+/* Copy out whole events; 0 if there is none. */
+static ssize_t __gc_read_events(struct pyheap_heap *heap, char __user *buf,
+				size_t len)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_gc_event *ev;
+	struct pyheap_event out = { .type = PYHEAP_EVENT_FINALIZE };
+	size_t done = 0;
+
+	while (len - done >= sizeof(out) &&
+	       (ev = list_first_entry_or_null(&gc->events,
+					      struct pyheap_gc_event, node))) {
+		out.handle = ev->handle;
+		if (copy_to_user(buf + done, &out, sizeof(out)))
+			return done ? done : -EFAULT;
+		list_del(&ev->node);
+		kfree(ev);
+		gc->nr_events--;
+		done += sizeof(out);
+	}
+	return done;
+}
+
+ssize_t pyheap_gc_read_events(struct pyheap_heap *heap, char __user *buf,
+			      size_t len, bool nonblock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	ssize_t ret;
+
+	if (len < sizeof(struct pyheap_event))
+		return -EINVAL;
+	for (;;) {
+		if (mutex_lock_killable(&heap->lock))
+			return -EINTR;
+		ret = __gc_read_events(heap, buf, len);
+		mutex_unlock(&heap->lock);
+		if (ret || nonblock)
+			return ret ? ret : -EAGAIN;
+		if (wait_event_interruptible(gc->events_wait,
+					     READ_ONCE(gc->nr_events)))
+			return -ERESTARTSYS;
+	}
+}
+
+__poll_t pyheap_gc_poll(struct pyheap_heap *heap, struct file *file,
+			poll_table *wait)
+{
+	poll_wait(file, &heap->gc.events_wait, wait);
+	return READ_ONCE(heap->gc.nr_events) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+int pyheap_gc_init(void)
+{
+	pyheap_gc_wq = alloc_workqueue("pyheap_gc", WQ_UNBOUND, 0);
+	return pyheap_gc_wq ? 0 : -ENOMEM;
+}
+
+void pyheap_gc_exit(void)
+{
+	destroy_workqueue(pyheap_gc_wq);
+}
