@@ -31,10 +31,27 @@ ABI_MAJOR = 1
 
 (CMD_VERSION, CMD_OBJ_NEW, CMD_HANDLE_DUP, CMD_HANDLE_CLOSE, CMD_SLOT_SET,
  CMD_SLOT_GET, CMD_PAYLOAD_WRITE, CMD_PAYLOAD_READ, CMD_GETSIZEOF,
- CMD_HEAP_INFO, CMD_BATCH) = range(11)
+ CMD_HEAP_INFO, CMD_BATCH, CMD_GC_COLLECT, CMD_GC_GET, CMD_GC_SET,
+ CMD_GC_STATS, CMD_GC_FREEZE, CMD_GC_OBJ_INFO, CMD_GC_REFS,
+ CMD_GC_GARBAGE) = range(19)
 
 GETSIZEOF_DEEP = 1
 BATCH_STOP_ON_ERROR = 1
+OBJ_FINALIZER = 1
+OBJ_LEGACY_FINALIZER = 2
+
+# gc debug flags: the values of Python's gc module
+DEBUG_STATS = 1
+DEBUG_COLLECTABLE = 2
+DEBUG_UNCOLLECTABLE = 4
+DEBUG_SAVEALL = 32
+DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL
+
+_GC_SET_ENABLED, _GC_SET_DEBUG, _GC_SET_THRESHOLD = 1, 2, 4
+_FREEZE, _UNFREEZE = 1, 2
+_GC_REFERENTS, _GC_REFERRERS = 1, 2
+_GC_GARBAGE_LIST, _GC_GARBAGE_CLEAR = 1, 2
+_EVENT_FINALIZE = 1
 
 # struct layouts, in include/uapi/linux/pyheap.h order
 _VERSION = struct.Struct("=IIIIQ")
@@ -47,6 +64,15 @@ _GETSIZEOF = struct.Struct("=IIIIQQQQ")
 _HEAP_INFO = struct.Struct("=IIQQQQQQ")
 _BATCH = struct.Struct("=IIIIQII")
 _OP = struct.Struct("=Ii56s")
+_GC_COLLECT = struct.Struct("=IIIIQ")
+_GC_STATE = struct.Struct("=IIII3I3IQQQII")
+_GC_GEN_STATS = struct.Struct("=7Q")
+_GC_STATS = struct.Struct("=II" + "7Q" * 3)
+_GC_FREEZE = struct.Struct("=IIQ")
+_GC_OBJ_INFO = struct.Struct("=IIIIIIII")
+_GC_REFS = struct.Struct("=IIIIQII")
+_GC_GARBAGE = struct.Struct("=IIIIQII")
+_EVENT = struct.Struct("=II")
 
 HeapInfo = collections.namedtuple(
     "HeapInfo", "objects bytes handles max_objects max_bytes max_handles")
@@ -98,12 +124,164 @@ class Heap:
     def __del__(self):
         self.close()
 
-    def new(self, slots=0, size=0):
+    def fileno(self):
+        """The file descriptor, for select() and poll(): readable when a
+        finalizer event waits."""
+        return self.fd
+
+    def new(self, slots=0, size=0, finalizer=False, legacy_finalizer=False):
         """A new object with `slots` empty reference slots and `size`
-        zeroed payload bytes."""
-        out = self._call(CMD_OBJ_NEW, _OBJ_NEW, _OBJ_NEW.size, 0, slots,
+        zeroed payload bytes.  With `finalizer`, the collector hands it
+        back once through events() before freeing it (PEP 442); with
+        `legacy_finalizer`, a cycle through it is uncollectable, like a
+        class with __del__ before Python 3.4."""
+        flags = ((OBJ_FINALIZER if finalizer else 0) |
+                 (OBJ_LEGACY_FINALIZER if legacy_finalizer else 0))
+        out = self._call(CMD_OBJ_NEW, _OBJ_NEW, _OBJ_NEW.size, flags, slots,
                          size, 0, 0)
         return Obj(self, out[4])
+
+    def new_many(self, n, slots=0, size=0):
+        """n new objects, created with batched ioctls."""
+        arg = _OBJ_NEW.pack(_OBJ_NEW.size, 0, slots, size, 0, 0)
+        objs = []
+        while len(objs) < n:
+            k = min(n - len(objs), 4096)
+            for result, out in self.batch([(CMD_OBJ_NEW, arg)] * k):
+                if result:
+                    raise PyheapError(-result, os.strerror(-result))
+                objs.append(Obj(self, _OBJ_NEW.unpack_from(out)[4]))
+        return objs
+
+    def link_many(self, links):
+        """Set many slots at once: [(obj, index, target or None), ...]."""
+        links = list(links)
+        for i in range(0, len(links), 4096):
+            ops = [(CMD_SLOT_SET,
+                    _SLOT.pack(_SLOT.size, 0, o.handle, k,
+                               t.handle if t else 0, 0))
+                   for o, k, t in links[i:i + 4096]]
+            for result, _ in self.batch(ops):
+                if result:
+                    raise PyheapError(-result, os.strerror(-result))
+
+    # The gc module's interface, for this heap.
+
+    def collect(self, generation=2):
+        """gc.collect(): the number of unreachable objects found."""
+        return self._call(CMD_GC_COLLECT, _GC_COLLECT, _GC_COLLECT.size, 0,
+                          generation, 0, 0)[4]
+
+    def _gc_state(self):
+        return self._call(CMD_GC_GET, _GC_STATE, _GC_STATE.size, 0, 0, 0,
+                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    def _gc_set(self, flags, enabled=0, debug=0, threshold=(0, 0, 0)):
+        self._call(CMD_GC_SET, _GC_STATE, _GC_STATE.size, flags, enabled,
+                   debug, *threshold, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    def isenabled(self):
+        return bool(self._gc_state()[2])
+
+    def enable(self):
+        self._gc_set(_GC_SET_ENABLED, enabled=1)
+
+    def disable(self):
+        self._gc_set(_GC_SET_ENABLED, enabled=0)
+
+    def get_debug(self):
+        return self._gc_state()[3]
+
+    def set_debug(self, flags):
+        self._gc_set(_GC_SET_DEBUG, debug=flags)
+
+    def get_threshold(self):
+        return tuple(self._gc_state()[4:7])
+
+    def set_threshold(self, threshold0, threshold1=None, threshold2=None):
+        old = self.get_threshold()
+        new = (threshold0,
+               old[1] if threshold1 is None else threshold1,
+               old[2] if threshold2 is None else threshold2)
+        self._gc_set(_GC_SET_THRESHOLD, threshold=new)
+
+    def get_count(self):
+        return tuple(self._gc_state()[7:10])
+
+    def get_freeze_count(self):
+        return self._gc_state()[10]
+
+    def freeze(self):
+        self._call(CMD_GC_FREEZE, _GC_FREEZE, _GC_FREEZE.size, _FREEZE,
+                   0)
+
+    def unfreeze(self):
+        self._call(CMD_GC_FREEZE, _GC_FREEZE, _GC_FREEZE.size,
+                   _UNFREEZE, 0)
+
+    def get_stats(self):
+        """gc.get_stats(), plus candidates, durations and pauses."""
+        out = self._call(CMD_GC_STATS, _GC_STATS, _GC_STATS.size, 0,
+                         *([0] * 21))
+        keys = ("collections", "collected", "uncollectable", "candidates",
+                "duration_ns", "max_pause_ns", "objects")
+        return [dict(zip(keys, out[2 + 7 * g:9 + 7 * g])) for g in range(3)]
+
+    def _obj_info(self, obj):
+        return self._call(CMD_GC_OBJ_INFO, _GC_OBJ_INFO, _GC_OBJ_INFO.size,
+                          0, obj.handle, 0, 0, 0, 0, 0)
+
+    def is_tracked(self, obj):
+        return bool(self._obj_info(obj)[3])
+
+    def is_finalized(self, obj):
+        return bool(self._obj_info(obj)[4])
+
+    def generation(self, obj):
+        """0, 1 or 2; 3 when frozen."""
+        return self._obj_info(obj)[5]
+
+    def getrefcount(self, obj):
+        """The object's reference count, this handle's included."""
+        return self._obj_info(obj)[6]
+
+    def _handles_out(self, cmd, layout, flags, a, b, limit):
+        arr = (ctypes.c_uint32 * limit)()
+        out = self._call(cmd, layout, layout.size, flags, a, b,
+                         ctypes.addressof(arr), 0, 0)
+        return [Obj(self, arr[i]) for i in range(out[5])], out[6]
+
+    def get_referents(self, obj, limit=4096):
+        return self._handles_out(CMD_GC_REFS, _GC_REFS, _GC_REFERENTS,
+                                 obj.handle, limit, limit)[0]
+
+    def get_referrers(self, obj, limit=4096):
+        return self._handles_out(CMD_GC_REFS, _GC_REFS, _GC_REFERRERS,
+                                 obj.handle, limit, limit)[0]
+
+    @property
+    def garbage(self):
+        """gc.garbage: the uncollectable objects (at most 4096 here)."""
+        if not self._gc_state()[11]:
+            return []
+        return self._handles_out(CMD_GC_GARBAGE, _GC_GARBAGE,
+                                 _GC_GARBAGE_LIST, 4096, 0, 4096)[0]
+
+    def clear_garbage(self):
+        """del gc.garbage[:]; returns how many went."""
+        return self._call(CMD_GC_GARBAGE, _GC_GARBAGE, _GC_GARBAGE.size,
+                          _GC_GARBAGE_CLEAR, 0, 0, 0, 0, 0)[5]
+
+    def events(self, block=False):
+        """Objects whose finalizer is due, as new Objs (reading them
+        off the file).  Drop them to let the collector free them."""
+        os.set_blocking(self.fd, block)
+        try:
+            data = os.read(self.fd, _EVENT.size * 256)
+        except BlockingIOError:
+            return []
+        return [Obj(self, _EVENT.unpack_from(data, i)[1])
+                for i in range(0, len(data), _EVENT.size)]
 
     def info(self):
         out = self._call(CMD_HEAP_INFO, _HEAP_INFO, _HEAP_INFO.size, 0,
@@ -174,6 +352,10 @@ class Obj:
         self.heap._call(CMD_PAYLOAD_WRITE, _PAYLOAD, _PAYLOAD.size, 0,
                         self.handle, len(data), offset,
                         _buffer_address(buf))
+
+    def payload_u32(self):
+        """The first 4 payload bytes as an unsigned integer."""
+        return struct.unpack("=I", self.read(0, 4))[0]
 
     def read(self, offset, length):
         buf = bytearray(length or 1)

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""gc_test: the collector's user-space interface, through the binding.
+
+Each case mirrors what Python's gc module does for the same program.  TAP;
+runs inside a VM with pyheap.ko loaded (tools/vm/vmtest).
+"""
+import errno
+import os
+import select
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+import pyheap  # noqa: E402
+from pyheap import Heap, PyheapError  # noqa: E402
+
+
+def heap():
+    h = Heap()
+    h.disable()          # explicit collections only, as in the seed
+    return h
+
+
+def test_defaults_are_cpythons():
+    with Heap() as h:
+        assert h.isenabled()
+        assert h.get_threshold() == (700, 10, 10), h.get_threshold()
+        assert h.get_count() == (0, 0, 0)
+        assert h.get_freeze_count() == 0
+        h.set_threshold(100)
+        assert h.get_threshold() == (100, 10, 10)
+        h.set_threshold(5, 6, 7)
+        assert h.get_threshold() == (5, 6, 7)
+
+
+def test_cycle_is_collected():
+    with heap() as h:
+        a, b = h.new(slots=1), h.new(slots=1)
+        a[0], b[0] = b, a
+        del a, b
+        assert h.info().objects == 2
+        assert h.collect() == 2
+        assert h.info().objects == 0
+        assert h.get_stats()[2]["collected"] == 2
+
+
+def test_counts_and_promotion():
+    with heap() as h:
+        keep = [h.new() for _ in range(3)]
+        assert h.get_count() == (3, 0, 0)
+        assert [h.generation(o) for o in keep] == [0, 0, 0]
+        assert h.collect(0) == 0
+        assert h.get_count() == (0, 1, 0)
+        assert [h.generation(o) for o in keep] == [1, 1, 1]
+        h.collect(1)
+        assert h.get_count() == (0, 0, 1)
+        assert [h.generation(o) for o in keep] == [2, 2, 2]
+        stats = h.get_stats()
+        assert [s["collections"] for s in stats] == [1, 1, 0], stats
+
+
+def test_automatic_collection_from_the_workqueue():
+    with Heap() as h:
+        h.set_threshold(50)
+        for _ in range(20):
+            a = h.new(slots=1)
+            a[0] = a
+        del a
+        for _ in range(40):
+            h.new()      # created and dropped: counts go up and down
+        objs = [h.new() for _ in range(60)]
+        for _ in range(200):
+            if h.get_stats()[0]["collections"]:
+                break
+            os.sched_yield()
+        assert h.get_stats()[0]["collections"] >= 1, h.get_stats()
+        assert h.info().objects == 60, h.info()
+        del objs
+
+
+def test_finalizer_event_once_and_resurrection():
+    with heap() as h:
+        a = h.new(slots=1, finalizer=True)
+        a[0] = a
+        del a
+        assert h.collect() == 0            # handed back, not freed
+        r, _, _ = select.select([h], [], [], 1)
+        assert r == [h]
+        ev = h.events()
+        assert len(ev) == 1 and h.is_finalized(ev[0])
+        keep = ev[0]                       # resurrect it
+        assert h.collect() == 0 and h.info().objects == 1
+        del keep, ev
+        assert h.collect() == 1            # finalizer does not run again
+        assert h.events() == []
+        assert h.info().objects == 0
+
+
+def test_legacy_finalizer_cycle_goes_to_garbage():
+    # The seed's leak: Connection <-> ConnectionHandler with __del__.
+    with heap() as h:
+        conn = h.new(slots=1, legacy_finalizer=True)
+        handler = h.new(slots=1)
+        conn[0], handler[0] = handler, conn
+        del conn, handler
+        assert h.collect() == 2
+        assert h.get_stats()[2]["uncollectable"] == 2
+        g = h.garbage
+        assert len(g) == 2 and h.info().objects == 2
+        del g
+        assert h.clear_garbage() == 2
+        assert h.collect() == 2            # uncollectable again
+        assert len(h.garbage) == 2
+
+
+def test_saveall():
+    with heap() as h:
+        h.set_debug(pyheap.DEBUG_SAVEALL)
+        a = h.new(slots=1)
+        a[0] = a
+        del a
+        assert h.collect() == 1 and len(h.garbage) == 1
+        h.set_debug(0)
+        h.clear_garbage()
+        assert h.collect() == 1 and h.info().objects == 0
+
+
+def test_freeze():
+    with heap() as h:
+        a = h.new(slots=1)
+        a[0] = a
+        del a
+        h.freeze()
+        assert h.get_freeze_count() == 1
+        assert h.collect() == 0
+        h.unfreeze()
+        assert h.get_freeze_count() == 0
+        assert h.collect() == 1
+
+
+def test_referents_and_referrers():
+    with heap() as h:
+        a, b, c = h.new(slots=2), h.new(slots=1), h.new()
+        a[0], a[1], b[0] = b, c, c
+        assert len(h.get_referents(a)) == 2
+        assert len(h.get_referents(c)) == 0
+        assert len(h.get_referrers(c)) == 2
+        assert len(h.get_referrers(a)) == 0
+        assert h.is_tracked(a)
+
+
+def test_bad_input():
+    with heap() as h:
+        for call, want in ((lambda: h.collect(3), errno.EINVAL),
+                           (lambda: h.set_debug(1 << 20), errno.EINVAL),
+                           (lambda: h.get_referents(h.new(), limit=0),
+                            errno.EINVAL)):
+            try:
+                call()
+            except PyheapError as e:
+                assert e.errno == want, (e, want)
+            else:
+                raise AssertionError("accepted")
+        assert h.events() == []
+
+
+def main():
+    tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
+    print("TAP version 13")
+    print("1..%d" % len(tests))
+    failed = 0
+    for i, t in enumerate(tests, 1):
+        try:
+            t()
+            print("ok %d %s" % (i, t.__name__))
+        except Exception as e:  # report every failure, keep going
+            failed += 1
+            print("# %s: %r" % (t.__name__, e))
+            print("not ok %d %s" % (i, t.__name__))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
