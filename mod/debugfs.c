@@ -195,6 +195,63 @@ static void bytes_row(struct pyheap_heap *heap, void *m)
 		   st.pool_bytes_alignment);
 }
 
+/*
+ * gc: one row per heap and generation; the counters of
+ * ioctl(PYHEAP_IOC_GC_STATS) and the thresholds and counts of GC_GET.
+ */
+static void gc_head(struct seq_file *m)
+{
+	seq_puts(m, "pyheap_gc - version: 1.0\n");
+	seq_printf(m, "# %6s %3s %9s %7s %9s %11s %10s %13s %12s %14s %12s\n",
+		   "heap", "gen", "threshold", "count", "objects",
+		   "collections", "collected", "uncollectable", "candidates",
+		   "duration_ns", "max_pause_ns");
+}
+
+static void gc_rows(struct pyheap_heap *heap, void *m)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc_gen *g;
+	int i;
+
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++) {
+		g = &heap->gc.gens[i];
+		seq_printf(m, "  %6llu %3d %9u %7u %9llu %11llu %10llu %13llu %12llu %14llu %12llu\n",
+			   heap->id, i, g->threshold, g->count, g->nr,
+			   g->collections, g->collected, g->uncollectable,
+			   g->candidates, g->duration_ns, g->max_pause_ns);
+	}
+}
+
+/*
+ * gc_pauses: one row per heap and generation; column k counts the
+ * collections that took from 2^k to 2^(k+1) microseconds (the first one
+ * everything under 2 us, the last one everything from 2^15 us up).
+ */
+static void pauses_head(struct seq_file *m)
+{
+	int i;
+
+	seq_puts(m, "pyheap_gc_pauses - version: 1.0\n");
+	seq_printf(m, "# %6s %3s", "heap", "gen");
+	for (i = 0; i < PYHEAP_GC_HIST; i++)
+		seq_printf(m, " %5s%-2d", "lt2^", i + 1);
+	seq_puts(m, "\n");
+}
+
+static void pauses_rows(struct pyheap_heap *heap, void *m)
+	__must_hold(&heap->lock)
+{
+	int i, j;
+
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++) {
+		seq_printf(m, "  %6llu %3d", heap->id, i);
+		for (j = 0; j < PYHEAP_GC_HIST; j++)
+			seq_printf(m, " %7u", heap->gc.gens[i].pause_hist[j]);
+		seq_puts(m, "\n");
+	}
+}
+
 /* Top-level files: every heap. */
 
 static int heaps_show(struct seq_file *m, void *v)
@@ -235,7 +292,47 @@ static int bytes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(bytes);
 
+static int gc_show(struct seq_file *m, void *v)
+{
+	gc_head(m);
+	heaps_walk(gc_rows, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gc);
+
+static int gc_pauses_show(struct seq_file *m, void *v)
+{
+	pauses_head(m);
+	heaps_walk(pauses_rows, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gc_pauses);
+
 /* Per-heap files: the same tables, one heap (m->private). */
+
+static int heap_gc_show(struct seq_file *m, void *v)
+{
+	struct pyheap_heap *heap = m->private;
+
+	gc_head(m);
+	mutex_lock(&heap->lock);
+	gc_rows(heap, m);
+	mutex_unlock(&heap->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(heap_gc);
+
+static int heap_gc_pauses_show(struct seq_file *m, void *v)
+{
+	struct pyheap_heap *heap = m->private;
+
+	pauses_head(m);
+	mutex_lock(&heap->lock);
+	pauses_rows(heap, m);
+	mutex_unlock(&heap->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(heap_gc_pauses);
 
 static int heap_classes_show(struct seq_file *m, void *v)
 {
@@ -292,6 +389,9 @@ void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 			    &heap_bytes_fops);
 	debugfs_create_file("types", 0400, heap->debugfs, heap,
 			    &heap_types_fops);
+	debugfs_create_file("gc", 0400, heap->debugfs, heap, &heap_gc_fops);
+	debugfs_create_file("gc_pauses", 0400, heap->debugfs, heap,
+			    &heap_gc_pauses_fops);
 }
 
 void pyheap_debugfs_heap_remove(struct pyheap_heap *heap)
@@ -311,6 +411,9 @@ void pyheap_debugfs_init(void)
 			    &arenas_fops);
 	debugfs_create_file("bytes", 0400, pyheap_debugfs_root, NULL,
 			    &bytes_fops);
+	debugfs_create_file("gc", 0400, pyheap_debugfs_root, NULL, &gc_fops);
+	debugfs_create_file("gc_pauses", 0400, pyheap_debugfs_root, NULL,
+			    &gc_pauses_fops);
 }
 
 void pyheap_debugfs_exit(void)

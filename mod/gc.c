@@ -28,6 +28,7 @@
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -451,7 +452,7 @@ static void gc_account(struct pyheap_heap *heap, int generation,
 {
 	struct pyheap_gc_gen *g = &heap->gc.gens[generation];
 	u64 ns = ktime_get_ns() - start;
-	unsigned int bucket = ilog2((ns >> 10) | 1);
+	unsigned int bucket = ilog2(div_u64(ns, NSEC_PER_USEC) | 1);
 
 	g->collections++;
 	g->collected += collected;
