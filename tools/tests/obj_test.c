@@ -267,7 +267,7 @@ TEST_F(heap, bad_input_gets_its_errno_and_changes_nothing)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, obj_new(self->fd, 0, PYHEAP_MAX_PAYLOAD + 1, &got));
 	EXPECT_EQ(EINVAL, errno);
-	n.flags = 1;
+	n.flags = 1U << 7;	/* no such flag */
 	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_OBJ_NEW, &n));
 	EXPECT_EQ(EINVAL, errno);
 	n.flags = 0;

@@ -25,7 +25,7 @@ def version(fd, size=VERSION.size, flags=0):
 def heap_ids():
     with open(HEAPS) as f:
         lines = f.read().splitlines()
-    assert lines[0].startswith("pyheap_heaps - version: 1."), lines[0], lines[0]
+    assert lines[0].startswith("pyheap_heaps - version: 1."), lines[0]
     return [int(line.split()[0]) for line in lines[2:]]
 
 
