@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <pyheap/lru.h>
 #include <uapi/linux/pyheap.h>
 #include "internal.h"
 
@@ -571,6 +572,206 @@ static int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd)
 	return err;
 }
 
+static int pyheap_ioc_lru_new(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_new *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+	struct pyheap_obj *obj;
+	int err;
+
+	if ((cmd->flags & ~PYHEAP_LRU_TYPED) || cmd->__reserved ||
+	    cmd->out_handle ||
+	    (cmd->maxsize < 0 && cmd->maxsize != PYHEAP_LRU_MAXSIZE_NONE) ||
+	    cmd->maxsize > LONG_MAX)
+		return -EINVAL;
+	obj = pyheap_ulru_new(heap, cmd->maxsize < 0 ? PYHEAP_LRU_UNBOUNDED :
+			      (long)cmd->maxsize,
+			      cmd->flags & PYHEAP_LRU_TYPED);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = pyheap_handle_open(heap, obj, &cmd->out_handle);
+	pyheap_obj_put(heap, obj);
+	if (err)
+		return err;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		pyheap_handle_close(heap, cmd->out_handle);
+	return err;
+}
+
+/* The map and a kernel copy of the key of an LRU command. */
+static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
+				      struct pyheap_lru_key *key, void **buf)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_obj *obj;
+
+	if (cmd->key_len > PYHEAP_LRU_MAX_KEY_SIZE ||
+	    cmd->out_hit || cmd->out_value_len || cmd->out_value_handle)
+		return ERR_PTR(-EINVAL);
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	if (!pyheap_is_ulru(obj))
+		return ERR_PTR(-EINVAL);
+	*buf = memdup_user(u64_to_user_ptr(cmd->key), cmd->key_len);
+	if (IS_ERR(*buf))
+		return ERR_CAST(*buf);
+	key->type = cmd->key_type;
+	key->len = cmd->key_len;
+	key->data = *buf;
+	return pyheap_ulru_map(obj);
+}
+
+/*
+ * Look first without touching anything, answer, and only once the answer
+ * is out count the hit or miss and move the entry: a failed GET changes
+ * nothing.  Nothing else can change the map meanwhile (heap->lock).
+ */
+static int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_lru_key key;
+	struct pyheap_lru *lru;
+	struct lru_value *v = NULL;
+	void *buf, *p;
+	const u8 *data;
+	u32 len;
+	int err;
+
+	if ((cmd->flags & ~PYHEAP_LRU_PEEK) || cmd->value_handle)
+		return -EINVAL;
+	lru = lru_op_load(ucmd, &key, &buf);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	err = pyheap_lru_peek(lru, &key, &p);
+	if (!err) {
+		v = p;
+		cmd->out_hit = 1;
+		data = pyheap_lru_value_data(v, &len);
+		cmd->out_value_len = len;
+		if (pyheap_lru_value_obj(v))
+			err = pyheap_handle_open(ucmd->heap,
+						 pyheap_lru_value_obj(v),
+						 &cmd->out_value_handle);
+		else if (len > cmd->value_len)
+			err = -EOVERFLOW;
+		else if (copy_to_user(u64_to_user_ptr(cmd->value), data, len))
+			err = -EFAULT;
+	} else if (err == -ENOENT) {
+		err = 0;
+	}
+	if (!err)
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err && cmd->out_value_handle)
+		pyheap_handle_close(ucmd->heap, cmd->out_value_handle);
+	if (!err && !(cmd->flags & PYHEAP_LRU_PEEK) &&
+	    !pyheap_lru_get(lru, &key, &p))
+		pyheap_lru_value_put(p);
+	if (v)
+		pyheap_lru_value_put(v);
+	kfree(buf);
+	return err;
+}
+
+static int pyheap_ioc_lru_set(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_obj *target = NULL;
+	struct pyheap_lru_key key;
+	struct pyheap_lru *lru;
+	struct lru_value *v;
+	void *buf;
+	int err;
+
+	if (cmd->flags & ~PYHEAP_LRU_VALUE_OBJECT)
+		return -EINVAL;
+	if (cmd->flags & PYHEAP_LRU_VALUE_OBJECT) {
+		if (cmd->value_len || cmd->value)
+			return -EINVAL;
+		target = ucmd_obj(ucmd, cmd->value_handle);
+		if (IS_ERR(target))
+			return PTR_ERR(target);
+	} else if (cmd->value_handle ||
+		   cmd->value_len > PYHEAP_LRU_MAX_VALUE_SIZE) {
+		return -EINVAL;
+	}
+	lru = lru_op_load(ucmd, &key, &buf);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	v = pyheap_lru_value_new(ucmd->heap, target,
+				 u64_to_user_ptr(cmd->value), cmd->value_len,
+				 cmd->key_len);
+	if (IS_ERR(v)) {
+		err = PTR_ERR(v);
+	} else {
+		err = pyheap_lru_set(lru, &key, v);
+		if (err)
+			pyheap_lru_value_put(v);
+	}
+	kfree(buf);
+	return err;
+}
+
+static int pyheap_ioc_lru_delete(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_lru_key key;
+	struct pyheap_lru *lru;
+	void *buf, *p;
+	int err;
+
+	if (cmd->flags || cmd->value_handle || cmd->value || cmd->value_len)
+		return -EINVAL;
+	lru = lru_op_load(ucmd, &key, &buf);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	/* peek first, so that an unwritable answer changes nothing */
+	err = pyheap_lru_peek(lru, &key, &p);
+	cmd->out_hit = !err;
+	if (!err)
+		pyheap_lru_value_put(p);
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!err && cmd->out_hit)
+		pyheap_lru_delete(lru, &key);
+	kfree(buf);
+	return err;
+}
+
+static int pyheap_ioc_lru_info(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_cache_info *cmd = ucmd->cmd;
+	struct pyheap_lru_info info;
+	struct pyheap_obj *obj;
+	int err;
+
+	if (cmd->flags & ~PYHEAP_LRU_CLEAR)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (!pyheap_is_ulru(obj))
+		return -EINVAL;
+	pyheap_lru_info(pyheap_ulru_map(obj), &info);
+	cmd->out_typed = info.typed;
+	cmd->out_maxsize = info.maxsize < 0 ? PYHEAP_LRU_MAXSIZE_NONE :
+			   info.maxsize;
+	cmd->out_hits = info.hits;
+	cmd->out_misses = info.misses;
+	cmd->out_currsize = info.currsize;
+	cmd->out_evictions = info.evictions;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!err && (cmd->flags & PYHEAP_LRU_CLEAR))
+		pyheap_lru_clear(pyheap_ulru_map(obj));
+	return err;
+}
+
 static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd);
 
 /* The union sizes the on-stack copy of every argument struct. */
@@ -591,6 +792,9 @@ union pyheap_ucmd_buffer {
 	struct pyheap_gc_obj_info gc_obj_info;
 	struct pyheap_gc_refs gc_refs;
 	struct pyheap_gc_garbage gc_garbage;
+	struct pyheap_lru_new lru_new;
+	struct pyheap_lru_op lru_op;
+	struct pyheap_lru_cache_info lru_info;
 };
 
 /**
@@ -655,6 +859,16 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 		 out_total),
 	IOCTL_OP(GC_GARBAGE, pyheap_ioc_gc_garbage, struct pyheap_gc_garbage,
 		 out_total),
+	IOCTL_OP(LRU_NEW, pyheap_ioc_lru_new, struct pyheap_lru_new,
+		 __reserved),
+	IOCTL_OP(LRU_GET, pyheap_ioc_lru_get, struct pyheap_lru_op,
+		 out_value_handle),
+	IOCTL_OP(LRU_SET, pyheap_ioc_lru_set, struct pyheap_lru_op,
+		 out_value_handle),
+	IOCTL_OP(LRU_DELETE, pyheap_ioc_lru_delete, struct pyheap_lru_op,
+		 out_value_handle),
+	IOCTL_OP(LRU_INFO, pyheap_ioc_lru_info, struct pyheap_lru_cache_info,
+		 out_evictions),
 };
 
 /* The op for an ioctl number, or NULL. */

@@ -153,6 +153,21 @@ int pyheap_uobj_get_slot(struct pyheap_obj *obj, u32 index,
 u8 *pyheap_uobj_payload(struct pyheap_obj *obj, u64 offset, u32 len,
 			int *err);
 
+/* mod/lru_obj.c */
+struct lru_value;
+extern struct pyheap_type pyheap_ulru_type;
+bool pyheap_is_ulru(const struct pyheap_obj *obj);
+struct pyheap_lru *pyheap_ulru_map(struct pyheap_obj *obj);
+struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
+				   bool typed);
+struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
+				       struct pyheap_obj *target,
+				       const void __user *ubuf, u32 len,
+				       u32 key_len);
+void pyheap_lru_value_put(struct lru_value *v);
+struct pyheap_obj *pyheap_lru_value_obj(struct lru_value *v);
+const u8 *pyheap_lru_value_data(struct lru_value *v, u32 *len);
+
 /* mod/handle.c */
 int pyheap_handle_open(struct pyheap_heap *heap, struct pyheap_obj *obj,
 		       u32 *handle);

@@ -20,6 +20,9 @@ static int __init pyheap_init(void)
 	err = pyheap_type_register(&pyheap_uobj_type);
 	if (err)
 		return err;
+	err = pyheap_type_register(&pyheap_ulru_type);
+	if (err)
+		goto err_uobj_unregister;
 	err = pyheap_gc_init();
 	if (err)
 		goto err_type_unregister;
@@ -35,6 +38,8 @@ err_debugfs_exit:
 	pyheap_debugfs_exit();
 	pyheap_gc_exit();
 err_type_unregister:
+	pyheap_type_unregister(&pyheap_ulru_type);
+err_uobj_unregister:
 	pyheap_type_unregister(&pyheap_uobj_type);
 	return err;
 }
@@ -45,6 +50,7 @@ static void __exit pyheap_exit(void)
 	pyheap_debugfs_exit();
 	pyheap_heap_exit();
 	pyheap_gc_exit();
+	pyheap_type_unregister(&pyheap_ulru_type);
 	pyheap_type_unregister(&pyheap_uobj_type);
 }
 

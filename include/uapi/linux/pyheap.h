@@ -51,7 +51,8 @@
  *             the object
  * ENOSPC      the heap is at its object, byte or handle limit (see the
  *             module parameters)
- * EOVERFLOW   a count would overflow (offset + length, a reference count)
+ * EOVERFLOW   a count would overflow (offset + length, a reference
+ *             count), or a value does not fit the caller's buffer
  * ==========  ==========================================================
  */
 
@@ -89,6 +90,11 @@ enum {
 	PYHEAP_CMD_GC_OBJ_INFO,
 	PYHEAP_CMD_GC_REFS,
 	PYHEAP_CMD_GC_GARBAGE,
+	PYHEAP_CMD_LRU_NEW,
+	PYHEAP_CMD_LRU_GET,
+	PYHEAP_CMD_LRU_SET,
+	PYHEAP_CMD_LRU_DELETE,
+	PYHEAP_CMD_LRU_INFO,
 };
 
 /**
@@ -554,5 +560,113 @@ struct pyheap_event {
 };
 
 #define PYHEAP_EVENT_FINALIZE	1
+
+/* maxsize of an unbounded map: lru_cache(maxsize=None) */
+#define PYHEAP_LRU_MAXSIZE_NONE	(-1LL)
+/* Most bytes in a key or a value. */
+#define PYHEAP_LRU_MAX_KEY_SIZE		4096
+#define PYHEAP_LRU_MAX_VALUE_SIZE	(1U << 20)
+
+/* The map's key type tags count: lru_cache(typed=True). */
+#define PYHEAP_LRU_TYPED	(1U << 0)
+
+/**
+ * struct pyheap_lru_new - ioctl(PYHEAP_IOC_LRU_NEW)
+ * @size: sizeof(struct pyheap_lru_new)
+ * @flags: 0 or %PYHEAP_LRU_TYPED
+ * @maxsize: %PYHEAP_LRU_MAXSIZE_NONE, 0 (nothing is stored) or the most
+ *	entries to keep
+ * @out_handle: a new handle to the map, which is an object of the heap
+ * @__reserved: must be 0
+ *
+ * An LRU map with functools.lru_cache semantics.  Its values are bytes or
+ * references to objects of the same heap; a value that refers back to
+ * the map makes a cycle the collector frees.
+ */
+struct pyheap_lru_new {
+	__u32 size;
+	__u32 flags;
+	__s64 maxsize;
+	__u32 out_handle;
+	__u32 __reserved;
+};
+
+#define PYHEAP_IOC_LRU_NEW	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_NEW)
+
+/* GET: look without touching recency or statistics. */
+#define PYHEAP_LRU_PEEK		(1U << 0)
+/* SET: the value is the object named by @value_handle, not bytes. */
+#define PYHEAP_LRU_VALUE_OBJECT	(1U << 1)
+
+/**
+ * struct pyheap_lru_op - ioctl(PYHEAP_IOC_LRU_GET), _SET and _DELETE
+ * @size: sizeof(struct pyheap_lru_op)
+ * @flags: GET: 0 or %PYHEAP_LRU_PEEK; SET: 0 or %PYHEAP_LRU_VALUE_OBJECT;
+ *	DELETE: 0
+ * @handle: the map
+ * @key_type: type tag of the key; counts only in typed maps
+ * @key_len: bytes at @key, 0..%PYHEAP_LRU_MAX_KEY_SIZE
+ * @value_len: SET (bytes): bytes at @value; GET: room at @value
+ * @key: user address of the key
+ * @value: user address of the value bytes (SET) or of room for them (GET)
+ * @value_handle: SET with %PYHEAP_LRU_VALUE_OBJECT: the object to store
+ * @out_hit: GET: 1 if the key was found; DELETE: 1 if it was removed
+ * @out_value_len: GET: length of the value found (if it exceeds
+ *	@value_len the call fails with EOVERFLOW and copies nothing)
+ * @out_value_handle: GET of an object value: a new handle to it
+ *
+ * GET is a call through lru_cache: a hit makes the key the most recent
+ * and counts in hits, a miss counts in misses.  SET stores, replacing any
+ * value under the key and evicting the least recent entry of a full map.
+ */
+struct pyheap_lru_op {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 key_type;
+	__u32 key_len;
+	__u32 value_len;
+	__u64 key;
+	__u64 value;
+	__u32 value_handle;
+	__u32 out_hit;
+	__u32 out_value_len;
+	__u32 out_value_handle;
+};
+
+#define PYHEAP_IOC_LRU_GET	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_GET)
+#define PYHEAP_IOC_LRU_SET	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_SET)
+#define PYHEAP_IOC_LRU_DELETE	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_DELETE)
+
+/* INFO: then cache_clear(): drop every entry, zero the statistics. */
+#define PYHEAP_LRU_CLEAR	(1U << 0)
+
+/**
+ * struct pyheap_lru_cache_info - ioctl(PYHEAP_IOC_LRU_INFO)
+ * @size: sizeof(struct pyheap_lru_cache_info)
+ * @flags: 0 or %PYHEAP_LRU_CLEAR
+ * @handle: the map
+ * @out_typed: cache_parameters()["typed"]
+ * @out_maxsize: cache_parameters()["maxsize"]; %PYHEAP_LRU_MAXSIZE_NONE
+ * @out_hits: cache_info().hits
+ * @out_misses: cache_info().misses
+ * @out_currsize: cache_info().currsize
+ * @out_evictions: entries pushed out by newer ones
+ *
+ * With %PYHEAP_LRU_CLEAR the figures are those from before the clear.
+ */
+struct pyheap_lru_cache_info {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 out_typed;
+	__s64 out_maxsize;
+	__u64 out_hits;
+	__u64 out_misses;
+	__u64 out_currsize;
+	__u64 out_evictions;
+};
+
+#define PYHEAP_IOC_LRU_INFO	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_INFO)
 
 #endif /* _UAPI_LINUX_PYHEAP_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pyheap lru: a map with functools.lru_cache semantics, for any kernel code
+ *
+ * Keys are byte strings, with a type tag that counts only in typed maps
+ * (lru_cache(typed=True)); values are opaque pointers whose lifetime the
+ * map manages through the caller's hold and release callbacks.  maxsize
+ * is unbounded (%PYHEAP_LRU_UNBOUNDED, lru_cache(maxsize=None)), 0 (every
+ * lookup misses, nothing is stored) or N (strict least-recently-used
+ * eviction).  hits, misses, maxsize and currsize are cache_info().
+ *
+ * Limitations: keys are at most %PYHEAP_LRU_MAX_KEY bytes.  The map takes
+ * its own spinlock; the callbacks never run under it.  Lookups are O(1)
+ * through an rhashtable; every hit moves its entry (a strict LRU, unlike
+ * the BPF LRU's approximation).
+ */
+#ifndef _PYHEAP_LRU_H
+#define _PYHEAP_LRU_H
+
+#include <linux/types.h>
+
+#define PYHEAP_LRU_UNBOUNDED	(-1L)
+#define PYHEAP_LRU_MAX_KEY	4096
+
+struct pyheap_lru;
+
+/**
+ * struct pyheap_lru_ops - what the map does with values
+ * @hold: take a reference for a caller of pyheap_lru_get(); runs under the
+ *	map's spinlock, so it must not sleep (a kref_get() is typical)
+ * @release: drop the map's (or a getter's) reference; runs without the
+ *	map's lock, in the caller's context
+ */
+struct pyheap_lru_ops {
+	void (*hold)(void *value);
+	void (*release)(void *value);
+};
+
+/**
+ * struct pyheap_lru_key - one key
+ * @type: type tag, compared only in typed maps
+ * @len: bytes in @data, 0..%PYHEAP_LRU_MAX_KEY
+ * @data: the key bytes
+ */
+struct pyheap_lru_key {
+	u32 type;
+	u32 len;
+	const void *data;
+};
+
+/**
+ * struct pyheap_lru_info - cache_info(), and what lru_cache lacks
+ * @hits: lookups that found their key
+ * @misses: lookups that did not
+ * @maxsize: as created (%PYHEAP_LRU_UNBOUNDED for None)
+ * @currsize: entries now
+ * @evictions: entries pushed out by newer ones
+ * @typed: whether the type tag counts
+ */
+struct pyheap_lru_info {
+	u64 hits;
+	u64 misses;
+	long maxsize;
+	u64 currsize;
+	u64 evictions;
+	bool typed;
+};
+
+struct pyheap_lru *pyheap_lru_create(long maxsize, bool typed,
+				     const struct pyheap_lru_ops *ops);
+void pyheap_lru_destroy(struct pyheap_lru *lru);
+int pyheap_lru_get(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
+		   void **value);
+int pyheap_lru_peek(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
+		    void **value);
+int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
+		   void *value);
+int pyheap_lru_delete(struct pyheap_lru *lru,
+		      const struct pyheap_lru_key *key);
+void pyheap_lru_clear(struct pyheap_lru *lru);
+void pyheap_lru_info(struct pyheap_lru *lru, struct pyheap_lru_info *info);
+int pyheap_lru_for_each(struct pyheap_lru *lru,
+			int (*fn)(const struct pyheap_lru_key *key,
+				  void *value, void *arg),
+			void *arg);
+
+#endif /* _PYHEAP_LRU_H */

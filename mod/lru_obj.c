@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pyheap lru objects: an LRU map that is itself an object of a heap
+ *
+ * User space creates these with PYHEAP_IOC_LRU_NEW.  The map is the
+ * in-kernel one of mod/lru.c; its values are records holding bytes or a
+ * reference to an object of the same heap, so a value can keep an object
+ * alive, and one that refers back to the map makes a cycle the collector
+ * frees (the map's traverse visits its object values).  Entries count
+ * against the heap's byte limit.
+ *
+ * Locking: every caller holds heap->lock; the map's own spinlock nests
+ * inside it.
+ * Lock order: heap->lock -> lru->lock
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/lockdep.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <pyheap/lru.h>
+#include "internal.h"
+
+/* Tags: I: set at creation   H: heap->lock */
+struct lru_value {
+	struct pyheap_heap	*heap;		/* I */
+	struct pyheap_obj	*obj;		/* I: referenced, or NULL */
+	u32			refs;		/* H: the map's, and getters' */
+	u32			len;		/* I: bytes in data */
+	u64			charge;		/* I: counted in nr_bytes */
+	u8			data[];		/* I */
+};
+
+struct pyheap_ulru {
+	struct pyheap_obj	ob;
+	struct pyheap_lru	*lru;		/* I */
+};
+
+static struct pyheap_ulru *to_ulru(struct pyheap_obj *obj)
+{
+	return container_of(obj, struct pyheap_ulru, ob);
+}
+
+/* Runs under the map's spinlock, and the heap's lock: no sleeping. */
+static void lru_value_hold(void *p)
+{
+	struct lru_value *v = p;
+
+	v->refs++;
+}
+
+static void lru_value_release(void *p)
+{
+	struct lru_value *v = p;
+
+	lockdep_assert_held(&v->heap->lock);
+	if (--v->refs)
+		return;
+	v->heap->nr_bytes -= v->charge;
+	pyheap_obj_put(v->heap, v->obj);
+	kfree(v);
+}
+
+static const struct pyheap_lru_ops lru_value_ops = {
+	.hold = lru_value_hold,
+	.release = lru_value_release,
+};
+
+struct lru_visit {
+	pyheap_visit_t visit;
+	void *arg;
+};
+
+static int lru_visit_value(const struct pyheap_lru_key *key, void *p,
+			   void *arg)
+{
+	struct lru_value *v = p;
+	struct lru_visit *lv = arg;
+
+	if (v->obj)
+		lv->visit(v->obj, lv->arg);
+	return 0;
+}
+
+static void ulru_traverse(struct pyheap_obj *obj, pyheap_visit_t visit,
+			  void *arg)
+{
+	struct lru_visit lv = { .visit = visit, .arg = arg };
+
+	pyheap_lru_for_each(to_ulru(obj)->lru, lru_visit_value, &lv);
+}
+
+/* Clearing a map drops its entries (and so the objects they hold). */
+static void ulru_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	pyheap_lru_clear(to_ulru(obj)->lru);
+}
+
+static void ulru_release(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	pyheap_lru_destroy(to_ulru(obj)->lru);
+}
+
+struct pyheap_type pyheap_ulru_type = {
+	.name = "lru_cache",
+	.traverse = ulru_traverse,
+	.clear = ulru_clear,
+	.release = ulru_release,
+};
+
+bool pyheap_is_ulru(const struct pyheap_obj *obj)
+{
+	return obj->type == &pyheap_ulru_type;
+}
+
+struct pyheap_lru *pyheap_ulru_map(struct pyheap_obj *obj)
+{
+	return to_ulru(obj)->lru;
+}
+
+struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
+				   bool typed)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_lru *lru;
+	struct pyheap_obj *obj;
+
+	lru = pyheap_lru_create(maxsize, typed, &lru_value_ops);
+	if (IS_ERR(lru))
+		return ERR_CAST(lru);
+	obj = pyheap_obj_new(heap, &pyheap_ulru_type,
+			     sizeof(struct pyheap_ulru));
+	if (IS_ERR(obj)) {
+		pyheap_lru_destroy(lru);
+		return obj;
+	}
+	to_ulru(obj)->lru = lru;
+	return obj;
+}
+
+/*
+ * A value record for SET: @len bytes from user memory at @ubuf, or a
+ * reference to @target.  Checked against the heap's byte limit first.
+ */
+struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
+				       struct pyheap_obj *target,
+				       const void __user *ubuf, u32 len,
+				       u32 key_len)
+	__must_hold(&heap->lock)
+{
+	u64 charge = sizeof(struct lru_value) + len + key_len + 64;
+	struct lru_value *v;
+
+	lockdep_assert_held(&heap->lock);
+	if (charge > heap->limits.max_bytes - heap->nr_bytes)
+		return ERR_PTR(-ENOSPC);
+	v = kmalloc(struct_size(v, data, len), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return ERR_PTR(-ENOMEM);
+	if (len && copy_from_user(v->data, ubuf, len)) {
+		kfree(v);
+		return ERR_PTR(-EFAULT);
+	}
+	v->heap = heap;
+	v->obj = target;
+	v->refs = 1;
+	v->len = len;
+	v->charge = charge;
+	if (target)
+		pyheap_obj_get(target);
+	heap->nr_bytes += charge;
+	return v;
+}
+
+/* Undo pyheap_lru_value_new() for a record the map never took. */
+void pyheap_lru_value_put(struct lru_value *v)
+{
+	lru_value_release(v);
+}
+
+struct pyheap_obj *pyheap_lru_value_obj(struct lru_value *v)
+{
+	return v->obj;
+}
+
+const u8 *pyheap_lru_value_data(struct lru_value *v, u32 *len)
+{
+	*len = v->len;
+	return v->data;
+}
