@@ -20,11 +20,16 @@ Documentation/pyheap/uapi.rst).
 
 import collections
 import ctypes
+import errno
 import fcntl
+import functools
 import os
+import pickle
 import struct
+import zlib
 
-__all__ = ["Heap", "Obj", "HeapInfo", "SizeInfo", "PyheapError"]
+__all__ = ["Heap", "Obj", "LruCache", "CacheInfo", "HeapInfo", "SizeInfo",
+           "PyheapError"]
 
 _MAGIC = 0xB9
 ABI_MAJOR = 1
@@ -33,7 +38,8 @@ ABI_MAJOR = 1
  CMD_SLOT_GET, CMD_PAYLOAD_WRITE, CMD_PAYLOAD_READ, CMD_GETSIZEOF,
  CMD_HEAP_INFO, CMD_BATCH, CMD_GC_COLLECT, CMD_GC_GET, CMD_GC_SET,
  CMD_GC_STATS, CMD_GC_FREEZE, CMD_GC_OBJ_INFO, CMD_GC_REFS,
- CMD_GC_GARBAGE) = range(19)
+ CMD_GC_GARBAGE, CMD_LRU_NEW, CMD_LRU_GET, CMD_LRU_SET, CMD_LRU_DELETE,
+ CMD_LRU_INFO) = range(24)
 
 GETSIZEOF_DEEP = 1
 BATCH_STOP_ON_ERROR = 1
@@ -73,6 +79,13 @@ _GC_OBJ_INFO = struct.Struct("=IIIIIIII")
 _GC_REFS = struct.Struct("=IIIIQII")
 _GC_GARBAGE = struct.Struct("=IIIIQII")
 _EVENT = struct.Struct("=II")
+_LRU_NEW = struct.Struct("=IIqII")
+_LRU_OP = struct.Struct("=IIIIIIQQIIII")
+_LRU_INFO = struct.Struct("=IIIIqQQQQ")
+_LRU_TYPED, _LRU_PEEK, _LRU_VALUE_OBJECT, _LRU_CLEAR = 1, 1, 2, 1
+
+CacheInfo = collections.namedtuple("CacheInfo",
+                                   "hits misses maxsize currsize")
 
 HeapInfo = collections.namedtuple(
     "HeapInfo", "objects bytes handles max_objects max_bytes max_handles")
@@ -272,6 +285,11 @@ class Heap:
         return self._call(CMD_GC_GARBAGE, _GC_GARBAGE, _GC_GARBAGE.size,
                           _GC_GARBAGE_CLEAR, 0, 0, 0, 0, 0)[5]
 
+    def lru_cache(self, maxsize=128, typed=False):
+        """An LRU map in this heap with functools.lru_cache semantics;
+        use it as a map or as a decorator."""
+        return LruCache(self, maxsize, typed)
+
     def events(self, block=False):
         """Objects whose finalizer is due, as new Objs (reading them
         off the file).  Drop them to let the collector free them."""
@@ -323,6 +341,165 @@ class Heap:
 
 def _buffer_address(buf):
     return ctypes.addressof(ctypes.c_char.from_buffer(buf))
+
+
+def _norm(x):
+    """A byte-stable stand-in for x that is equal where Python's == is:
+    3, 3.0 and True are one key, as in a dict."""
+    if isinstance(x, (bool, int)) or (isinstance(x, float) and
+                                      x.is_integer()):
+        return ("n", int(x))
+    if isinstance(x, float):
+        return ("f", repr(x))
+    if isinstance(x, tuple):
+        return ("t", tuple(_norm(i) for i in x))
+    return (type(x).__name__, x)
+
+
+_KWD_MARK = ("<kwd_mark>",)
+
+
+def _make_key(args, kwds, typed):
+    """functools._make_key, as (type tag, key bytes) for the kernel map."""
+    if not kwds and not typed and len(args) == 1 and \
+            type(args[0]) in (int, str):
+        # lru_cache's fast path: a lone int or str is the key itself, not
+        # a 1-tuple, so f(1) and f(True) are different entries
+        return 0, repr(("bare", _norm(args[0]))).encode()
+    key = args
+    if kwds:
+        key += _KWD_MARK
+        for item in kwds.items():
+            key += item
+    data = repr(_norm(key)).encode()
+    tag = 0
+    if typed:
+        names = [type(v).__qualname__ for v in args]
+        names += [type(v).__qualname__ for v in kwds.values()]
+        tag = zlib.crc32(",".join(names).encode()) or 1
+    return tag, data
+
+
+class LruCache:
+    """functools.lru_cache, kept in a pyheap heap.
+
+    As a map: get(key) -> value or default (a hit or a miss), set(key,
+    value), delete(key), peek(key), cache_info(), cache_clear(),
+    cache_parameters().  Values are bytes, str, ints, picklable objects
+    (stored as pickles) or Objs of the same heap (stored as references).
+    As a decorator: @h.lru_cache(5) works like @functools.lru_cache(5).
+    """
+
+    def __init__(self, heap, maxsize=128, typed=False):
+        if maxsize is not None and not isinstance(maxsize, int):
+            raise TypeError("Expected first argument to be an integer, "
+                            "a callable, or None")
+        if maxsize is not None and maxsize < 0:
+            maxsize = 0
+        self.heap = heap
+        out = heap._call(CMD_LRU_NEW, _LRU_NEW, _LRU_NEW.size,
+                         _LRU_TYPED if typed else 0,
+                         -1 if maxsize is None else maxsize, 0, 0)
+        self.obj = Obj(heap, out[3])
+        self.typed = typed
+
+    def _op(self, cmd, flags, tag, key, value=b"", value_handle=0,
+            room=0):
+        kbuf = bytearray(key) or bytearray(1)
+        vbuf = bytearray(value) or bytearray(max(room, 1))
+        out = self.heap._call(cmd, _LRU_OP, _LRU_OP.size, flags,
+                              self.obj.handle, tag, len(key),
+                              len(value) if value else room,
+                              _buffer_address(kbuf),
+                              _buffer_address(vbuf) if (value or room)
+                              else 0, value_handle, 0, 0, 0)
+        return out, vbuf
+
+    def _lookup(self, tag, data, flags):
+        room = 256
+        while True:
+            try:
+                out, vbuf = self._op(CMD_LRU_GET, flags, tag, data,
+                                     room=room)
+                break
+            except PyheapError as e:
+                if e.errno != errno.EOVERFLOW:
+                    raise
+                # too small: ask again with room for it (peek, so the
+                # statistics count one lookup)
+                out, _ = self._op(CMD_LRU_GET, _LRU_PEEK, tag, data)
+                room = max(out[10], room * 2)
+        if not out[9]:
+            return False, None
+        if out[11]:
+            return True, Obj(self.heap, out[11])
+        return True, pickle.loads(bytes(vbuf[:out[10]]))
+
+    def _store(self, tag, data, value):
+        if isinstance(value, Obj):
+            self._op(CMD_LRU_SET, _LRU_VALUE_OBJECT, tag, data,
+                     value_handle=value.handle)
+        else:
+            self._op(CMD_LRU_SET, 0, tag, data, pickle.dumps(value))
+
+    def _key(self, key):
+        return _make_key((key,), None, self.typed)
+
+    def get(self, key, default=None):
+        found, value = self._lookup(*self._key(key), 0)
+        return value if found else default
+
+    def peek(self, key, default=None):
+        found, value = self._lookup(*self._key(key), _LRU_PEEK)
+        return value if found else default
+
+    def set(self, key, value):
+        self._store(*self._key(key), value)
+
+    def delete(self, key):
+        tag, data = self._key(key)
+        out, _ = self._op(CMD_LRU_DELETE, 0, tag, data)
+        return bool(out[9])
+
+    def _info(self, flags=0):
+        return self.heap._call(CMD_LRU_INFO, _LRU_INFO, _LRU_INFO.size,
+                               flags, self.obj.handle, 0, 0, 0, 0, 0, 0)
+
+    def cache_info(self):
+        out = self._info()
+        return CacheInfo(out[5], out[6], None if out[4] < 0 else out[4],
+                         out[7])
+
+    def evictions(self):
+        return self._info()[8]
+
+    def cache_clear(self):
+        self._info(_LRU_CLEAR)
+
+    def cache_parameters(self):
+        out = self._info()
+        return {"maxsize": None if out[4] < 0 else out[4],
+                "typed": bool(out[3])}
+
+    def __call__(self, user_function):
+        """Decorate a function, as functools.lru_cache does."""
+        cache = self
+
+        def wrapper(*args, **kwds):
+            tag, data = _make_key(args, kwds, cache.typed)
+            found, value = cache._lookup(tag, data, 0)
+            if found:
+                return value
+            result = user_function(*args, **kwds)
+            cache._store(tag, data, result)
+            return result
+
+        wrapper.cache_info = cache.cache_info
+        wrapper.cache_clear = cache.cache_clear
+        wrapper.cache_parameters = cache.cache_parameters
+        wrapper.__wrapped__ = user_function
+        functools.update_wrapper(wrapper, user_function)
+        return wrapper
 
 
 class Obj:

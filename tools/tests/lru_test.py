@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""lru_test: pyheap's LRU map against functools.lru_cache, and as a map.
+
+The oracle cases run the same random call traces through a function
+decorated with @functools.lru_cache and one decorated with
+@heap.lru_cache, for maxsize 0, 1, 2, 5, 128 and None, typed both ways,
+and compare every result, every call that reached the function, and
+cache_info() after every call.  TAP; runs inside a VM.
+"""
+import functools
+import gc
+import io
+import os
+import random
+import sys
+from contextlib import redirect_stdout
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+from pyheap import Heap  # noqa: E402
+
+DOMAIN = [0, 1, 2, 3, 3.0, True, 4, 5, 7, 11, "a", "b", "3", 2.5, (1, 2),
+          -1, 100, 1000]
+
+
+def trace(seed, n):
+    rnd = random.Random(seed)
+    hot = DOMAIN[:6]
+    for _ in range(n):
+        x = rnd.choice(hot) if rnd.random() < 0.6 else rnd.choice(DOMAIN)
+        if rnd.random() < 0.1:
+            yield ("call", (x, rnd.choice(DOMAIN)), {})
+        elif rnd.random() < 0.05:
+            yield ("call", (x,), {"k": rnd.choice(DOMAIN[:4])})
+        elif rnd.random() < 0.01:
+            yield ("clear", (), {})
+        else:
+            yield ("call", (x,), {})
+
+
+def oracle(maxsize, typed, seed, n=400):
+    with Heap() as h:
+        seen_py, seen_ph = [], []
+
+        @functools.lru_cache(maxsize=maxsize, typed=typed)
+        def f_py(*args, **kwds):
+            seen_py.append((args, kwds))
+            return repr((args, sorted(kwds.items())))
+
+        @h.lru_cache(maxsize=maxsize, typed=typed)
+        def f_ph(*args, **kwds):
+            seen_ph.append((args, kwds))
+            return repr((args, sorted(kwds.items())))
+
+        assert f_ph.cache_parameters() == f_py.cache_parameters()
+        for i, (op, args, kwds) in enumerate(trace(seed, n)):
+            if op == "clear":
+                f_py.cache_clear()
+                f_ph.cache_clear()
+            else:
+                a, b = f_py(*args, **kwds), f_ph(*args, **kwds)
+                assert a == b, (i, args, a, b)
+            assert seen_py == seen_ph, (i, args, seen_py[-3:],
+                                        seen_ph[-3:])
+            assert f_py.cache_info() == f_ph.cache_info(), \
+                (i, args, f_py.cache_info(), f_ph.cache_info())
+        return f_ph.cache_info()
+
+
+def make_oracle_case(maxsize, typed):
+    def case():
+        infos = [oracle(maxsize, typed, seed) for seed in (1, 2, 3)]
+        return "maxsize=%s typed=%s: %s" % (maxsize, typed, infos[0])
+    case.__name__ = "test_oracle_maxsize_%s_typed_%s" % (maxsize, typed)
+    return case
+
+
+for _m in (0, 1, 2, 5, 128, None):
+    for _t in (False, True):
+        _c = make_oracle_case(_m, _t)
+        globals()[_c.__name__] = _c
+
+
+def test_seed_demo_prints_each_once():
+    # from functools import lru_cache; @lru_cache(5) def demo(i): ...
+    def run(decorator):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            @decorator
+            def demo(i):
+                print("demo", i)
+                return i
+            for _ in range(2):
+                for i in range(5):
+                    demo(i)
+        return out.getvalue(), demo.cache_info()
+
+    with Heap() as h:
+        want = run(functools.lru_cache(5))
+        got = run(h.lru_cache(5))
+    assert got == want, (got, want)
+    assert got[0] == "".join("demo %d\n" % i for i in range(5))
+    return repr(got[1])
+
+
+def test_map_api_beyond_lru_cache():
+    with Heap() as h:
+        c = h.lru_cache(maxsize=2)
+        c.set("a", 1)
+        c.set("b", b"bytes")
+        assert c.peek("a") == 1               # no recency change
+        c.set("c", [3])                        # evicts "a"
+        assert c.get("a") is None and c.get("c") == [3]
+        assert c.delete("b") and not c.delete("b")
+        assert c.cache_info() == (1, 1, 2, 1), c.cache_info()
+        assert c.evictions() == 1
+        c.cache_clear()
+        assert c.cache_info() == (0, 0, 2, 0)
+
+
+def test_object_values_live_and_die_with_entries():
+    with Heap() as h:
+        h.disable()
+        c = h.lru_cache(maxsize=1)
+        c.set("k", h.new(size=8))
+        assert h.info().objects == 2           # the map and the value
+        v = c.get("k")
+        assert v is not None and h.getsizeof(v) == 56
+        del v
+        c.set("other", 1)                      # evicts: the object goes
+        assert h.info().objects == 1, h.info()
+
+
+def test_value_referring_to_its_map_is_collected():
+    with Heap() as h:
+        h.disable()
+        c = h.lru_cache(maxsize=None)
+        holder = h.new(slots=1)
+        holder[0] = c.obj                       # value -> map
+        c.set("self", holder)                   # map -> value
+        del holder
+        c.obj.close()
+        assert h.info().objects == 2
+        assert h.collect() == 2
+        assert h.info().objects == 0
+
+
+def test_entries_count_against_the_byte_limit():
+    with open("/sys/module/pyheap/parameters/heap_max_bytes", "w") as f:
+        f.write("65536")
+    try:
+        h = Heap()
+    finally:
+        with open("/sys/module/pyheap/parameters/heap_max_bytes",
+                  "w") as f:
+            f.write("268435456")
+    with h:
+        c = h.lru_cache(maxsize=None)
+        try:
+            for i in range(10000):
+                c.set(i, b"x" * 100)
+        except OSError as e:
+            assert e.errno == 28, e          # ENOSPC
+        else:
+            raise AssertionError("no limit")
+        assert c.cache_info().currsize < 10000
+
+
+def main():
+    tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
+    print("TAP version 13")
+    print("1..%d" % len(tests))
+    failed = 0
+    for i, t in enumerate(tests, 1):
+        try:
+            note = t()
+            gc.collect()
+            if note:
+                print("# " + note)
+            print("ok %d %s" % (i, t.__name__))
+        except Exception as e:  # report every failure, keep going
+            failed += 1
+            print("# %s: %r" % (t.__name__, e))
+            print("not ok %d %s" % (i, t.__name__))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
