@@ -1043,8 +1043,35 @@ static struct miscdevice pyheap_miscdev = {
 	.mode	= 0660,
 };
 
+#define ABI_SIZE(_s, _S) \
+	BUILD_BUG_ON(sizeof(struct pyheap_##_s) != PYHEAP_##_S##_SIZE_VER0)
+
 int pyheap_dev_init(void)
 {
+	/* The ABI's structs never change size: new versions append. */
+	ABI_SIZE(version, VERSION);
+	ABI_SIZE(obj_new, OBJ_NEW);
+	ABI_SIZE(handle_dup, HANDLE_DUP);
+	ABI_SIZE(handle_close, HANDLE_CLOSE);
+	ABI_SIZE(slot, SLOT);
+	ABI_SIZE(payload, PAYLOAD);
+	ABI_SIZE(getsizeof, GETSIZEOF);
+	ABI_SIZE(heap_info, HEAP_INFO);
+	ABI_SIZE(batch, BATCH);
+	ABI_SIZE(gc_collect, GC_COLLECT);
+	ABI_SIZE(gc_state, GC_STATE);
+	ABI_SIZE(gc_stats, GC_STATS);
+	ABI_SIZE(gc_freeze, GC_FREEZE);
+	ABI_SIZE(gc_obj_info, GC_OBJ_INFO);
+	ABI_SIZE(gc_refs, GC_REFS);
+	ABI_SIZE(gc_garbage, GC_GARBAGE);
+	ABI_SIZE(lru_new, LRU_NEW);
+	ABI_SIZE(lru_op, LRU_OP);
+	ABI_SIZE(lru_cache_info, LRU_CACHE_INFO);
+	BUILD_BUG_ON(sizeof(struct pyheap_op) != 64);
+	BUILD_BUG_ON(sizeof(struct pyheap_lru_op) >
+		     sizeof_field(struct pyheap_op, arg));
+
 	return misc_register(&pyheap_miscdev);
 }
 
