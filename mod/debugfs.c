@@ -375,6 +375,43 @@ static int heap_bytes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(heap_bytes);
 
+/*
+ * lru: one row per LRU map of the heap; map is its number in the heap,
+ * maxsize -1 means None.
+ */
+static int heap_lru_show(struct seq_file *m, void *v)
+{
+	struct pyheap_heap *heap = m->private;
+
+	seq_puts(m, "pyheap_lru - version: 1.0\n");
+	seq_printf(m, "# %6s %8s %5s %10s %10s %10s %10s\n", "map",
+		   "maxsize", "typed", "hits", "misses", "currsize",
+		   "evictions");
+	mutex_lock(&heap->lock);
+	pyheap_ulru_show(heap, m, false);
+	mutex_unlock(&heap->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(heap_lru);
+
+/*
+ * lru_keys: every key of every map, least recent first; the key is shown
+ * as hex, at most its first 32 bytes.
+ */
+static int heap_lru_keys_show(struct seq_file *m, void *v)
+{
+	struct pyheap_heap *heap = m->private;
+
+	seq_puts(m, "pyheap_lru_keys - version: 1.0\n");
+	seq_printf(m, "# %6s %8s %10s %6s %s\n", "map", "rank", "type",
+		   "len", "key");
+	mutex_lock(&heap->lock);
+	pyheap_ulru_show(heap, m, true);
+	mutex_unlock(&heap->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(heap_lru_keys);
+
 void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 {
 	char name[24];
@@ -392,6 +429,9 @@ void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 	debugfs_create_file("gc", 0400, heap->debugfs, heap, &heap_gc_fops);
 	debugfs_create_file("gc_pauses", 0400, heap->debugfs, heap,
 			    &heap_gc_pauses_fops);
+	debugfs_create_file("lru", 0400, heap->debugfs, heap, &heap_lru_fops);
+	debugfs_create_file("lru_keys", 0400, heap->debugfs, heap,
+			    &heap_lru_keys_fops);
 }
 
 void pyheap_debugfs_heap_remove(struct pyheap_heap *heap)

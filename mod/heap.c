@@ -113,6 +113,7 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 		heap->limits.max_handles = READ_ONCE(heap_max_handles);
 	}
 	INIT_LIST_HEAD(&heap->tofree);
+	INIT_LIST_HEAD(&heap->lru_maps);
 	pyheap_gc_heap_init(heap);
 	xa_init_flags(&heap->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	heap->alloc = pyheap_obmalloc_create(&heap->lock,

@@ -24,6 +24,7 @@
 #include <uapi/linux/pyheap.h>
 
 struct dentry;
+struct seq_file;
 
 /*
  * Tags: I: set at creation, then read-only   H: heap->lock
@@ -79,6 +80,8 @@ struct pyheap_heap {
 	struct dentry		*debugfs;	/* I: debugfs directory <id> */
 	struct pyheap_obmalloc	*alloc;		/* H: small-object allocator */
 	struct pyheap_gc	gc;		/* the collector */
+	struct list_head	lru_maps;	/* H: its LRU map objects */
+	u32			next_lru_id;	/* H: names them in debugfs */
 	struct list_head	tofree;		/* H: dead, not yet freed */
 	bool			draining;	/* H: the to-free loop runs */
 	struct xarray		handles;	/* H: handle -> object */
@@ -165,6 +168,8 @@ struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 				       const void __user *ubuf, u32 len,
 				       u32 key_len);
 void pyheap_lru_value_put(struct lru_value *v);
+void pyheap_ulru_show(struct pyheap_heap *heap, struct seq_file *m,
+		      bool keys);
 struct pyheap_obj *pyheap_lru_value_obj(struct lru_value *v);
 const u8 *pyheap_lru_value_data(struct lru_value *v, u32 *len);
 

@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/lockdep.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -36,6 +37,8 @@ struct lru_value {
 struct pyheap_ulru {
 	struct pyheap_obj	ob;
 	struct pyheap_lru	*lru;		/* I */
+	struct list_head	node;		/* H: on heap->lru_maps */
+	u32			id;		/* I: debugfs name */
 };
 
 static struct pyheap_ulru *to_ulru(struct pyheap_obj *obj)
@@ -100,6 +103,7 @@ static void ulru_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
 
 static void ulru_release(struct pyheap_heap *heap, struct pyheap_obj *obj)
 {
+	list_del(&to_ulru(obj)->node);
 	pyheap_lru_destroy(to_ulru(obj)->lru);
 }
 
@@ -137,7 +141,51 @@ struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
 		return obj;
 	}
 	to_ulru(obj)->lru = lru;
+	to_ulru(obj)->id = ++heap->next_lru_id;
+	list_add_tail(&to_ulru(obj)->node, &heap->lru_maps);
 	return obj;
+}
+
+struct lru_dump {
+	struct seq_file *m;
+	u32 id;
+	u64 rank;
+};
+
+/* Runs under the map's spinlock: seq_printf() does not sleep. */
+static int lru_dump_key(const struct pyheap_lru_key *key, void *value,
+			void *arg)
+{
+	struct lru_dump *d = arg;
+
+	seq_printf(d->m, "  %6u %8llu %10u %6u %*phN\n", d->id, d->rank++,
+		   key->type, key->len, (int)min(key->len, 32U), key->data);
+	return 0;
+}
+
+/*
+ * debugfs: the statistics of each map (@keys false), or every key of
+ * every map in recency order, least recent first (@keys true).
+ */
+void pyheap_ulru_show(struct pyheap_heap *heap, struct seq_file *m, bool keys)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_lru_info info;
+	struct pyheap_ulru *u;
+	struct lru_dump d = { .m = m };
+
+	list_for_each_entry(u, &heap->lru_maps, node) {
+		if (keys) {
+			d.id = u->id;
+			d.rank = 0;
+			pyheap_lru_for_each(u->lru, lru_dump_key, &d);
+			continue;
+		}
+		pyheap_lru_info(u->lru, &info);
+		seq_printf(m, "  %6u %8ld %5u %10llu %10llu %10llu %10llu\n",
+			   u->id, info.maxsize, info.typed, info.hits,
+			   info.misses, info.currsize, info.evictions);
+	}
 }
 
 /*

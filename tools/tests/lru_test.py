@@ -116,6 +116,11 @@ def test_map_api_beyond_lru_cache():
         assert c.evictions() == 1
         c.cache_clear()
         assert c.cache_info() == (0, 0, 2, 0)
+        t = h.lru_cache(maxsize=None, typed=True)
+        t.set(1, "int")
+        t.set(1.0, "float")
+        assert (t.get(1), t.get(1.0)) == ("int", "float")
+        assert t.cache_parameters() == {"maxsize": None, "typed": True}
 
 
 def test_object_values_live_and_die_with_entries():

@@ -361,6 +361,7 @@ _KWD_MARK = ("<kwd_mark>",)
 
 def _make_key(args, kwds, typed):
     """functools._make_key, as (type tag, key bytes) for the kernel map."""
+    kwds = kwds or {}
     if not kwds and not typed and len(args) == 1 and \
             type(args[0]) in (int, str):
         # lru_cache's fast path: a lone int or str is the key itself, not
