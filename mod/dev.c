@@ -34,13 +34,26 @@
  * @ubuffer: the caller's argument
  * @user_size: the caller's idea of the argument's size
  * @cmd: the kernel copy of the argument
+ * @in_batch: run as one operation of PYHEAP_IOC_BATCH (which never waits)
+ * @wait_jiffies: how long the call may still wait; -1 before it first has
+ * @wait_seq: the heap's lru_seq the call waits to see change
  */
 struct pyheap_ucmd {
 	struct pyheap_heap *heap;
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
+	bool in_batch;
+	long wait_jiffies;
+	u64 wait_seq;
 };
+
+/*
+ * A handler returns this (never seen by user space) to have the
+ * dispatcher drop the heap lock, wait until heap->lru_seq moves past
+ * ucmd->wait_seq or ucmd->wait_jiffies run out, and run it again.
+ */
+#define PYHEAP_EWAIT	EINPROGRESS
 
 /* Copy a handler's result back, never more than the caller's struct holds. */
 static int ucmd_respond(struct pyheap_ucmd *ucmd, size_t cmd_len)
@@ -626,6 +639,59 @@ static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
 }
 
 /*
+ * GET found the key claimed by another caller (compute-once).  A plain GET
+ * sees a miss; a COMPUTE GET waits for the value, outside the heap lock,
+ * and runs again.
+ */
+static int lru_get_pending(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	int err;
+
+	if (!(cmd->flags & PYHEAP_LRU_COMPUTE)) {
+		cmd->out_hit = PYHEAP_LRU_MISS;
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+		if (!err && !(cmd->flags & PYHEAP_LRU_PEEK))
+			pyheap_lru_miss(lru);
+		return err;
+	}
+	if (ucmd->in_batch || !cmd->timeout_ms || ucmd->wait_jiffies == 0)
+		return -EAGAIN;
+	if (ucmd->wait_jiffies < 0)	/* first time round */
+		ucmd->wait_jiffies = msecs_to_jiffies(cmd->timeout_ms);
+	ucmd->wait_seq = ucmd->heap->lru_seq;
+	return -PYHEAP_EWAIT;
+}
+
+/* A COMPUTE GET missed: claim the key for this caller, who computes it. */
+static int lru_get_claim(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
+			 const struct pyheap_lru_key *key)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct lru_value *pending;
+	int err;
+
+	pending = pyheap_lru_value_new(ucmd->heap, NULL, NULL, 0, key->len);
+	if (IS_ERR(pending))
+		return PTR_ERR(pending);
+	pyheap_lru_value_set_pending(pending);
+	err = pyheap_lru_set(lru, key, pending);
+	if (err) {
+		pyheap_lru_value_put(pending);
+		return err;
+	}
+	cmd->out_hit = PYHEAP_LRU_CLAIMED;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		pyheap_lru_delete(lru, key);	/* nobody knows of it */
+	else
+		pyheap_lru_miss(lru);
+	return err;
+}
+
+/*
  * Look first without touching anything, answer, and only once the answer
  * is out count the hit or miss and move the entry: a failed GET changes
  * nothing.  Nothing else can change the map meanwhile (heap->lock).
@@ -642,15 +708,27 @@ static int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
 	u32 len;
 	int err;
 
-	if ((cmd->flags & ~PYHEAP_LRU_PEEK) || cmd->value_handle)
+	if ((cmd->flags & ~(PYHEAP_LRU_PEEK | PYHEAP_LRU_COMPUTE)) ||
+	    ((cmd->flags & PYHEAP_LRU_PEEK) &&
+	     (cmd->flags & PYHEAP_LRU_COMPUTE)) ||
+	    (!(cmd->flags & PYHEAP_LRU_COMPUTE) && cmd->timeout_ms))
 		return -EINVAL;
 	lru = lru_op_load(ucmd, &key, &buf);
 	if (IS_ERR(lru))
 		return PTR_ERR(lru);
 	err = pyheap_lru_peek(lru, &key, &p);
+	if (!err && pyheap_lru_value_pending(p)) {
+		pyheap_lru_value_put(p);
+		err = lru_get_pending(ucmd, lru);
+		goto out;
+	}
+	if (err == -ENOENT && (cmd->flags & PYHEAP_LRU_COMPUTE)) {
+		err = lru_get_claim(ucmd, lru, &key);
+		goto out;
+	}
 	if (!err) {
 		v = p;
-		cmd->out_hit = 1;
+		cmd->out_hit = PYHEAP_LRU_HIT;
 		data = pyheap_lru_value_data(v, &len);
 		cmd->out_value_len = len;
 		if (pyheap_lru_value_obj(v))
@@ -673,6 +751,7 @@ static int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
 		pyheap_lru_value_put(p);
 	if (v)
 		pyheap_lru_value_put(v);
+out:
 	kfree(buf);
 	return err;
 }
@@ -910,6 +989,8 @@ static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd)
 	struct pyheap_ucmd sub = {
 		.heap = ucmd->heap,
 		.cmd = &buf,
+		.in_batch = true,
+		.wait_jiffies = -1,
 	};
 	u32 i, opcmd;
 	int ret;
@@ -944,6 +1025,16 @@ static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd)
 	return 0;
 }
 
+/* Wait, without the heap lock, for a compute-once claim to end. */
+static long lru_wait(struct pyheap_heap *heap, struct pyheap_ucmd *ucmd)
+{
+	/* Paired with the WRITE_ONCE() in lru_value_release(). */
+	return wait_event_interruptible_timeout(heap->lru_wait,
+						READ_ONCE(heap->lru_seq) !=
+						ucmd->wait_seq,
+						ucmd->wait_jiffies);
+}
+
 /**
  * pyheap_dev_ioctl() - run one ioctl against a heap
  * @heap: the heap of the file the ioctl was issued on
@@ -966,7 +1057,9 @@ VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
 		.heap = heap,
 		.ubuffer = (void __user *)arg,
 		.cmd = &buf,
+		.wait_jiffies = -1,
 	};
+	long left;
 	int ret;
 
 	if (!op)
@@ -975,12 +1068,21 @@ VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
 	if (ret)
 		return ret;
 
-	if (mutex_lock_killable(&heap->lock))
-		return -EINTR;
-	ret = op->execute(&ucmd);
-	if (!ret)
-		heap->nr_ioctls++;
-	mutex_unlock(&heap->lock);
+	for (;;) {
+		if (mutex_lock_killable(&heap->lock))
+			return -EINTR;
+		ret = op->execute(&ucmd);
+		if (!ret)
+			heap->nr_ioctls++;
+		mutex_unlock(&heap->lock);
+		if (ret != -PYHEAP_EWAIT)
+			break;
+		left = lru_wait(heap, &ucmd);
+		if (left < 0)
+			return -EINTR;
+		/* at 0: one last look, then EAGAIN */
+		ucmd.wait_jiffies = left;
+	}
 	pyheap_gc_throttle(heap);
 	return ret;
 }

@@ -82,6 +82,8 @@ struct pyheap_heap {
 	struct pyheap_gc	gc;		/* the collector */
 	struct list_head	lru_maps;	/* H: its LRU map objects */
 	u32			next_lru_id;	/* H: names them in debugfs */
+	u64			lru_seq;	/* W: claims ended, ever */
+	wait_queue_head_t	lru_wait;	/* waiters for such claims */
 	struct list_head	tofree;		/* H: dead, not yet freed */
 	bool			draining;	/* H: the to-free loop runs */
 	struct xarray		handles;	/* H: handle -> object */
@@ -171,6 +173,8 @@ void pyheap_lru_value_put(struct lru_value *v);
 void pyheap_ulru_show(struct pyheap_heap *heap, struct seq_file *m,
 		      bool keys);
 struct pyheap_obj *pyheap_lru_value_obj(struct lru_value *v);
+bool pyheap_lru_value_pending(struct lru_value *v);
+void pyheap_lru_value_set_pending(struct lru_value *v);
 const u8 *pyheap_lru_value_data(struct lru_value *v, u32 *len);
 
 /* mod/handle.c */

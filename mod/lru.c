@@ -200,6 +200,23 @@ int pyheap_lru_get(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 EXPORT_SYMBOL_GPL(pyheap_lru_get);
 
 /**
+ * pyheap_lru_miss() - count a miss without a lookup
+ * @lru: the map
+ *
+ * For callers that keep their own entries in the map which must look
+ * absent (compute-once claims).
+ *
+ * Context: Any context that may take a spinlock.
+ */
+void pyheap_lru_miss(struct pyheap_lru *lru)
+{
+	spin_lock(&lru->lock);
+	lru->misses++;
+	spin_unlock(&lru->lock);
+}
+EXPORT_SYMBOL_GPL(pyheap_lru_miss);
+
+/**
  * pyheap_lru_peek() - look a key up without touching recency or counters
  * @lru: the map
  * @key: the key

@@ -29,6 +29,7 @@ struct lru_value {
 	struct pyheap_heap	*heap;		/* I */
 	struct pyheap_obj	*obj;		/* I: referenced, or NULL */
 	u32			refs;		/* H: the map's, and getters' */
+	bool			pending;	/* H: a compute-once claim */
 	u32			len;		/* I: bytes in data */
 	u64			charge;		/* I: counted in nr_bytes */
 	u8			data[];		/* I */
@@ -61,6 +62,11 @@ static void lru_value_release(void *p)
 	lockdep_assert_held(&v->heap->lock);
 	if (--v->refs)
 		return;
+	if (v->pending) {
+		/* A claim ends (set, given up, evicted): waiters look again. */
+		WRITE_ONCE(v->heap->lru_seq, v->heap->lru_seq + 1);
+		wake_up_all(&v->heap->lru_wait);
+	}
 	v->heap->nr_bytes -= v->charge;
 	pyheap_obj_put(v->heap, v->obj);
 	kfree(v);
@@ -214,6 +220,7 @@ struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 	v->heap = heap;
 	v->obj = target;
 	v->refs = 1;
+	v->pending = false;
 	v->len = len;
 	v->charge = charge;
 	if (target)
@@ -226,6 +233,16 @@ struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 void pyheap_lru_value_put(struct lru_value *v)
 {
 	lru_value_release(v);
+}
+
+bool pyheap_lru_value_pending(struct lru_value *v)
+{
+	return v->pending;
+}
+
+void pyheap_lru_value_set_pending(struct lru_value *v)
+{
+	v->pending = true;
 }
 
 struct pyheap_obj *pyheap_lru_value_obj(struct lru_value *v)

@@ -71,6 +71,7 @@ struct pyheap_lru *pyheap_lru_create(long maxsize, bool typed,
 void pyheap_lru_destroy(struct pyheap_lru *lru);
 int pyheap_lru_get(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		   void **value);
+void pyheap_lru_miss(struct pyheap_lru *lru);
 int pyheap_lru_peek(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		    void **value);
 int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,

@@ -171,6 +171,63 @@ def test_entries_count_against_the_byte_limit():
         assert c.cache_info().currsize < 10000
 
 
+def test_compute_once_under_a_stampede():
+    import threading
+    import time
+    with Heap() as h:
+        calls = []
+
+        @h.lru_cache(maxsize=16, compute_once=True)
+        def slow(x):
+            calls.append(x)
+            time.sleep(0.3)
+            return x * 10
+
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(slow(7)))
+                   for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == [70] * 8, results
+        assert calls == [7], calls          # computed once, not 8 times
+        info = slow.cache_info()
+        assert info.currsize == 1, info
+        return "8 threads, 1 computation, %s" % (info,)
+
+
+def test_compute_once_give_up_and_timeout():
+    import errno
+    import threading
+    import time
+    from pyheap import PyheapError
+    with Heap() as h:
+        c = h.lru_cache(maxsize=4, compute_once=True, timeout=0.2)
+        tag, data = c._key("k")
+        found, _ = c._lookup(tag, data, 4)           # claim "k"
+        assert found == 2, found
+        assert c.get("k") is None                    # plain get: a miss
+        try:
+            c._lookup(tag, data, 4)                  # waits 0.2 s
+        except PyheapError as e:
+            assert e.errno == errno.EAGAIN, e
+        else:
+            raise AssertionError("no EAGAIN")
+        # giving up (delete) hands the claim to a waiter
+        got = []
+        c2 = h.lru_cache(maxsize=4, compute_once=True, timeout=5)
+        c2_tag, c2_data = c2._key("k")
+        assert c2._lookup(c2_tag, c2_data, 4)[0] == 2
+        t = threading.Thread(
+            target=lambda: got.append(c2._lookup(c2_tag, c2_data, 4)[0]))
+        t.start()
+        time.sleep(0.2)
+        assert c2.delete("k")
+        t.join()
+        assert got == [2], got                       # the waiter claims
+
+
 def main():
     tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
     print("TAP version 13")

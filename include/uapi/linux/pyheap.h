@@ -53,6 +53,8 @@
  *             module parameters)
  * EOVERFLOW   a count would overflow (offset + length, a reference
  *             count), or a value does not fit the caller's buffer
+ * EAGAIN      compute-once: another caller is computing the key's value
+ *             and did not finish within the timeout
  * ==========  ==========================================================
  */
 
@@ -597,12 +599,27 @@ struct pyheap_lru_new {
 #define PYHEAP_LRU_PEEK		(1U << 0)
 /* SET: the value is the object named by @value_handle, not bytes. */
 #define PYHEAP_LRU_VALUE_OBJECT	(1U << 1)
+/*
+ * GET: compute once (the stampede guard lru_cache lacks).  On a miss the
+ * key is claimed for this caller (@out_hit is %PYHEAP_LRU_CLAIMED), who
+ * computes the value and SETs it, or DELETEs the key to give up.  Callers
+ * that find the key claimed wait up to @timeout_ms for the value and then
+ * see a hit; EAGAIN if it is still being computed (at once if
+ * @timeout_ms is 0, and always within a batch).  A plain GET of a claimed
+ * key is a miss.  Closing the file gives every claim up.
+ */
+#define PYHEAP_LRU_COMPUTE	(1U << 2)
+
+/* @out_hit of a GET */
+#define PYHEAP_LRU_MISS		0
+#define PYHEAP_LRU_HIT		1
+#define PYHEAP_LRU_CLAIMED	2
 
 /**
  * struct pyheap_lru_op - ioctl(PYHEAP_IOC_LRU_GET), _SET and _DELETE
  * @size: sizeof(struct pyheap_lru_op)
- * @flags: GET: 0 or %PYHEAP_LRU_PEEK; SET: 0 or %PYHEAP_LRU_VALUE_OBJECT;
- *	DELETE: 0
+ * @flags: GET: 0, %PYHEAP_LRU_PEEK or %PYHEAP_LRU_COMPUTE; SET: 0 or
+ *	%PYHEAP_LRU_VALUE_OBJECT; DELETE: 0
  * @handle: the map
  * @key_type: type tag of the key; counts only in typed maps
  * @key_len: bytes at @key, 0..%PYHEAP_LRU_MAX_KEY_SIZE
@@ -610,7 +627,10 @@ struct pyheap_lru_new {
  * @key: user address of the key
  * @value: user address of the value bytes (SET) or of room for them (GET)
  * @value_handle: SET with %PYHEAP_LRU_VALUE_OBJECT: the object to store
- * @out_hit: GET: 1 if the key was found; DELETE: 1 if it was removed
+ * @timeout_ms: GET with %PYHEAP_LRU_COMPUTE: how long to wait for a key
+ *	another caller is computing
+ * @out_hit: GET: %PYHEAP_LRU_MISS, %PYHEAP_LRU_HIT or %PYHEAP_LRU_CLAIMED;
+ *	DELETE: 1 if the key was removed
  * @out_value_len: GET: length of the value found (if it exceeds
  *	@value_len the call fails with EOVERFLOW and copies nothing)
  * @out_value_handle: GET of an object value: a new handle to it
@@ -628,7 +648,10 @@ struct pyheap_lru_op {
 	__u32 value_len;
 	__u64 key;
 	__u64 value;
-	__u32 value_handle;
+	union {
+		__u32 value_handle;
+		__u32 timeout_ms;
+	};
 	__u32 out_hit;
 	__u32 out_value_len;
 	__u32 out_value_handle;

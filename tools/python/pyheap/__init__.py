@@ -83,6 +83,8 @@ _LRU_NEW = struct.Struct("=IIqII")
 _LRU_OP = struct.Struct("=IIIIIIQQIIII")
 _LRU_INFO = struct.Struct("=IIIIqQQQQ")
 _LRU_TYPED, _LRU_PEEK, _LRU_VALUE_OBJECT, _LRU_CLEAR = 1, 1, 2, 1
+_LRU_COMPUTE = 4
+_LRU_MISS, _LRU_HIT, _LRU_CLAIMED = 0, 1, 2
 
 CacheInfo = collections.namedtuple("CacheInfo",
                                    "hits misses maxsize currsize")
@@ -285,10 +287,13 @@ class Heap:
         return self._call(CMD_GC_GARBAGE, _GC_GARBAGE, _GC_GARBAGE.size,
                           _GC_GARBAGE_CLEAR, 0, 0, 0, 0, 0)[5]
 
-    def lru_cache(self, maxsize=128, typed=False):
+    def lru_cache(self, maxsize=128, typed=False, compute_once=False,
+                  timeout=10.0):
         """An LRU map in this heap with functools.lru_cache semantics;
-        use it as a map or as a decorator."""
-        return LruCache(self, maxsize, typed)
+        use it as a map or as a decorator.  With compute_once, concurrent
+        calls with one key compute it once: the others wait (up to
+        `timeout` seconds) for the first one's result."""
+        return LruCache(self, maxsize, typed, compute_once, timeout)
 
     def events(self, block=False):
         """Objects whose finalizer is due, as new Objs (reading them
@@ -391,7 +396,8 @@ class LruCache:
     As a decorator: @h.lru_cache(5) works like @functools.lru_cache(5).
     """
 
-    def __init__(self, heap, maxsize=128, typed=False):
+    def __init__(self, heap, maxsize=128, typed=False, compute_once=False,
+                 timeout=10.0):
         if maxsize is not None and not isinstance(maxsize, int):
             raise TypeError("Expected first argument to be an integer, "
                             "a callable, or None")
@@ -403,9 +409,12 @@ class LruCache:
                          -1 if maxsize is None else maxsize, 0, 0)
         self.obj = Obj(heap, out[3])
         self.typed = typed
+        self.compute_once = compute_once
+        self.timeout_ms = int(timeout * 1000)
 
     def _op(self, cmd, flags, tag, key, value=b"", value_handle=0,
             room=0):
+        """One LRU ioctl; value_handle doubles as timeout_ms for GET."""
         kbuf = bytearray(key) or bytearray(1)
         vbuf = bytearray(value) or bytearray(max(room, 1))
         out = self.heap._call(cmd, _LRU_OP, _LRU_OP.size, flags,
@@ -417,11 +426,14 @@ class LruCache:
         return out, vbuf
 
     def _lookup(self, tag, data, flags):
+        """(found, value); found is _LRU_CLAIMED when this caller must
+        compute the value (compute-once)."""
         room = 256
+        timeout = self.timeout_ms if flags & _LRU_COMPUTE else 0
         while True:
             try:
                 out, vbuf = self._op(CMD_LRU_GET, flags, tag, data,
-                                     room=room)
+                                     room=room, value_handle=timeout)
                 break
             except PyheapError as e:
                 if e.errno != errno.EOVERFLOW:
@@ -430,6 +442,8 @@ class LruCache:
                 # statistics count one lookup)
                 out, _ = self._op(CMD_LRU_GET, _LRU_PEEK, tag, data)
                 room = max(out[10], room * 2)
+        if out[9] == _LRU_CLAIMED:
+            return _LRU_CLAIMED, None
         if not out[9]:
             return False, None
         if out[11]:
@@ -488,10 +502,27 @@ class LruCache:
 
         def wrapper(*args, **kwds):
             tag, data = _make_key(args, kwds, cache.typed)
-            found, value = cache._lookup(tag, data, 0)
-            if found:
+            if not cache.compute_once:
+                found, value = cache._lookup(tag, data, 0)
+                if found:
+                    return value
+                result = user_function(*args, **kwds)
+                cache._store(tag, data, result)
+                return result
+            try:
+                found, value = cache._lookup(tag, data, _LRU_COMPUTE)
+            except PyheapError as e:
+                if e.errno != errno.EAGAIN:
+                    raise
+                return user_function(*args, **kwds)   # waited too long
+            if found is True:
                 return value
-            result = user_function(*args, **kwds)
+            try:
+                result = user_function(*args, **kwds)
+            except BaseException:
+                if found == _LRU_CLAIMED:
+                    cache._op(CMD_LRU_DELETE, 0, tag, data)   # give up
+                raise
             cache._store(tag, data, result)
             return result
 
