@@ -4,13 +4,16 @@
 #
 #   make              build pyheap.ko against KDIR (default: running kernel)
 #   make demo         set everything up and show pyheap working in a VM
-#   make test         check + kunit + vmtest + compat; ends "N passed, N failed"
+#   make test         check + kunit + vmtest + compat + a bench smoke run;
+#                     ends "N passed, N failed"
 #
 #   make deps         install the Debian packages the targets below need
 #   make check        sparse (C=2), W=1, checkpatch --strict, kernel-doc
 #   make kunit        KUnit suites in the debug UML kernel (KASAN, lockdep, ...)
 #   make vmtest       user-space tests in UML and in QEMU (Debian 6.12, SMP)
 #   make compat       build against Debian's 6.1 and 6.12 headers, W=1
+#   make bench        benchmarks against SLUB, kmalloc, refcount_t, kref,
+#                     rhashtable, getppid, CPython's object() and lru_cache
 #   make tools        build the user-space tools and tests
 #
 # Kernel builds are cached in $(PYHEAP_CACHE) (default ~/.cache/pyheap);
@@ -54,10 +57,14 @@ test: deps
 	@tools/vm/kunit || true
 	@tools/vm/vmtest || true
 	@tools/compat || true
+	@tools/bench/run --smoke qemu || true
 	@tools/vm/summary
 
 demo: deps
 	@tools/demo/run
+
+bench: deps
+	@tools/bench/run qemu
 
 tools:
 	$(MAKE) -C tools
@@ -67,4 +74,4 @@ clean:
 	$(MAKE) -C tools clean
 	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
-.PHONY: all modules deps check kunit vmtest compat test demo tools clean
+.PHONY: all modules deps check kunit vmtest compat test demo bench tools clean

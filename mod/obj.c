@@ -122,22 +122,6 @@ struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
 EXPORT_SYMBOL_GPL(pyheap_obj_new);
 
 /**
- * pyheap_obj_get() - take a reference
- * @obj: a live object
- *
- * A count that reaches %PYHEAP_REFCNT_SATURATED stays there: the object
- * leaks instead of being freed while still referenced.
- *
- * Context: Any context.  Caller holds the heap's lock.
- */
-void pyheap_obj_get(struct pyheap_obj *obj)
-{
-	if (likely(obj->refcnt < PYHEAP_REFCNT_SATURATED))
-		obj->refcnt++;
-}
-EXPORT_SYMBOL_GPL(pyheap_obj_get);
-
-/**
  * pyheap_obj_refcnt() - the current reference count
  * @obj: a live object
  *
@@ -207,18 +191,13 @@ void pyheap_obj_drain(struct pyheap_heap *heap)
 }
 
 /**
- * pyheap_obj_put() - drop a reference
+ * __pyheap_obj_put() - pyheap_obj_put() when the count may reach zero
  * @heap: the object's heap
  * @obj: the object; NULL is ignored
  *
- * On the last reference the object is freed before this returns, and so
- * is everything only it kept alive, in constant stack depth.  A put on an
- * object whose count is already zero is refused, counted in the heap's
- * bad_puts and reported.
- *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  */
-void pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
+void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	__must_hold(&heap->lock)
 {
 	lockdep_assert_held(&heap->lock);
@@ -236,7 +215,7 @@ void pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	if (!heap->draining)
 		pyheap_obj_drain(heap);
 }
-EXPORT_SYMBOL_GPL(pyheap_obj_put);
+EXPORT_SYMBOL_GPL(__pyheap_obj_put);
 
 /*
  * Breadth-first walk state: every object found so far, in the order

@@ -92,8 +92,48 @@ void pyheap_type_unregister(struct pyheap_type *type);
 
 struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
 				  const struct pyheap_type *type, size_t size);
-void pyheap_obj_get(struct pyheap_obj *obj);
-void pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj);
+void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj);
+
+/**
+ * pyheap_obj_get() - take a reference
+ * @obj: a live object
+ *
+ * A count that reaches %PYHEAP_REFCNT_SATURATED stays there: the object
+ * leaks instead of being freed while still referenced.  Inline: under the
+ * heap lock a reference is a plain increment, as Py_INCREF under the GIL.
+ *
+ * Context: Any context.  Caller holds the heap's lock.
+ */
+static inline void pyheap_obj_get(struct pyheap_obj *obj)
+{
+	if (likely(obj->refcnt < PYHEAP_REFCNT_SATURATED))
+		obj->refcnt++;
+}
+
+/**
+ * pyheap_obj_put() - drop a reference
+ * @heap: the object's heap
+ * @obj: the object; NULL is ignored
+ *
+ * On the last reference the object is freed before this returns, and so
+ * is everything only it kept alive, in constant stack depth.  A put on an
+ * object whose count is already zero is refused, counted in the heap's
+ * bad_puts and reported.  The common case (not the last reference) is an
+ * inline decrement; the rest, including the lock assertion, is out of
+ * line in __pyheap_obj_put().
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ */
+static inline void pyheap_obj_put(struct pyheap_heap *heap,
+				  struct pyheap_obj *obj)
+{
+	if (obj && likely(obj->refcnt > 1 &&
+			  obj->refcnt < PYHEAP_REFCNT_SATURATED))
+		obj->refcnt--;
+	else
+		__pyheap_obj_put(heap, obj);
+}
+
 u32 pyheap_obj_refcnt(const struct pyheap_obj *obj);
 size_t pyheap_obj_class_size(const struct pyheap_obj *obj);
 

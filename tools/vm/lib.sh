@@ -59,6 +59,9 @@ stage_module() {
 		--exclude='*.mod*' --exclude='modules.order' \
 		--exclude='Module.symvers' \
 		"$TOP/Kbuild" "$TOP/mod" "$TOP/include" "$TOP/kunit" "$dst/"
+	mkdir -p "$dst/tools"
+	rsync -a --delete --exclude='*.o' --exclude='.*.cmd' \
+		"$TOP/tools/bench" "$dst/tools/"
 }
 
 # Test results: one "PASS name" or "FAIL name" line per test, summed by

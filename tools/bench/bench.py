@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""pyheap's benchmarks, run inside a VM by tools/bench/run.
+
+Every case is a ratio against a peer measured in the same run: at least
+15 interleaved rounds (pyheap, then the peer) after a warm-up, reported as
+the median of the per-round ratios with their spread:
+
+  bench <case>: pyheap <v> ns/op, <peer> <v> ns/op, ratio <r> (<lo>..<hi>)
+
+In-kernel cases come from pyheap_bench.ko; user-space cases time the
+ioctls from C (ubench) against CPython 3.11 peers in this interpreter.
+
+  bench.py [--smoke] [--json FILE]
+"""
+import functools
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SMOKE = "--smoke" in sys.argv
+ROUNDS = 3 if SMOKE else 15
+SCALE = 0.05 if SMOKE else 1.0
+results = []
+
+
+def report(case, peer, mine, theirs):
+    ratios = sorted(m / t for m, t in zip(mine, theirs))
+    row = {"case": case, "peer": peer,
+           "pyheap_ns": statistics.median(mine),
+           "peer_ns": statistics.median(theirs),
+           "ratio": statistics.median(ratios),
+           "ratio_min": ratios[0], "ratio_max": ratios[-1],
+           "rounds": len(ratios)}
+    results.append(row)
+    print("bench %s: pyheap %.1f ns/op, %s %.1f ns/op, ratio %.3f "
+          "(%.3f..%.3f)" % (case, row["pyheap_ns"], peer, row["peer_ns"],
+                            row["ratio"], row["ratio_min"],
+                            row["ratio_max"]), flush=True)
+
+
+def ubench(*args):
+    out = subprocess.run([os.path.join(HERE, "ubench")] +
+                         [str(a) for a in args],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def py_object_pairs(n):
+    t = time.perf_counter_ns()
+    for _ in range(n):
+        object()
+    return (time.perf_counter_ns() - t) / n
+
+
+def py_lru_hits(entries, n):
+    @functools.lru_cache(maxsize=entries)
+    def f(x):
+        return x
+    for i in range(entries):
+        f(i)
+    keys = [(i * 7919) % entries for i in range(min(n, 65536))]
+    t = time.perf_counter_ns()
+    done = 0
+    while done < n:
+        for k in keys[:n - done]:
+            f(k)
+        done += len(keys[:n - done])
+    return (time.perf_counter_ns() - t) / n
+
+
+def interleave(case, peer, mine, theirs):
+    mine(), theirs()                   # warm up
+    m, t = [], []
+    for _ in range(ROUNDS):
+        m.append(mine())
+        t.append(theirs())
+    report(case, peer, m, t)
+
+
+def kernel_cases():
+    ko = os.path.join(os.environ.get("PYHEAP_KO_DIR", ""), "pyheap_bench.ko")
+    rounds = max(ROUNDS, 3)
+    iters = int(100000 * SCALE) or 1000
+    subprocess.run(["insmod", ko, "rounds=%d" % rounds,
+                    "iters=%d" % iters], capture_output=True)
+    log = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+    for line in log.splitlines():
+        if "pyheap_bench: bench " in line and ": pyheap " in line:
+            text = line.split("pyheap_bench: ", 1)[1]
+            print(text, flush=True)
+            name, rest = text[len("bench "):].split(": ", 1)
+            parts = rest.replace(",", "").split()
+            results.append({"case": name, "peer": parts[3],
+                            "pyheap_ns": float(parts[1]),
+                            "peer_ns": float(parts[4]),
+                            "ratio": float(parts[7]),
+                            "kernel": True})
+
+
+def main():
+    n = int(200000 * SCALE) or 1000
+    print("# pyheap bench on %s %s, %s, %d rounds%s" % (
+        platform.system(), platform.release(), platform.machine(), ROUNDS,
+        " (smoke)" if SMOKE else ""), flush=True)
+    kernel_cases()
+    interleave("noop_ioctl", "getppid", lambda: ubench("noop", n),
+               lambda: ubench("getppid", n))
+    for k in (1, 16, 64, 256):
+        interleave("alloc_free_batch_%d" % k, "python_object",
+                   lambda: ubench("alloc", k, n),
+                   lambda: py_object_pairs(n))
+    for entries in (1024, 1 << 20 if not SMOKE else 4096):
+        interleave("lru_hit_batch64_%d" % entries, "functools_lru_cache",
+                   lambda: ubench("lru_hit", entries, n),
+                   lambda: py_lru_hits(entries, n))
+    if "--json" in sys.argv:
+        path = sys.argv[sys.argv.index("--json") + 1]
+        with open(path, "w") as f:
+            json.dump({"machine": platform.uname()._asdict(),
+                       "rounds": ROUNDS, "results": results}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pyheap_bench: in-kernel benchmarks of pyheap against its kernel peers
+ *
+ * Loaded by tools/bench/run inside a VM; prints one "bench" line per case
+ * to the kernel log and fails its own load (-ECANCELED) so that nothing
+ * stays behind.  Each case runs interleaved rounds (pyheap, then the
+ * peer), and reports the median of the per-round ratios and their spread:
+ *
+ *   bench <case>: pyheap <ns> ns/op, <peer> <ns> ns/op, ratio <r> (<lo>..<hi>)
+ *
+ * Build: make -C <kernel> M=$PWD CONFIG_PYHEAP_BENCH=m
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jhash.h>
+#include <linux/kref.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include <pyheap/heap.h>
+#include <pyheap/lru.h>
+#include <pyheap/obj.h>
+#include <pyheap/obmalloc.h>
+
+static unsigned int rounds = 15;
+module_param(rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "Interleaved rounds per case (default 15)");
+
+static unsigned int iters = 100000;
+module_param(iters, uint, 0444);
+MODULE_PARM_DESC(iters, "Operations per round (default 100000)");
+
+#define MAX_ROUNDS	64
+
+struct bench_case {
+	const char *name;
+	const char *peer;
+	u64 (*run_pyheap)(void *ctx);	/* returns ns for iters ops */
+	u64 (*run_peer)(void *ctx);
+	void *ctx;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Ratios in thousandths, so that the kernel needs no floating point. */
+static void bench_report(const struct bench_case *bc)
+{
+	u64 mine[MAX_ROUNDS], theirs[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	unsigned int i, n = min_t(unsigned int, rounds, MAX_ROUNDS);
+
+	bc->run_pyheap(bc->ctx);	/* warm up */
+	bc->run_peer(bc->ctx);
+	for (i = 0; i < n; i++) {
+		mine[i] = bc->run_pyheap(bc->ctx);
+		theirs[i] = bc->run_peer(bc->ctx);
+		ratio[i] = div64_u64(mine[i] * 1000, max_t(u64, theirs[i], 1));
+		cond_resched();
+	}
+	sort(mine, n, sizeof(u64), cmp_u64, NULL);
+	sort(theirs, n, sizeof(u64), cmp_u64, NULL);
+	sort(ratio, n, sizeof(u64), cmp_u64, NULL);
+	pr_info("bench %s: pyheap %llu.%03llu ns/op, %s %llu.%03llu ns/op, ratio %llu.%03llu (%llu.%03llu..%llu.%03llu)\n",
+		bc->name,
+		div_u64(mine[n / 2], iters),
+		div_u64(mine[n / 2] * 1000, iters) % 1000,
+		bc->peer, div_u64(theirs[n / 2], iters),
+		div_u64(theirs[n / 2] * 1000, iters) % 1000,
+		ratio[n / 2] / 1000, ratio[n / 2] % 1000,
+		ratio[0] / 1000, ratio[0] % 1000,
+		ratio[n - 1] / 1000, ratio[n - 1] % 1000);
+}
+
+/* LRU hit against a bare rhashtable lookup of the same 8-byte keys. */
+
+#define NKEYS	1024
+
+struct rh_entry {
+	struct rhash_head node;
+	u64 key;
+};
+
+static const struct rhashtable_params rh_params = {
+	.head_offset = offsetof(struct rh_entry, node),
+	.key_offset = offsetof(struct rh_entry, key),
+	.key_len = sizeof(u64),
+};
+
+struct lru_ctx {
+	struct pyheap_lru *lru;
+	struct rhashtable rh;
+	struct rh_entry *entries;
+};
+
+static void nop_hold(void *v)
+{
+}
+
+static void nop_release(void *v)
+{
+}
+
+static const struct pyheap_lru_ops nop_ops = {
+	.hold = nop_hold,
+	.release = nop_release,
+};
+
+static u64 lru_hits(void *p)
+{
+	struct lru_ctx *c = p;
+	struct pyheap_lru_key k = { .len = sizeof(u64) };
+	u64 key, t = ktime_get_ns();
+	unsigned int i;
+	void *v;
+
+	for (i = 0; i < iters; i++) {
+		key = i % NKEYS;
+		k.data = &key;
+		if (!pyheap_lru_get(c->lru, &k, &v))
+			barrier_data(v);
+	}
+	return ktime_get_ns() - t;
+}
+
+static u64 rh_lookups(void *p)
+{
+	struct lru_ctx *c = p;
+	u64 key, t = ktime_get_ns();
+	struct rh_entry *e;
+	unsigned int i;
+
+	for (i = 0; i < iters; i++) {
+		key = i % NKEYS;
+		rcu_read_lock();
+		e = rhashtable_lookup(&c->rh, &key, rh_params);
+		if (e)
+			barrier_data(e);
+		rcu_read_unlock();
+	}
+	return ktime_get_ns() - t;
+}
+
+static int lru_ctx_init(struct lru_ctx *c)
+{
+	struct pyheap_lru_key k = { .len = sizeof(u64) };
+	u64 i;
+	int err;
+
+	c->lru = pyheap_lru_create(NKEYS, false, &nop_ops);
+	if (IS_ERR(c->lru))
+		return PTR_ERR(c->lru);
+	err = rhashtable_init(&c->rh, &rh_params);
+	if (err)
+		goto err_lru;
+	c->entries = kcalloc(NKEYS, sizeof(*c->entries), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!c->entries)
+		goto err_rh;
+	for (i = 0; i < NKEYS; i++) {
+		k.data = &i;
+		c->entries[i].key = i;
+		err = pyheap_lru_set(c->lru, &k, &c->entries[i]);
+		if (!err)
+			err = rhashtable_insert_fast(&c->rh,
+						     &c->entries[i].node,
+						     rh_params);
+		if (err)
+			goto err_entries;
+	}
+	return 0;
+
+err_entries:
+	kfree(c->entries);
+err_rh:
+	rhashtable_destroy(&c->rh);
+err_lru:
+	pyheap_lru_destroy(c->lru);
+	return err;
+}
+
+static void lru_ctx_exit(struct lru_ctx *c)
+{
+	rhashtable_destroy(&c->rh);
+	kfree(c->entries);
+	pyheap_lru_destroy(c->lru);
+}
+
+/* obmalloc alloc+free pairs against kmem_cache and kmalloc, 64 bytes. */
+
+struct alloc_ctx {
+	struct mutex lock;	/* the allocator's owner lock */
+	struct pyheap_obmalloc *pa;
+	struct kmem_cache *cache;
+};
+
+static u64 obmalloc_pairs(void *p)
+{
+	struct alloc_ctx *c = p;
+	u64 t = ktime_get_ns();
+	unsigned int i;
+	void *b;
+
+	mutex_lock(&c->lock);
+	for (i = 0; i < iters; i++) {
+		b = pyheap_obmalloc_alloc(c->pa, 64);
+		barrier_data(b);
+		pyheap_obmalloc_free(c->pa, b, 64);
+	}
+	mutex_unlock(&c->lock);
+	return ktime_get_ns() - t;
+}
+
+static u64 kmem_cache_pairs(void *p)
+{
+	struct alloc_ctx *c = p;
+	u64 t = ktime_get_ns();
+	unsigned int i;
+	void *b;
+
+	for (i = 0; i < iters; i++) {
+		b = kmem_cache_alloc(c->cache, GFP_KERNEL);
+		barrier_data(b);
+		kmem_cache_free(c->cache, b);
+	}
+	return ktime_get_ns() - t;
+}
+
+static u64 kmalloc_pairs(void *p)
+{
+	u64 t = ktime_get_ns();
+	unsigned int i;
+	void *b;
+
+	for (i = 0; i < iters; i++) {
+		b = kmalloc(64, GFP_KERNEL);
+		barrier_data(b);
+		kfree(b);
+	}
+	return ktime_get_ns() - t;
+}
+
+/* Object get+put pairs (under the heap lock) against refcount_t and kref. */
+
+struct ref_ctx {
+	struct pyheap_heap *heap;
+	struct pyheap_obj *obj;
+	refcount_t rc;
+	struct kref kref;
+};
+
+static u64 obj_ref_pairs(void *p)
+{
+	struct ref_ctx *c = p;
+	u64 t = ktime_get_ns();
+	unsigned int i;
+
+	pyheap_heap_lock(c->heap);
+	for (i = 0; i < iters; i++) {
+		pyheap_obj_get(c->obj);
+		pyheap_obj_put(c->heap, c->obj);
+	}
+	pyheap_heap_unlock(c->heap);
+	return ktime_get_ns() - t;
+}
+
+static u64 refcount_pairs(void *p)
+{
+	struct ref_ctx *c = p;
+	u64 t = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < iters; i++) {
+		refcount_inc(&c->rc);
+		if (refcount_dec_and_test(&c->rc))
+			pr_warn("refcount fell to 0\n");
+	}
+	return ktime_get_ns() - t;
+}
+
+static void kref_nop(struct kref *k)
+{
+}
+
+static u64 kref_pairs(void *p)
+{
+	struct ref_ctx *c = p;
+	u64 t = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < iters; i++) {
+		kref_get(&c->kref);
+		kref_put(&c->kref, kref_nop);
+	}
+	return ktime_get_ns() - t;
+}
+
+static void bench_lru(void)
+{
+	struct lru_ctx lc;
+	struct bench_case bc = {
+		.name = "lru_hit_1k", .peer = "rhashtable_lookup",
+		.run_pyheap = lru_hits, .run_peer = rh_lookups, .ctx = &lc,
+	};
+
+	if (lru_ctx_init(&lc))
+		return;
+	bench_report(&bc);
+	lru_ctx_exit(&lc);
+}
+
+static void bench_alloc(void)
+{
+	struct alloc_ctx ac;
+	struct bench_case bc = {
+		.name = "alloc_free_64", .run_pyheap = obmalloc_pairs,
+		.ctx = &ac,
+	};
+
+	mutex_init(&ac.lock);
+	ac.pa = pyheap_obmalloc_create(&ac.lock, PYHEAP_OBMALLOC_POOL);
+	if (IS_ERR(ac.pa))
+		return;
+	ac.cache = kmem_cache_create("pyheap_bench64", 64, 8, 0, NULL);
+	if (ac.cache) {
+		bc.peer = "kmem_cache";
+		bc.run_peer = kmem_cache_pairs;
+		bench_report(&bc);
+		bc.peer = "kmalloc";
+		bc.run_peer = kmalloc_pairs;
+		bench_report(&bc);
+		kmem_cache_destroy(ac.cache);
+	}
+	mutex_lock(&ac.lock);
+	pyheap_obmalloc_destroy(ac.pa);
+	mutex_unlock(&ac.lock);
+}
+
+static struct pyheap_type bench_type = {
+	.name = "bench",
+};
+
+static void bench_refs(void)
+{
+	struct ref_ctx rc;
+	struct bench_case bc = {
+		.name = "ref_pair", .run_pyheap = obj_ref_pairs, .ctx = &rc,
+	};
+
+	rc.heap = pyheap_heap_create(NULL);
+	if (IS_ERR(rc.heap))
+		return;
+	pyheap_heap_lock(rc.heap);
+	rc.obj = pyheap_obj_new(rc.heap, &bench_type,
+				sizeof(struct pyheap_obj));
+	pyheap_heap_unlock(rc.heap);
+	refcount_set(&rc.rc, 1);
+	kref_init(&rc.kref);
+	if (!IS_ERR(rc.obj)) {
+		bc.peer = "refcount_t";
+		bc.run_peer = refcount_pairs;
+		bench_report(&bc);
+		bc.peer = "kref";
+		bc.run_peer = kref_pairs;
+		bench_report(&bc);
+		pyheap_heap_lock(rc.heap);
+		pyheap_obj_put(rc.heap, rc.obj);
+		pyheap_heap_unlock(rc.heap);
+	}
+	pyheap_heap_destroy(rc.heap);
+}
+
+static int __init pyheap_bench_init(void)
+{
+	int err;
+
+	bench_lru();
+	bench_alloc();
+	err = pyheap_type_register(&bench_type);
+	if (err)
+		return err;
+	bench_refs();
+	pyheap_type_unregister(&bench_type);
+	pr_info("bench done\n");
+	return -ECANCELED;	/* nothing to keep loaded */
+}
+
+module_init(pyheap_bench_init);
+
+MODULE_DESCRIPTION("pyheap benchmarks against SLUB, kmalloc, refcount_t, kref and rhashtable");
+MODULE_LICENSE("GPL");

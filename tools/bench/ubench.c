@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ubench: the user-space side of pyheap's benchmarks.  Each mode times one
+ * operation N times after a warm-up and prints "<ns per op>" on stdout;
+ * tools/bench/run interleaves it with the same measurement of the peer.
+ *
+ *   ubench noop N            ioctl(PYHEAP_IOC_VERSION)
+ *   ubench getppid N         the peer of noop: getppid()
+ *   ubench alloc K N         create and close K objects per pair of batches
+ *   ubench lru_hit E N       GET hits in batches of 64, on a map of E keys
+ *
+ * Build: gcc -O2 -I../../include/uapi ubench.c -o ubench
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/pyheap.h>
+
+static int fd;
+
+static void fatal(const char *what)
+{
+	fprintf(stderr, "ubench: %s: %s\n", what, strerror(errno));
+	exit(EXIT_FAILURE);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void batch(struct pyheap_op *ops, unsigned int n)
+{
+	struct pyheap_batch b = {
+		.size = sizeof(b), .count = n, .op_size = sizeof(*ops),
+		.ops = (uintptr_t)ops,
+	};
+
+	if (ioctl(fd, PYHEAP_IOC_BATCH, &b) || b.out_executed != n)
+		fatal("batch");
+}
+
+static double bench_noop(long n)
+{
+	struct pyheap_version v = { .size = sizeof(v) };
+	double t;
+	long i;
+
+	for (i = 0; i < n / 10; i++)
+		ioctl(fd, PYHEAP_IOC_VERSION, &v);
+	t = now_ns();
+	for (i = 0; i < n; i++)
+		if (ioctl(fd, PYHEAP_IOC_VERSION, &v))
+			fatal("version");
+	return (now_ns() - t) / n;
+}
+
+static double bench_getppid(long n)
+{
+	long i, sum = 0;
+	double t;
+
+	for (i = 0; i < n / 10; i++)
+		sum += getppid();
+	t = now_ns();
+	for (i = 0; i < n; i++)
+		sum += getppid();
+	t = (now_ns() - t) / n;
+	return sum ? t : t + 0.0;	/* sum is used: the calls stay */
+}
+
+/* K creations in one batch, K closes in the next: per object pair. */
+static double bench_alloc(unsigned int k, long n)
+{
+	struct pyheap_op *news = calloc(k, sizeof(*news));
+	struct pyheap_op *closes = calloc(k, sizeof(*closes));
+	struct pyheap_obj_new c = { .size = sizeof(c) };
+	struct pyheap_handle_close hc = { .size = sizeof(hc) };
+	long rounds = n / k, r;
+	unsigned int i;
+	double t = 0;
+
+	if (!news || !closes)
+		fatal("calloc");
+	for (i = 0; i < k; i++) {
+		news[i].cmd = PYHEAP_CMD_OBJ_NEW;
+		memcpy(news[i].arg, &c, sizeof(c));
+		closes[i].cmd = PYHEAP_CMD_HANDLE_CLOSE;
+	}
+	for (r = -rounds / 10 - 1; r < rounds; r++) {
+		double t0 = now_ns();
+
+		batch(news, k);
+		for (i = 0; i < k; i++) {
+			struct pyheap_obj_new out;
+
+			memcpy(&out, news[i].arg, sizeof(out));
+			hc.handle = out.out_handle;
+			memcpy(closes[i].arg, &hc, sizeof(hc));
+			memcpy(news[i].arg, &c, sizeof(c));
+		}
+		batch(closes, k);
+		if (r >= 0)
+			t += now_ns() - t0;
+	}
+	free(news);
+	free(closes);
+	return t / (rounds * k);
+}
+
+static uint32_t lru_new(long maxsize)
+{
+	struct pyheap_lru_new c = { .size = sizeof(c), .maxsize = maxsize };
+
+	if (ioctl(fd, PYHEAP_IOC_LRU_NEW, &c))
+		fatal("lru_new");
+	return c.out_handle;
+}
+
+static void lru_op_fill(struct pyheap_op *op, unsigned int cmd, uint32_t map,
+			uint64_t *key, char *value, uint32_t vlen)
+{
+	struct pyheap_lru_op c = {
+		.size = sizeof(c), .handle = map, .key_len = sizeof(*key),
+		.key = (uintptr_t)key, .value = (uintptr_t)value,
+		.value_len = vlen,
+	};
+
+	memset(op, 0, sizeof(*op));
+	op->cmd = cmd;
+	memcpy(op->arg, &c, sizeof(c));
+}
+
+/* Hits in batches of 64 on a map of @entries keys, per GET. */
+static double bench_lru_hit(long entries, long n)
+{
+	uint64_t *keys = calloc(entries, sizeof(*keys));
+	struct pyheap_op ops[64];
+	static char value[16] = "v", room[64][16];
+	uint32_t map = lru_new(entries);
+	long i, j, r, rounds = n / 64;
+	unsigned long step = 0;
+	double t;
+
+	if (!keys)
+		fatal("calloc");
+	for (i = 0; i < entries; i += 64) {
+		for (j = 0; j < 64 && i + j < entries; j++) {
+			keys[i + j] = i + j;
+			lru_op_fill(&ops[j], PYHEAP_CMD_LRU_SET, map,
+				    &keys[i + j], value, sizeof(value));
+		}
+		batch(ops, j);
+	}
+	t = 0;
+	for (r = -rounds / 10 - 1; r < rounds; r++) {
+		double t0;
+
+		for (j = 0; j < 64; j++, step++)
+			lru_op_fill(&ops[j], PYHEAP_CMD_LRU_GET, map,
+				    &keys[(step * 7919) % entries],
+				    room[j], sizeof(room[j]));
+		t0 = now_ns();
+		batch(ops, 64);
+		if (r >= 0)
+			t += now_ns() - t0;
+	}
+	free(keys);
+	return t / (rounds * 64);
+}
+
+int main(int argc, char **argv)
+{
+	double ns;
+
+	if (argc < 3) {
+		fprintf(stderr,
+			"usage: ubench noop|getppid|alloc K|lru_hit E N\n");
+		return 2;
+	}
+	fd = open("/dev/pyheap", O_RDWR);
+	if (fd < 0)
+		fatal("open /dev/pyheap (is pyheap.ko loaded?)");
+	if (!strcmp(argv[1], "noop"))
+		ns = bench_noop(atol(argv[2]));
+	else if (!strcmp(argv[1], "getppid"))
+		ns = bench_getppid(atol(argv[2]));
+	else if (!strcmp(argv[1], "alloc") && argc > 3)
+		ns = bench_alloc(atoi(argv[2]), atol(argv[3]));
+	else if (!strcmp(argv[1], "lru_hit") && argc > 3)
+		ns = bench_lru_hit(atol(argv[2]), atol(argv[3]));
+	else
+		return 2;
+	printf("%.3f\n", ns);
+	return 0;
+}
