@@ -4,7 +4,8 @@
 #
 #   make              build pyheap.ko against KDIR (default: running kernel)
 #   make demo         set everything up and show pyheap working in a VM
-#   make test         check + kunit + vmtest + compat + a bench smoke run;
+#   make test         check + kunit + vmtest + compat + htmldocs + dkms +
+#                     install + a bench smoke run;
 #                     ends "N passed, N failed"
 #
 #   make deps         install the Debian packages the targets below need
@@ -14,6 +15,9 @@
 #   make compat       build against Debian's 6.1 and 6.12 headers, W=1
 #   make bench        benchmarks against SLUB, kmalloc, refcount_t, kref,
 #                     rhashtable, getppid, CPython's object() and lru_cache
+#   make htmldocs     Documentation/ as HTML with Sphinx (build/htmldocs)
+#   make install      module, UAPI header, Python binding, man page, udev
+#                     rule; honours DESTDIR (KDIR picks the kernel)
 #   make tools        build the user-space tools and tests
 #
 # Kernel builds are cached in $(PYHEAP_CACHE) (default ~/.cache/pyheap);
@@ -57,6 +61,9 @@ test: deps
 	@tools/vm/kunit || true
 	@tools/vm/vmtest || true
 	@tools/compat || true
+	@tools/htmldocs-test || true
+	@tools/dkms-test || true
+	@tools/install-test || true
 	@tools/bench/run --smoke qemu || true
 	@tools/vm/summary
 
@@ -66,6 +73,22 @@ demo: deps
 bench: deps
 	@tools/bench/run qemu
 
+htmldocs: deps
+	@tools/htmldocs
+
+# Where make install puts things, under DESTDIR.
+KVER ?= $(shell uname -r)
+PREFIX ?= /usr
+PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
+
+install: modules
+	install -D -m 644 pyheap.ko $(DESTDIR)/lib/modules/$(KVER)/updates/pyheap.ko
+	install -D -m 644 include/uapi/linux/pyheap.h $(DESTDIR)$(PREFIX)/include/linux/pyheap.h
+	install -D -m 644 tools/python/pyheap/__init__.py $(DESTDIR)$(PYTHONDIR)/pyheap/__init__.py
+	install -D -m 644 tools/man/pyheap.4 $(DESTDIR)$(PREFIX)/share/man/man4/pyheap.4
+	install -D -m 644 tools/udev/60-pyheap.rules $(DESTDIR)/lib/udev/rules.d/60-pyheap.rules
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
 tools:
 	$(MAKE) -C tools
 
@@ -74,4 +97,5 @@ clean:
 	$(MAKE) -C tools clean
 	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
-.PHONY: all modules deps check kunit vmtest compat test demo bench tools clean
+.PHONY: all modules deps check kunit vmtest compat test demo bench htmldocs \
+	install tools clean
