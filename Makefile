@@ -18,6 +18,7 @@
 #   make htmldocs     Documentation/ as HTML with Sphinx (build/htmldocs)
 #   make install      module, UAPI header, Python binding, man page, udev
 #                     rule; honours DESTDIR (KDIR picks the kernel)
+#   make fuzz         10^6 random ioctls, 4 threads, 3 files, in UML (KASAN)
 #   make tools        build the user-space tools and tests
 #
 # Kernel builds are cached in $(PYHEAP_CACHE) (default ~/.cache/pyheap);
@@ -64,6 +65,8 @@ test: deps
 	@tools/htmldocs-test || true
 	@tools/dkms-test || true
 	@tools/install-test || true
+	@tools/fuzz/run uml -n 100000 -t 4 -f 3 -s 1 || true
+	@tools/fuzz/run qemu -n 100000 -t 4 -f 3 -s 2 || true
 	@tools/bench/run --smoke qemu || true
 	@tools/vm/summary
 
@@ -75,6 +78,9 @@ bench: deps
 
 htmldocs: deps
 	@tools/htmldocs
+
+fuzz: deps
+	@tools/fuzz/run uml
 
 # Where make install puts things, under DESTDIR.
 KVER ?= $(shell uname -r)
@@ -98,4 +104,4 @@ clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
 .PHONY: all modules deps check kunit vmtest compat test demo bench htmldocs \
-	install tools clean
+	fuzz install tools clean

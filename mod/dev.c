@@ -35,6 +35,7 @@
  * @user_size: the caller's idea of the argument's size
  * @cmd: the kernel copy of the argument
  * @in_batch: run as one operation of PYHEAP_IOC_BATCH (which never waits)
+ * @nonblock: the file is O_NONBLOCK: never wait either
  * @wait_jiffies: how long the call may still wait; -1 before it first has
  * @wait_seq: the heap's lru_seq the call waits to see change
  */
@@ -44,6 +45,7 @@ struct pyheap_ucmd {
 	u32 user_size;
 	void *cmd;
 	bool in_batch;
+	bool nonblock;
 	long wait_jiffies;
 	u64 wait_seq;
 };
@@ -656,7 +658,8 @@ static int lru_get_pending(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru)
 			pyheap_lru_miss(lru);
 		return err;
 	}
-	if (ucmd->in_batch || !cmd->timeout_ms || ucmd->wait_jiffies == 0)
+	if (ucmd->in_batch || ucmd->nonblock || !cmd->timeout_ms ||
+	    ucmd->wait_jiffies == 0)
 		return -EAGAIN;
 	if (ucmd->wait_jiffies < 0)	/* first time round */
 		ucmd->wait_jiffies = msecs_to_jiffies(cmd->timeout_ms);
@@ -1036,20 +1039,23 @@ static long lru_wait(struct pyheap_heap *heap, struct pyheap_ucmd *ucmd)
 }
 
 /**
- * pyheap_dev_ioctl() - run one ioctl against a heap
+ * __pyheap_dev_ioctl() - run one ioctl against a heap
  * @heap: the heap of the file the ioctl was issued on
  * @cmd: the ioctl number
  * @arg: the user pointer to the argument struct
+ * @nonblock: the file is O_NONBLOCK: a compute-once wait is EAGAIN
  *
  * Split from the file operation so that KUnit can drive it with real user
- * buffers and a heap of its own.
+ * buffers and a heap of its own (through pyheap_dev_ioctl()).  A handler
+ * that must wait returns -PYHEAP_EWAIT; the wait happens here, without
+ * the heap lock, and the handler runs again.
  *
  * Context: Process context.  Takes and releases heap->lock.
  * Return: 0, a negative errno from "errno" in the UAPI header, or
  * -ENOIOCTLCMD for an unknown @cmd.
  */
-VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
-				       unsigned int cmd, unsigned long arg)
+static long __pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
+			       unsigned long arg, bool nonblock)
 {
 	const struct pyheap_ioctl_op *op = ioctl_op(cmd);
 	union pyheap_ucmd_buffer buf;
@@ -1057,6 +1063,7 @@ VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
 		.heap = heap,
 		.ubuffer = (void __user *)arg,
 		.cmd = &buf,
+		.nonblock = nonblock,
 		.wait_jiffies = -1,
 	};
 	long left;
@@ -1086,12 +1093,22 @@ VISIBLE_IF_KUNIT long pyheap_dev_ioctl(struct pyheap_heap *heap,
 	pyheap_gc_throttle(heap);
 	return ret;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* The ioctl entry for KUnit: a blocking file. */
+long pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
+		      unsigned long arg)
+{
+	return __pyheap_dev_ioctl(heap, cmd, arg, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(pyheap_dev_ioctl);
+#endif
 
 static long pyheap_fop_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
-	return pyheap_dev_ioctl(file->private_data, cmd, arg);
+	return __pyheap_dev_ioctl(file->private_data, cmd, arg,
+				  file->f_flags & O_NONBLOCK);
 }
 
 /* Finalizer events: see struct pyheap_event. */

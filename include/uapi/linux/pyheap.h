@@ -605,7 +605,8 @@ struct pyheap_lru_new {
  * computes the value and SETs it, or DELETEs the key to give up.  Callers
  * that find the key claimed wait up to @timeout_ms for the value and then
  * see a hit; EAGAIN if it is still being computed (at once if
- * @timeout_ms is 0, and always within a batch).  A plain GET of a claimed
+ * @timeout_ms is 0, on an O_NONBLOCK file, and within a batch).  A fatal
+ * or other signal ends the wait with EINTR.  A plain GET of a claimed
  * key is a miss.  Closing the file gives every claim up.
  */
 #define PYHEAP_LRU_COMPUTE	(1U << 2)
