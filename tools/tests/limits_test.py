@@ -106,23 +106,6 @@ def test_outputs_carry_no_kernel_pointer_and_stay_in_bounds():
     return "%d ioctls, every debugfs file" % len(calls)
 
 
-def main():
-    tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
-    print("TAP version 13")
-    print("1..%d" % len(tests))
-    failed = 0
-    for i, t in enumerate(tests, 1):
-        try:
-            note = t()
-            if note:
-                print("# " + note)
-            print("ok %d %s" % (i, t.__name__))
-        except Exception as e:  # report every failure, keep going
-            failed += 1
-            print("# %s: %r" % (t.__name__, e))
-            print("not ok %d %s" % (i, t.__name__))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from taplib import run_tests
+    raise SystemExit(run_tests(globals()))

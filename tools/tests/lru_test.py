@@ -9,7 +9,6 @@ and compare every result, every call that reached the function, and
 cache_info() after every call.  TAP; runs inside a VM.
 """
 import functools
-import gc
 import io
 import os
 import random
@@ -228,24 +227,6 @@ def test_compute_once_give_up_and_timeout():
         assert got == [2], got                       # the waiter claims
 
 
-def main():
-    tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
-    print("TAP version 13")
-    print("1..%d" % len(tests))
-    failed = 0
-    for i, t in enumerate(tests, 1):
-        try:
-            note = t()
-            gc.collect()
-            if note:
-                print("# " + note)
-            print("ok %d %s" % (i, t.__name__))
-        except Exception as e:  # report every failure, keep going
-            failed += 1
-            print("# %s: %r" % (t.__name__, e))
-            print("not ok %d %s" % (i, t.__name__))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from taplib import run_tests
+    raise SystemExit(run_tests(globals()))

@@ -52,21 +52,6 @@ def test_bad_flags_raise_einval():
         os.close(fd)
 
 
-def main():
-    tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
-    print("TAP version 13")
-    print("1..%d" % len(tests))
-    failed = 0
-    for i, t in enumerate(tests, 1):
-        try:
-            t()
-            print("ok %d %s" % (i, t.__name__))
-        except Exception as e:  # report every failure, keep going
-            failed += 1
-            print("# %s: %r" % (t.__name__, e))
-            print("not ok %d %s" % (i, t.__name__))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from taplib import run_tests
+    raise SystemExit(run_tests(globals()))
