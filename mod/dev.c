@@ -616,8 +616,15 @@ static int pyheap_ioc_lru_new(struct pyheap_ucmd *ucmd)
 }
 
 /* The map and a kernel copy of the key of an LRU command. */
+/* A key read from user memory: short ones stay on the stack. */
+struct lru_key_buf {
+	u8 small[64];
+	void *big;	/* a kmalloc()ed copy of a longer key, or NULL */
+};
+
 static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
-				      struct pyheap_lru_key *key, void **buf)
+				      struct pyheap_lru_key *key,
+				      struct lru_key_buf *kb)
 	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_lru_op *cmd = ucmd->cmd;
@@ -631,12 +638,19 @@ static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
 		return ERR_CAST(obj);
 	if (!pyheap_is_ulru(obj))
 		return ERR_PTR(-EINVAL);
-	*buf = memdup_user(u64_to_user_ptr(cmd->key), cmd->key_len);
-	if (IS_ERR(*buf))
-		return ERR_CAST(*buf);
+	kb->big = NULL;
+	key->data = kb->small;
+	if (cmd->key_len > sizeof(kb->small)) {
+		kb->big = memdup_user(u64_to_user_ptr(cmd->key), cmd->key_len);
+		if (IS_ERR(kb->big))
+			return ERR_CAST(kb->big);
+		key->data = kb->big;
+	} else if (copy_from_user(kb->small, u64_to_user_ptr(cmd->key),
+				  cmd->key_len)) {
+		return ERR_PTR(-EFAULT);
+	}
 	key->type = cmd->key_type;
 	key->len = cmd->key_len;
-	key->data = *buf;
 	return pyheap_ulru_map(obj);
 }
 
@@ -706,7 +720,8 @@ static int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
 	struct pyheap_lru_key key;
 	struct pyheap_lru *lru;
 	struct lru_value *v = NULL;
-	void *buf, *p;
+	struct lru_key_buf kb;
+	void *p;
 	const u8 *data;
 	u32 len;
 	int err;
@@ -716,7 +731,7 @@ static int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
 	     (cmd->flags & PYHEAP_LRU_COMPUTE)) ||
 	    (!(cmd->flags & PYHEAP_LRU_COMPUTE) && cmd->timeout_ms))
 		return -EINVAL;
-	lru = lru_op_load(ucmd, &key, &buf);
+	lru = lru_op_load(ucmd, &key, &kb);
 	if (IS_ERR(lru))
 		return PTR_ERR(lru);
 	err = pyheap_lru_peek(lru, &key, &p);
@@ -755,7 +770,7 @@ static int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
 	if (v)
 		pyheap_lru_value_put(v);
 out:
-	kfree(buf);
+	kfree(kb.big);
 	return err;
 }
 
@@ -767,7 +782,7 @@ static int pyheap_ioc_lru_set(struct pyheap_ucmd *ucmd)
 	struct pyheap_lru_key key;
 	struct pyheap_lru *lru;
 	struct lru_value *v;
-	void *buf;
+	struct lru_key_buf kb;
 	int err;
 
 	if (cmd->flags & ~PYHEAP_LRU_VALUE_OBJECT)
@@ -782,7 +797,7 @@ static int pyheap_ioc_lru_set(struct pyheap_ucmd *ucmd)
 		   cmd->value_len > PYHEAP_LRU_MAX_VALUE_SIZE) {
 		return -EINVAL;
 	}
-	lru = lru_op_load(ucmd, &key, &buf);
+	lru = lru_op_load(ucmd, &key, &kb);
 	if (IS_ERR(lru))
 		return PTR_ERR(lru);
 	v = pyheap_lru_value_new(ucmd->heap, target,
@@ -795,7 +810,7 @@ static int pyheap_ioc_lru_set(struct pyheap_ucmd *ucmd)
 		if (err)
 			pyheap_lru_value_put(v);
 	}
-	kfree(buf);
+	kfree(kb.big);
 	return err;
 }
 
@@ -805,12 +820,13 @@ static int pyheap_ioc_lru_delete(struct pyheap_ucmd *ucmd)
 	struct pyheap_lru_op *cmd = ucmd->cmd;
 	struct pyheap_lru_key key;
 	struct pyheap_lru *lru;
-	void *buf, *p;
+	struct lru_key_buf kb;
+	void *p;
 	int err;
 
 	if (cmd->flags || cmd->value_handle || cmd->value || cmd->value_len)
 		return -EINVAL;
-	lru = lru_op_load(ucmd, &key, &buf);
+	lru = lru_op_load(ucmd, &key, &kb);
 	if (IS_ERR(lru))
 		return PTR_ERR(lru);
 	/* peek first, so that an unwritable answer changes nothing */
@@ -821,7 +837,7 @@ static int pyheap_ioc_lru_delete(struct pyheap_ucmd *ucmd)
 	err = ucmd_respond(ucmd, sizeof(*cmd));
 	if (!err && cmd->out_hit)
 		pyheap_lru_delete(lru, &key);
-	kfree(buf);
+	kfree(kb.big);
 	return err;
 }
 
