@@ -119,6 +119,10 @@ def main():
         interleave("lru_hit_batch64_%d" % entries, "functools_lru_cache",
                    lambda: ubench("lru_hit", entries, n),
                    lambda: py_lru_hits(entries, n))
+    # Heaps share no lock: two heaps on two CPUs should take half the wall
+    # time per object of one (ratio 0.5 is linear scaling).
+    interleave("scale_2_heaps", "1_heap", lambda: ubench("scale", 2, n),
+               lambda: ubench("scale", 1, n))
     if "--json" in sys.argv:
         path = sys.argv[sys.argv.index("--json") + 1]
         with open(path, "w") as f:

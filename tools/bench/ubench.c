@@ -8,11 +8,15 @@
  *   ubench getppid N         the peer of noop: getppid()
  *   ubench alloc K N         create and close K objects per pair of batches
  *   ubench lru_hit E N       GET hits in batches of 64, on a map of E keys
+ *   ubench scale T N         T threads, each on its own heap, creating and
+ *                            closing objects in batches of 64: wall time
+ *                            per object over all threads
  *
- * Build: gcc -O2 -I../../include/uapi ubench.c -o ubench
+ * Build: gcc -O2 -pthread -I../../include/uapi ubench.c -o ubench
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +27,7 @@
 
 #include <linux/pyheap.h>
 
-static int fd;
+static __thread int fd;
 
 static void fatal(const char *what)
 {
@@ -179,6 +183,41 @@ static double bench_lru_hit(long entries, long n)
 	return t / (rounds * 64);
 }
 
+struct scale_arg {
+	long n;
+};
+
+static void *scale_thread(void *p)
+{
+	struct scale_arg *a = p;
+
+	fd = open("/dev/pyheap", O_RDWR);	/* a heap of its own */
+	if (fd < 0)
+		fatal("open /dev/pyheap");
+	bench_alloc(64, a->n);
+	close(fd);
+	return NULL;
+}
+
+/* Wall time per object with @threads heaps working at once. */
+static double bench_scale(int threads, long n)
+{
+	struct scale_arg a = { .n = n };
+	pthread_t tid[16];
+	double t;
+	int i;
+
+	if (threads < 1 || threads > 16)
+		exit(2);
+	t = now_ns();
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&tid[i], NULL, scale_thread, &a))
+			fatal("pthread_create");
+	for (i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	return (now_ns() - t) / ((double)n * threads);
+}
+
 int main(int argc, char **argv)
 {
 	double ns;
@@ -199,6 +238,8 @@ int main(int argc, char **argv)
 		ns = bench_alloc(atoi(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "lru_hit") && argc > 3)
 		ns = bench_lru_hit(atol(argv[2]), atol(argv[3]));
+	else if (!strcmp(argv[1], "scale") && argc > 3)
+		ns = bench_scale(atoi(argv[2]), atol(argv[3]));
 	else
 		return 2;
 	printf("%.3f\n", ns);
