@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * failnth_test: fail the Nth slab allocation of an ioctl, for every N
+ *
+ * For each ioctl path, failslab's fail-nth fails the call's Nth kernel
+ * allocation, for N = 1, 2, ... until the call completes without reaching
+ * the Nth one.  Every call that fails must fail with ENOMEM and leave the
+ * heap as it was (objects, bytes, handles); KASAN and kmemleak check the
+ * rest.  Needs CONFIG_FAILSLAB (the UML test kernel); skipped elsewhere.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/pyheap.h>
+
+#include "kselftest_harness.h"
+
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+#define FAIL_NTH "/proc/thread-self/fail-nth"
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, s, strlen(s)) < 0 ? -1 : 0;
+	close(fd);
+	return ret;
+}
+
+/* Still armed: the file does not read 0 yet, or opening it took the hit. */
+static int still_armed(void)
+{
+	char buf[16] = "";
+	int fd = open(FAIL_NTH, O_RDONLY);
+
+	if (fd < 0)
+		return 1;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = 0;
+	close(fd);
+	return atoi(buf) != 0;
+}
+
+static struct pyheap_heap_info info(int fd)
+{
+	struct pyheap_heap_info c = { .size = sizeof(c) };
+
+	if (ioctl(fd, PYHEAP_IOC_HEAP_INFO, &c))
+		memset(&c, 0xff, sizeof(c));
+	return c;
+}
+
+static uint32_t obj_new(int fd, uint32_t nslots, uint32_t payload)
+{
+	struct pyheap_obj_new c = {
+		.size = sizeof(c), .nslots = nslots, .payload_size = payload,
+	};
+
+	return ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c) ? 0 : c.out_handle;
+}
+
+enum path { OBJ_NEW_LARGE, LRU_NEW, LRU_SET, BATCH_NEW, SLOT_GET, NR_PATHS };
+
+struct setup {
+	uint32_t a, map;
+	uint64_t key;
+	char value[100];
+	struct pyheap_op ops[8];
+};
+
+static void prepare(int fd, enum path p, struct setup *s)
+{
+	struct pyheap_obj_new c = { .size = sizeof(c), .nslots = 1 };
+	struct pyheap_lru_new n = { .size = sizeof(n), .maxsize = 4 };
+	struct pyheap_slot sl = { .size = sizeof(sl) };
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->a = obj_new(fd, 1, 0);
+	if (p == LRU_SET && !ioctl(fd, PYHEAP_IOC_LRU_NEW, &n))
+		s->map = n.out_handle;
+	if (p == SLOT_GET) {
+		sl.handle = s->a;
+		sl.target = obj_new(fd, 0, 0);
+		ioctl(fd, PYHEAP_IOC_SLOT_SET, &sl);
+	}
+	for (i = 0; i < 8; i++) {
+		s->ops[i].cmd = PYHEAP_CMD_OBJ_NEW;
+		memcpy(s->ops[i].arg, &c, sizeof(c));
+	}
+}
+
+static int run(int fd, enum path p, struct setup *s)
+{
+	struct pyheap_lru_new n = { .size = sizeof(n), .maxsize = 4 };
+	struct pyheap_lru_op op = {
+		.size = sizeof(op), .handle = s->map, .key_len = sizeof(s->key),
+		.key = (uintptr_t)&s->key, .value = (uintptr_t)s->value,
+		.value_len = sizeof(s->value),
+	};
+	struct pyheap_batch b = {
+		.size = sizeof(b), .count = 8, .op_size = sizeof(s->ops[0]),
+		.ops = (uintptr_t)s->ops,
+	};
+	struct pyheap_slot sl = { .size = sizeof(sl), .handle = s->a };
+	struct pyheap_obj_new c = {
+		.size = sizeof(c), .nslots = 2, .payload_size = 700,
+	};
+	int ret;
+
+	switch (p) {
+	case OBJ_NEW_LARGE:
+		return ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c);
+	case LRU_NEW:
+		return ioctl(fd, PYHEAP_IOC_LRU_NEW, &n);
+	case LRU_SET:
+		return ioctl(fd, PYHEAP_IOC_LRU_SET, &op);
+	case BATCH_NEW:
+		ret = ioctl(fd, PYHEAP_IOC_BATCH, &b);
+		/* a batch succeeds; its operations report their own errors */
+		if (!ret && s->ops[b.out_executed - 1].out_result) {
+			errno = -s->ops[b.out_executed - 1].out_result;
+			return -1;
+		}
+		return ret;
+	default:
+		return ioctl(fd, PYHEAP_IOC_SLOT_GET, &sl);
+	}
+}
+
+FIXTURE(failnth) {
+	int nth;
+};
+
+FIXTURE_SETUP(failnth)
+{
+	if (access(FAILSLAB, F_OK))
+		SKIP(return, "no failslab in this kernel");
+	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
+	self->nth = open(FAIL_NTH, O_WRONLY);
+	ASSERT_GE(self->nth, 0);
+}
+
+FIXTURE_TEARDOWN(failnth)
+{
+	if (self->nth >= 0)
+		close(self->nth);
+}
+
+FIXTURE_VARIANT(failnth) {
+	enum path path;
+	int must_fail;		/* the path surely allocates */
+};
+
+FIXTURE_VARIANT_ADD(failnth, obj_new_large) { OBJ_NEW_LARGE, 1 };
+FIXTURE_VARIANT_ADD(failnth, lru_new) { LRU_NEW, 1 };
+FIXTURE_VARIANT_ADD(failnth, lru_set) { LRU_SET, 1 };
+FIXTURE_VARIANT_ADD(failnth, batch_new) { BATCH_NEW, 0 };
+FIXTURE_VARIANT_ADD(failnth, slot_get) { SLOT_GET, 0 };
+
+TEST_F(failnth, every_failure_changes_nothing)
+{
+	struct pyheap_heap_info before, after;
+	struct setup s;
+	int n, fd, ret, armed, err, failures = 0;
+	char num[16];
+
+	for (n = 1; n < 300; n++) {
+		fd = open("/dev/pyheap", O_RDWR);
+		ASSERT_GE(fd, 0);
+		prepare(fd, variant->path, &s);
+		before = info(fd);
+		snprintf(num, sizeof(num), "%d", n);
+		ASSERT_EQ((ssize_t)strlen(num), write(self->nth, num,
+						      strlen(num)));
+		ret = run(fd, variant->path, &s);
+		err = errno;
+		armed = still_armed();
+		ASSERT_EQ(1, write(self->nth, "0", 1));
+		if (ret) {
+			failures++;
+			EXPECT_EQ(ENOMEM, err) TH_LOG("n=%d", n);
+			after = info(fd);
+			EXPECT_EQ(before.out_objects, after.out_objects)
+				TH_LOG("n=%d", n);
+			EXPECT_EQ(before.out_handles, after.out_handles)
+				TH_LOG("n=%d", n);
+			EXPECT_EQ(before.out_bytes, after.out_bytes)
+				TH_LOG("n=%d", n);
+		}
+		close(fd);
+		if (!ret && armed)
+			break;	/* the Nth allocation was never reached */
+	}
+	EXPECT_LT(n, 300);
+	if (variant->must_fail)
+		EXPECT_GE(failures, 1);
+	TH_LOG("%d failure points", failures);
+}
+
+TEST_HARNESS_MAIN
