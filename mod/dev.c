@@ -90,6 +90,28 @@ static struct pyheap_obj *ucmd_obj(struct pyheap_ucmd *ucmd, u32 handle)
 	return obj ?: ERR_PTR(-ENOENT);
 }
 
+/*
+ * Answer with a new handle on @obj (none if @obj is NULL) in *@out: open
+ * it, copy the answer out, and close it again if the copy fails, so that
+ * a failed call leaves no handle behind.
+ */
+static int ucmd_respond_handle(struct pyheap_ucmd *ucmd,
+			       struct pyheap_obj *obj, u32 *out, size_t len)
+	__must_hold(&ucmd->heap->lock)
+{
+	int err;
+
+	if (obj) {
+		err = pyheap_handle_open(ucmd->heap, obj, out);
+		if (err)
+			return err;
+	}
+	err = ucmd_respond(ucmd, len);
+	if (err && obj)
+		pyheap_handle_close(ucmd->heap, *out);
+	return err;
+}
+
 static int pyheap_ioc_obj_new(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
@@ -105,13 +127,8 @@ static int pyheap_ioc_obj_new(struct pyheap_ucmd *ucmd)
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	/* The handle takes its own reference; ours goes either way. */
-	err = pyheap_handle_open(heap, obj, &cmd->out_handle);
+	err = ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));
 	pyheap_obj_put(heap, obj);
-	if (err)
-		return err;
-	err = ucmd_respond(ucmd, sizeof(*cmd));
-	if (err)
-		pyheap_handle_close(heap, cmd->out_handle);
 	return err;
 }
 
@@ -120,20 +137,13 @@ static int pyheap_ioc_handle_dup(struct pyheap_ucmd *ucmd)
 {
 	struct pyheap_handle_dup *cmd = ucmd->cmd;
 	struct pyheap_obj *obj;
-	int err;
 
 	if (cmd->flags || cmd->out_handle)
 		return -EINVAL;
 	obj = ucmd_obj(ucmd, cmd->handle);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	err = pyheap_handle_open(ucmd->heap, obj, &cmd->out_handle);
-	if (err)
-		return err;
-	err = ucmd_respond(ucmd, sizeof(*cmd));
-	if (err)
-		pyheap_handle_close(ucmd->heap, cmd->out_handle);
-	return err;
+	return ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));
 }
 
 static int pyheap_ioc_handle_close(struct pyheap_ucmd *ucmd)
@@ -180,15 +190,8 @@ static int pyheap_ioc_slot_get(struct pyheap_ucmd *ucmd)
 	err = pyheap_uobj_get_slot(obj, cmd->index, &target);
 	if (err)
 		return err;
-	if (target) {
-		err = pyheap_handle_open(ucmd->heap, target, &cmd->out_handle);
-		if (err)
-			return err;
-	}
-	err = ucmd_respond(ucmd, sizeof(*cmd));
-	if (err && target)
-		pyheap_handle_close(ucmd->heap, cmd->out_handle);
-	return err;
+	return ucmd_respond_handle(ucmd, target, &cmd->out_handle,
+				   sizeof(*cmd));
 }
 
 /* Check a payload command and find its bytes in the object. */
@@ -605,13 +608,8 @@ static int pyheap_ioc_lru_new(struct pyheap_ucmd *ucmd)
 			      cmd->flags & PYHEAP_LRU_TYPED);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	err = pyheap_handle_open(heap, obj, &cmd->out_handle);
+	err = ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));
 	pyheap_obj_put(heap, obj);
-	if (err)
-		return err;
-	err = ucmd_respond(ucmd, sizeof(*cmd));
-	if (err)
-		pyheap_handle_close(heap, cmd->out_handle);
 	return err;
 }
 
