@@ -650,7 +650,7 @@ void pyheap_gc_release(struct pyheap_heap *heap)
 	list_for_each_entry_safe(ev, tmp, &gc->events, node)
 		kfree(ev);
 	INIT_LIST_HEAD(&gc->events);
-	gc->nr_events = 0;
+	WRITE_ONCE(gc->nr_events, 0);
 }
 
 /* Move every object of every list onto @all, for the heap's teardown. */
@@ -742,7 +742,8 @@ int pyheap_gc_queue_finalize_event(struct pyheap_heap *heap,
 		return err;
 	}
 	list_add_tail(&ev->node, &gc->events);
-	gc->nr_events++;
+	/* Paired with the READ_ONCE()s in the readers and pyheap_gc_poll(). */
+	WRITE_ONCE(gc->nr_events, gc->nr_events + 1);
 	wake_up_interruptible(&gc->events_wait);
 	return 0;
 }
@@ -765,7 +766,7 @@ static ssize_t __gc_read_events(struct pyheap_heap *heap, char __user *buf,
 			return done ? done : -EFAULT;
 		list_del(&ev->node);
 		kfree(ev);
-		gc->nr_events--;
+		WRITE_ONCE(gc->nr_events, gc->nr_events - 1);
 		done += sizeof(out);
 	}
 	return done;
