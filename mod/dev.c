@@ -22,6 +22,7 @@
 #include <linux/stddef.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/siphash.h>
 #include <linux/uaccess.h>
 
 #include <pyheap/lru.h>
@@ -428,6 +429,11 @@ static int pyheap_ioc_gc_obj_info(struct pyheap_ucmd *ucmd)
 	cmd->out_finalized = !!(obj->flags & PYHEAP_OBJF_FINALIZED);
 	cmd->out_generation = gen;
 	cmd->out_refcnt = obj->refcnt;
+	/* Top bit clear: an id never looks like a kernel address. */
+	cmd->out_id = siphash_1u64((u64)(uintptr_t)obj, &ucmd->heap->id_key) &
+		      (U64_MAX >> 1);
+	strscpy_pad(cmd->out_type, obj->type->name,
+		    sizeof(cmd->out_type));
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -1181,7 +1187,10 @@ static struct miscdevice pyheap_miscdev = {
 
 int pyheap_dev_init(void)
 {
-	/* The ABI's structs never change size: new versions append. */
+	/*
+	 * A published size never changes: a new version appends members
+	 * and adds a SIZE_VER<n>, which sizeof must then match.
+	 */
 	ABI_SIZE(version, VERSION);
 	ABI_SIZE(obj_new, OBJ_NEW);
 	ABI_SIZE(handle_dup, HANDLE_DUP);
@@ -1195,7 +1204,8 @@ int pyheap_dev_init(void)
 	ABI_SIZE(gc_state, GC_STATE);
 	ABI_SIZE(gc_stats, GC_STATS);
 	ABI_SIZE(gc_freeze, GC_FREEZE);
-	ABI_SIZE(gc_obj_info, GC_OBJ_INFO);
+	BUILD_BUG_ON(sizeof(struct pyheap_gc_obj_info) !=
+		     PYHEAP_GC_OBJ_INFO_SIZE_VER1);
 	ABI_SIZE(gc_refs, GC_REFS);
 	ABI_SIZE(gc_garbage, GC_GARBAGE);
 	ABI_SIZE(lru_new, LRU_NEW);

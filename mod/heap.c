@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -104,6 +105,7 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 	kref_init(&heap->ref);
 	mutex_init(&heap->lock);
 	heap->id = atomic64_inc_return(&pyheap_next_id);
+	get_random_bytes(&heap->id_key, sizeof(heap->id_key));
 	heap->owner = task_tgid_nr(current);
 	if (limits) {
 		heap->limits = *limits;

@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 
 #include <linux/poll.h>
@@ -75,6 +76,7 @@ struct pyheap_heap {
 	struct mutex		lock;		/* the GIL of this heap */
 	u64			id;		/* I: unique, never reused */
 	pid_t			owner;		/* I: tgid of the creator */
+	siphash_key_t		id_key;		/* I: hashes objects to ids */
 	struct pyheap_limits	limits;		/* I: from the module params */
 	struct list_head	node;		/* L: on pyheap_heaps */
 	struct dentry		*debugfs;	/* I: debugfs directory <id> */

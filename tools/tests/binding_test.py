@@ -56,6 +56,21 @@ def test_getsizeof_matches_slots_and_payload():
             assert info.class_size == want, info
 
 
+def test_id_names_the_object_not_the_handle():
+    with Heap() as h:
+        a = h.new(slots=1)
+        b = h.new(slots=1)
+        a[0] = b
+        b2 = a[0]                    # a second handle of b
+        assert b2.handle != b.handle
+        assert h.id_of(b2) == h.id_of(b) != h.id_of(a)
+        assert 0 < h.id_of(a) < 1 << 63
+        assert h.typename(a) == "object"
+        assert h.typename(h.lru_cache(2).obj) == "lru_cache"
+        objs = [h.new() for _ in range(1000)]
+        assert len({h.id_of(o) for o in objs}) == 1000
+
+
 def test_batch_creates_objects():
     import struct
     with Heap() as h:

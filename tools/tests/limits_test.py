@@ -64,46 +64,157 @@ def test_memcg_64mib_gives_enomem():
     return "ENOMEM after %s MiB of objects" % got
 
 
-def test_outputs_carry_no_kernel_pointer_and_stay_in_bounds():
-    """Every struct lands in a page of 0xa5 bytes: nothing past its size
-    changes, and no output looks like a kernel address."""
+P32 = 0xA5A5A5A5
+P64 = 0xA5A5A5A5A5A5A5A5
+PS64 = P64 - (1 << 64)
+PBYTES = b"\xa5" * 16
+
+
+def kernel_words(buf):
+    """Offsets of 8-byte values (at every 4-byte step, little endian)
+    that lie in the kernel half of x86-64's address space; ERR_PTR-style
+    small negative numbers are not addresses."""
+    hits = []
+    for off in range(0, len(buf) - 7, 4):
+        v = int.from_bytes(buf[off:off + 8], "little")
+        if v >> 47 == 0x1FFFF and v < 0xFFFFFFFFFFFFF000:
+            hits.append((off, hex(v)))
+    return hits
+
+
+def pattern_words(buf):
+    """Offsets of 4-byte words still holding the fill pattern."""
+    return [off for off in range(0, len(buf) - 3, 4)
+            if buf[off:off + 4] == b"\xa5" * 4]
+
+
+def test_outputs_carry_no_kernel_pointer_and_no_stale_byte():
+    """Each struct goes in a page of 0xa5 bytes with every out_* member
+    set to 0xa5 as well (but those that name a new handle or count one,
+    which must come in as 0).  Afterwards nothing past its size has changed,
+    no out_* member still holds the pattern (the kernel wrote every one),
+    and no 8 bytes look like a kernel address."""
     with Heap() as h:
         a = h.new(slots=2, size=16)
         a[0] = a
         c = h.lru_cache(4)
         c.set("k", b"v")
+        P, Q, S = P32, P64, PS64
         calls = [
-            (pyheap.CMD_VERSION, pyheap._VERSION, (24, 0, 0, 0, 0)),
+            (pyheap.CMD_VERSION, pyheap._VERSION, (24, 0, P, P, Q)),
             (pyheap.CMD_OBJ_NEW, pyheap._OBJ_NEW, (24, 0, 1, 8, 0, 0)),
             (pyheap.CMD_HANDLE_DUP, pyheap._HANDLE_DUP,
              (16, 0, a.handle, 0)),
             (pyheap.CMD_SLOT_GET, pyheap._SLOT, (24, 0, a.handle, 0, 0, 0)),
             (pyheap.CMD_GETSIZEOF, pyheap._GETSIZEOF,
-             (48, 1, a.handle, 0, 0, 0, 0, 0)),
-            (pyheap.CMD_HEAP_INFO, pyheap._HEAP_INFO,
-             (56, 0, 0, 0, 0, 0, 0, 0)),
+             (48, 1, a.handle, 0, Q, Q, Q, Q)),
+            (pyheap.CMD_HEAP_INFO, pyheap._HEAP_INFO, (56, 0) + (Q,) * 6),
             (pyheap.CMD_GC_COLLECT, pyheap._GC_COLLECT, (24, 0, 2, 0, 0)),
             (pyheap.CMD_GC_GET, pyheap._GC_STATE,
-             (72,) + (0,) * 14),
-            (pyheap.CMD_GC_STATS, pyheap._GC_STATS, (176,) + (0,) * 22),
+             (72, 0) + (P,) * 8 + (Q, Q, Q, 0, 0)),
+            (pyheap.CMD_GC_STATS, pyheap._GC_STATS, (176, 0) + (Q,) * 21),
+            (pyheap.CMD_GC_FREEZE, pyheap._GC_FREEZE, (16, 2, Q)),
+            (pyheap.CMD_GC_OBJ_INFO, struct.Struct("=IIIIIIII"),
+             (32, 0, a.handle, P, P, P, P, 0)),
             (pyheap.CMD_GC_OBJ_INFO, pyheap._GC_OBJ_INFO,
-             (32, 0, a.handle, 0, 0, 0, 0, 0)),
+             (56, 0, a.handle, P, P, P, P, 0, Q, PBYTES)),
             (pyheap.CMD_LRU_INFO, pyheap._LRU_INFO,
-             (56, 0, c.obj.handle, 0, 0, 0, 0, 0, 0)),
+             (56, 0, c.obj.handle, P, S, Q, Q, Q, Q)),
         ]
         for cmd, layout, fields in calls:
             page = bytearray(b"\xa5" * 4096)
             layout.pack_into(page, 0, *fields)
-            fcntl.ioctl(h.fd, (0xB9 << 8) | cmd, page)
+            try:
+                fcntl.ioctl(h.fd, (0xB9 << 8) | cmd, page)
+            except OSError as e:
+                raise AssertionError("cmd %d: %s" % (cmd, e))
             assert page[layout.size:] == b"\xa5" * (4096 - layout.size), \
                 "cmd %d wrote past its struct" % cmd
-            assert not KERNEL_ADDR.search(page[:layout.size].hex().encode()
-                                          ), "cmd %d: %s" % (cmd, page[:64])
+            out = bytes(page[:layout.size])
+            assert not pattern_words(out), \
+                "cmd %d left out_* unwritten at %s" % (cmd,
+                                                      pattern_words(out))
+            assert not kernel_words(out), (cmd, kernel_words(out))
+        return "%d structs" % len(calls)
+
+
+def test_output_buffers_carry_no_stale_byte():
+    """Buffers the kernel fills (handle arrays, payloads, values, events)
+    start as 0xa5: exactly the bytes it reports are written, with real
+    data, and the rest is untouched."""
+    import ctypes
+    with Heap() as h:
+        a = h.new(slots=3, size=40, finalizer=True)
+        b = h.new(slots=1)
+        a[0] = b
+        a[2] = b
+        n = 0
+        # GC_REFS: two referents (b twice) into a 16-entry array
+        arr = (ctypes.c_uint32 * 16)(*([P32] * 16))
+        raw = bytearray(pyheap._GC_REFS.pack(32, pyheap._GC_REFERENTS,
+                                             a.handle, 16,
+                                             ctypes.addressof(arr), 0, 0))
+        fcntl.ioctl(h.fd, (0xB9 << 8) | pyheap.CMD_GC_REFS, raw)
+        got = pyheap._GC_REFS.unpack(raw)[5]
+        assert got == 2 and all(x != P32 for x in arr[:got]) and \
+            all(x == P32 for x in arr[got:]), list(arr)
+        for x in arr[:got]:
+            fcntl.ioctl(h.fd, (0xB9 << 8) | pyheap.CMD_HANDLE_CLOSE,
+                        pyheap._HANDLE_CLOSE.pack(16, 0, x, 0))
+        n += 1
+        # PAYLOAD_READ of a fresh payload: zeros, not the pattern
+        buf = ctypes.create_string_buffer(b"\xa5" * 64, 64)
+        raw = pyheap._PAYLOAD.pack(32, 0, a.handle, 40, 0,
+                                   ctypes.addressof(buf))
+        fcntl.ioctl(h.fd, (0xB9 << 8) | pyheap.CMD_PAYLOAD_READ, raw)
+        assert buf.raw[:40] == bytes(40) and \
+            buf.raw[40:] == b"\xa5" * 24, buf.raw
+        n += 1
+        # LRU GET of a 3-byte value into a 64-byte buffer
+        c = h.lru_cache(4)
+        c._op(pyheap.CMD_LRU_SET, 0, 1, b"key", b"abc")
+        key = ctypes.create_string_buffer(b"key", 3)
+        val = ctypes.create_string_buffer(b"\xa5" * 64, 64)
+        raw = bytearray(pyheap._LRU_OP.pack(
+            56, 0, c.obj.handle, 1, 3, 64, ctypes.addressof(key),
+            ctypes.addressof(val), 0, 0, 0, 0))
+        fcntl.ioctl(h.fd, (0xB9 << 8) | pyheap.CMD_LRU_GET, raw)
+        out = pyheap._LRU_OP.unpack(raw)
+        assert out[9:] == (1, 3, 0), out
+        assert val.raw == b"abc" + b"\xa5" * 61, val.raw
+        n += 1
+        # read(): one finalizer event into a bigger buffer
+        del a, b
+        f = h.new(slots=1, finalizer=True)
+        f[0] = f
+        del f
+        h.collect()
+        data = os.read(h.fd, 64)
+        assert len(data) == pyheap._EVENT.size and \
+            not pattern_words(data) and not kernel_words(data), data
+        n += 1
+    return "%d buffers" % n
+
+
+def test_debugfs_carries_no_kernel_pointer():
+    """No debugfs file prints a kernel address, in hex or in decimal."""
+    with Heap() as h:
+        a = h.new(slots=1)
+        a[0] = a
+        h.lru_cache(4).set("k", b"v")
+        files = 0
         for path in glob.glob("/sys/kernel/debug/pyheap/**", recursive=True):
-            if os.path.isfile(path):
-                data = open(path, "rb").read()
-                assert not KERNEL_ADDR.search(data), path
-    return "%d ioctls, every debugfs file" % len(calls)
+            if not os.path.isfile(path):
+                continue
+            data = open(path, "rb").read()
+            files += 1
+            assert not KERNEL_ADDR.search(data), path
+            for word in re.findall(rb"\d{19,}", data):
+                v = int(word)
+                assert not (v >> 47 == 0x1FFFF and
+                            v < 0xFFFFFFFFFFFFF000), (path, word)
+        assert files >= 10, files
+    return "%d debugfs files" % files
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	0
+#define PYHEAP_ABI_MINOR	1
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -474,6 +474,14 @@ struct pyheap_gc_freeze {
  * @out_generation: 0..2, or 3 for the permanent generation
  * @out_refcnt: its reference count, handles included
  * @__reserved: must be 0
+ * @out_id: the object's identity, as Python's ``id()``: equal for two
+ *	handles of one object, stable while it lives, and never an address
+ *	(63 bits of a keyed hash of it, with a key of this heap's).  ABI 1.1.
+ * @out_type: the name of its type, NUL-terminated: ``"object"``,
+ *	``"lru_cache"`` or a type another module registered.  ABI 1.1.
+ *
+ * A caller of ABI 1.0 passes %PYHEAP_GC_OBJ_INFO_SIZE_VER0 and gets the
+ * fields up to @__reserved.
  */
 struct pyheap_gc_obj_info {
 	__u32 size;
@@ -484,6 +492,8 @@ struct pyheap_gc_obj_info {
 	__u32 out_generation;
 	__u32 out_refcnt;
 	__u32 __reserved;
+	__u64 out_id;
+	char out_type[16];
 };
 
 #define PYHEAP_IOC_GC_OBJ_INFO	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_OBJ_INFO)
@@ -708,6 +718,7 @@ struct pyheap_lru_cache_info {
 #define PYHEAP_GC_STATS_SIZE_VER0	176
 #define PYHEAP_GC_FREEZE_SIZE_VER0	16
 #define PYHEAP_GC_OBJ_INFO_SIZE_VER0	32
+#define PYHEAP_GC_OBJ_INFO_SIZE_VER1	56
 #define PYHEAP_GC_REFS_SIZE_VER0	32
 #define PYHEAP_GC_GARBAGE_SIZE_VER0	32
 #define PYHEAP_LRU_NEW_SIZE_VER0	24

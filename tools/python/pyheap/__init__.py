@@ -75,7 +75,7 @@ _GC_STATE = struct.Struct("=IIII3I3IQQQII")
 _GC_GEN_STATS = struct.Struct("=7Q")
 _GC_STATS = struct.Struct("=II" + "7Q" * 3)
 _GC_FREEZE = struct.Struct("=IIQ")
-_GC_OBJ_INFO = struct.Struct("=IIIIIIII")
+_GC_OBJ_INFO = struct.Struct("=IIIIIIIIQ16s")
 _GC_REFS = struct.Struct("=IIIIQII")
 _GC_GARBAGE = struct.Struct("=IIIIQII")
 _EVENT = struct.Struct("=II")
@@ -244,7 +244,7 @@ class Heap:
 
     def _obj_info(self, obj):
         return self._call(CMD_GC_OBJ_INFO, _GC_OBJ_INFO, _GC_OBJ_INFO.size,
-                          0, obj.handle, 0, 0, 0, 0, 0)
+                          0, obj.handle, 0, 0, 0, 0, 0, 0, b"")
 
     def is_tracked(self, obj):
         return bool(self._obj_info(obj)[3])
@@ -259,6 +259,15 @@ class Heap:
     def getrefcount(self, obj):
         """The object's reference count, this handle's included."""
         return self._obj_info(obj)[6]
+
+    def id_of(self, obj):
+        """Python's id(): equal for every handle of one object, and
+        stable while it lives; a keyed hash, never an address."""
+        return self._obj_info(obj)[8]
+
+    def typename(self, obj):
+        """type(obj).__name__: "object", "lru_cache", ..."""
+        return self._obj_info(obj)[9].rstrip(b"\0").decode()
 
     def _handles_out(self, cmd, layout, flags, a, b, limit):
         arr = (ctypes.c_uint32 * limit)()
