@@ -88,10 +88,13 @@ PREFIX ?= /usr
 PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
 
 install: modules
+	$(MAKE) -C tools pyheapctl
 	install -D -m 644 pyheap.ko $(DESTDIR)/lib/modules/$(KVER)/updates/pyheap.ko
 	install -D -m 644 include/uapi/linux/pyheap.h $(DESTDIR)$(PREFIX)/include/linux/pyheap.h
 	install -D -m 644 tools/python/pyheap/__init__.py $(DESTDIR)$(PYTHONDIR)/pyheap/__init__.py
 	install -D -m 644 tools/man/pyheap.4 $(DESTDIR)$(PREFIX)/share/man/man4/pyheap.4
+	install -D -m 755 tools/pyheapctl/pyheapctl $(DESTDIR)$(PREFIX)/sbin/pyheapctl
+	install -D -m 644 tools/man/pyheapctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/pyheapctl.8
 	install -D -m 644 tools/udev/60-pyheap.rules $(DESTDIR)/lib/udev/rules.d/60-pyheap.rules
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
