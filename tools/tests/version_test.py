@@ -8,11 +8,22 @@ VM with pyheap.ko loaded (tools/vm/vmtest).
 import errno
 import fcntl
 import os
+import re
 import struct
 
 PYHEAP_IOC_VERSION = 0xB9 << 8  # _IO(0xB9, 0)
 VERSION = struct.Struct("=IIIIQ")
 HEAPS = "/sys/kernel/debug/pyheap/heaps"
+UAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "include", "uapi", "linux", "pyheap.h")
+
+
+def header_abi():
+    """(major, minor) as include/uapi/linux/pyheap.h states them."""
+    text = open(UAPI).read()
+    return tuple(int(re.search(r"#define PYHEAP_ABI_%s\s+(\d+)" % part,
+                               text).group(1))
+                 for part in ("MAJOR", "MINOR"))
 
 
 def version(fd, size=VERSION.size, flags=0):
@@ -33,7 +44,7 @@ def test_version_reports_abi():
     fd = os.open("/dev/pyheap", os.O_RDWR)
     try:
         _, _, major, minor, heap = version(fd)
-        assert (major, minor) == (1, 0), (major, minor)
+        assert (major, minor) == header_abi() == (1, 1), (major, minor)
         assert heap in heap_ids()
     finally:
         os.close(fd)
