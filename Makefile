@@ -19,6 +19,8 @@
 #   make install      module, UAPI header, Python binding, man page, udev
 #                     rule; honours DESTDIR (KDIR picks the kernel)
 #   make fuzz         10^6 random ioctls, 4 threads, 3 files, in UML (KASAN)
+#   make race         the three races of race_test, 10^5 times each, in
+#                     UML and in QEMU with 2 CPUs
 #   make tools        build the user-space tools and tests
 #
 # Kernel builds are cached in $(PYHEAP_CACHE) (default ~/.cache/pyheap);
@@ -82,6 +84,12 @@ htmldocs: deps
 fuzz: deps
 	@tools/fuzz/run uml
 
+race: deps
+	@rm -f build/results.txt
+	@tools/tests/race-run uml || true
+	@tools/tests/race-run qemu || true
+	@tools/vm/summary
+
 # Where make install puts things, under DESTDIR.
 KVER ?= $(shell uname -r)
 PREFIX ?= /usr
@@ -107,4 +115,4 @@ clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
 .PHONY: all modules deps check kunit vmtest compat test demo bench htmldocs \
-	fuzz install tools clean
+	fuzz race install tools clean

@@ -49,9 +49,10 @@ struct pyheap_lru {
 	u64			evictions;	/* L */
 };
 
+/* One pass over the key; jhash() mixes in the length itself. */
 static u32 lru_hash(u32 type, u32 len, const void *data, u32 seed)
 {
-	return jhash(data, len, jhash_2words(type, len, seed));
+	return jhash(data, len, seed ^ type);
 }
 
 static u32 lru_key_hashfn(const void *data, u32 len, u32 seed)

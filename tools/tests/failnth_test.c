@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * failnth_test: fail the Nth slab allocation of an ioctl, for every N
+ * failnth_test: fail the Nth allocation of an ioctl, for every N
  *
- * For each ioctl path, failslab's fail-nth fails the call's Nth kernel
- * allocation, for N = 1, 2, ... until the call completes without reaching
- * the Nth one.  Every call that fails must fail with ENOMEM and leave the
- * heap as it was (objects, bytes, handles); KASAN and kmemleak check the
- * rest.  Needs CONFIG_FAILSLAB (the UML test kernel); skipped elsewhere.
+ * For each ioctl path, fail-nth fails the call's Nth kernel allocation
+ * (slab, and page allocations where CONFIG_FAIL_PAGE_ALLOC is set), for
+ * N = 1, 2, ... until the call completes without reaching the Nth one.
+ * Every call that fails must fail with ENOMEM and leave the heap as it was
+ * (objects, bytes, handles); KASAN and kmemleak check the rest.  Needs
+ * CONFIG_FAILSLAB (the UML test kernel); skipped elsewhere.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "kselftest_harness.h"
 
 #define FAILSLAB "/sys/kernel/debug/failslab/"
+#define FAIL_PAGE "/sys/kernel/debug/fail_page_alloc/"
 #define FAIL_NTH "/proc/thread-self/fail-nth"
 
 static int write_file(const char *path, const char *s)
@@ -66,14 +68,37 @@ static uint32_t obj_new(int fd, uint32_t nslots, uint32_t payload)
 	return ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c) ? 0 : c.out_handle;
 }
 
-enum path { OBJ_NEW_LARGE, LRU_NEW, LRU_SET, BATCH_NEW, SLOT_GET, NR_PATHS };
+enum path {
+	OBJ_NEW_LARGE, LRU_NEW, LRU_SET, BATCH_NEW, SLOT_GET, OBJ_NEW_FIRST,
+	HANDLE_DUP, GC_REFS, GC_GARBAGE, GC_COLLECT, GETSIZEOF_DEEP,
+	LRU_CLAIM, LRU_SET_OBJ, PAYLOAD_WRITE, NR_PATHS
+};
 
 struct setup {
 	uint32_t a, map;
 	uint64_t key;
 	char value[100];
+	uint32_t handles[16];
 	struct pyheap_op ops[8];
 };
+
+/* A self-referencing object with a legacy finalizer, left as garbage. */
+static void garbage_self(int fd, uint32_t flags)
+{
+	struct pyheap_obj_new c = {
+		.size = sizeof(c), .nslots = 1, .flags = flags,
+	};
+	struct pyheap_slot sl = { .size = sizeof(sl) };
+	struct pyheap_handle_close hc = { .size = sizeof(hc) };
+
+	if (ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c))
+		return;
+	sl.handle = c.out_handle;
+	sl.target = c.out_handle;
+	ioctl(fd, PYHEAP_IOC_SLOT_SET, &sl);
+	hc.handle = c.out_handle;
+	ioctl(fd, PYHEAP_IOC_HANDLE_CLOSE, &hc);
+}
 
 static void prepare(int fd, enum path p, struct setup *s)
 {
@@ -83,10 +108,24 @@ static void prepare(int fd, enum path p, struct setup *s)
 	int i;
 
 	memset(s, 0, sizeof(*s));
-	s->a = obj_new(fd, 1, 0);
-	if (p == LRU_SET && !ioctl(fd, PYHEAP_IOC_LRU_NEW, &n))
+	if (p == OBJ_NEW_FIRST)
+		return;		/* the heap's first object: a new arena */
+	s->a = obj_new(fd, 1, p == PAYLOAD_WRITE ? 64 : 0);
+	if ((p == LRU_SET || p == LRU_CLAIM || p == LRU_SET_OBJ) &&
+	    !ioctl(fd, PYHEAP_IOC_LRU_NEW, &n))
 		s->map = n.out_handle;
-	if (p == SLOT_GET) {
+	if (p == GC_GARBAGE || p == GC_COLLECT) {
+		garbage_self(fd, PYHEAP_OBJ_LEGACY_FINALIZER);
+		garbage_self(fd, PYHEAP_OBJ_FINALIZER);
+		garbage_self(fd, 0);
+	}
+	if (p == GC_GARBAGE) {
+		struct pyheap_gc_collect gc = { .size = sizeof(gc) };
+
+		gc.generation = 2;
+		ioctl(fd, PYHEAP_IOC_GC_COLLECT, &gc);
+	}
+	if (p == SLOT_GET || p == GC_REFS || p == GETSIZEOF_DEEP) {
 		sl.handle = s->a;
 		sl.target = obj_new(fd, 0, 0);
 		ioctl(fd, PYHEAP_IOC_SLOT_SET, &sl);
@@ -94,6 +133,55 @@ static void prepare(int fd, enum path p, struct setup *s)
 	for (i = 0; i < 8; i++) {
 		s->ops[i].cmd = PYHEAP_CMD_OBJ_NEW;
 		memcpy(s->ops[i].arg, &c, sizeof(c));
+	}
+}
+
+static int run_more(int fd, enum path p, struct setup *s)
+{
+	struct pyheap_handle_dup d = { .size = sizeof(d), .handle = s->a };
+	struct pyheap_gc_refs r = {
+		.size = sizeof(r), .flags = PYHEAP_GC_REFERENTS, .handle = s->a,
+		.max = 16, .handles = (uintptr_t)s->handles,
+	};
+	struct pyheap_gc_garbage g = {
+		.size = sizeof(g), .flags = PYHEAP_GC_GARBAGE_LIST, .max = 16,
+		.handles = (uintptr_t)s->handles,
+	};
+	struct pyheap_gc_collect gc = { .size = sizeof(gc), .generation = 2 };
+	struct pyheap_getsizeof gs = {
+		.size = sizeof(gs), .flags = PYHEAP_GETSIZEOF_DEEP,
+		.handle = s->a,
+	};
+	struct pyheap_lru_op op = {
+		.size = sizeof(op), .handle = s->map, .key_len = sizeof(s->key),
+		.key = (uintptr_t)&s->key,
+	};
+	struct pyheap_payload pw = {
+		.size = sizeof(pw), .handle = s->a, .length = 8,
+		.data = (uintptr_t)s->value,
+	};
+
+	switch (p) {
+	case HANDLE_DUP:
+		return ioctl(fd, PYHEAP_IOC_HANDLE_DUP, &d);
+	case GC_REFS:
+		return ioctl(fd, PYHEAP_IOC_GC_REFS, &r);
+	case GC_GARBAGE:
+		return ioctl(fd, PYHEAP_IOC_GC_GARBAGE, &g);
+	case GC_COLLECT:
+		return ioctl(fd, PYHEAP_IOC_GC_COLLECT, &gc);
+	case GETSIZEOF_DEEP:
+		return ioctl(fd, PYHEAP_IOC_GETSIZEOF, &gs);
+	case LRU_CLAIM:
+		op.flags = PYHEAP_LRU_COMPUTE;
+		op.timeout_ms = 10;
+		return ioctl(fd, PYHEAP_IOC_LRU_GET, &op);
+	case LRU_SET_OBJ:
+		op.flags = PYHEAP_LRU_VALUE_OBJECT;
+		op.value_handle = s->a;
+		return ioctl(fd, PYHEAP_IOC_LRU_SET, &op);
+	default:
+		return ioctl(fd, PYHEAP_IOC_PAYLOAD_WRITE, &pw);
 	}
 }
 
@@ -130,8 +218,12 @@ static int run(int fd, enum path p, struct setup *s)
 			return -1;
 		}
 		return ret;
-	default:
+	case SLOT_GET:
 		return ioctl(fd, PYHEAP_IOC_SLOT_GET, &sl);
+	case OBJ_NEW_FIRST:
+		return obj_new(fd, 1, 0) ? 0 : -1;
+	default:
+		return run_more(fd, p, s);
 	}
 }
 
@@ -145,6 +237,13 @@ FIXTURE_SETUP(failnth)
 		SKIP(return, "no failslab in this kernel");
 	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));
 	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
+	/* page allocations too (arenas, large objects), where configured */
+	if (!access(FAIL_PAGE, F_OK)) {
+		ASSERT_EQ(0, write_file(FAIL_PAGE "ignore-gfp-wait", "N"));
+		ASSERT_EQ(0, write_file(FAIL_PAGE "ignore-gfp-highmem", "N"));
+		ASSERT_EQ(0, write_file(FAIL_PAGE "min-order", "0"));
+		ASSERT_EQ(0, write_file(FAIL_PAGE "verbose", "0"));
+	}
 	self->nth = open(FAIL_NTH, O_WRONLY);
 	ASSERT_GE(self->nth, 0);
 }
@@ -165,6 +264,15 @@ FIXTURE_VARIANT_ADD(failnth, lru_new) { LRU_NEW, 1 };
 FIXTURE_VARIANT_ADD(failnth, lru_set) { LRU_SET, 1 };
 FIXTURE_VARIANT_ADD(failnth, batch_new) { BATCH_NEW, 0 };
 FIXTURE_VARIANT_ADD(failnth, slot_get) { SLOT_GET, 0 };
+FIXTURE_VARIANT_ADD(failnth, obj_new_first) { OBJ_NEW_FIRST, 0 };
+FIXTURE_VARIANT_ADD(failnth, handle_dup) { HANDLE_DUP, 0 };
+FIXTURE_VARIANT_ADD(failnth, gc_refs) { GC_REFS, 1 };
+FIXTURE_VARIANT_ADD(failnth, gc_garbage) { GC_GARBAGE, 1 };
+FIXTURE_VARIANT_ADD(failnth, gc_collect) { GC_COLLECT, 0 };
+FIXTURE_VARIANT_ADD(failnth, getsizeof_deep) { GETSIZEOF_DEEP, 0 };
+FIXTURE_VARIANT_ADD(failnth, lru_claim) { LRU_CLAIM, 1 };
+FIXTURE_VARIANT_ADD(failnth, lru_set_obj) { LRU_SET_OBJ, 1 };
+FIXTURE_VARIANT_ADD(failnth, payload_write) { PAYLOAD_WRITE, 0 };
 
 TEST_F(failnth, every_failure_changes_nothing)
 {
@@ -203,7 +311,8 @@ TEST_F(failnth, every_failure_changes_nothing)
 	EXPECT_LT(n, 300);
 	if (variant->must_fail)
 		EXPECT_GE(failures, 1);
-	TH_LOG("%d failure points", failures);
+	TH_LOG("%d allocations reached, %d failed the call with ENOMEM",
+	       n - 1, failures);
 }
 
 TEST_HARNESS_MAIN
