@@ -67,7 +67,7 @@ static void gc_suite_exit(struct kunit_suite *suite)
 static int gc_test_init(struct kunit *test)
 {
 	struct pyheap_limits limits = {
-		.max_objects = 2000000,
+		.max_objects = 11000000,
 		.max_bytes = 1ULL << 30,
 		.max_handles = 1024,
 	};
@@ -122,10 +122,13 @@ static void gc_collect_frees_self_loop(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
-/* A ring of 100000: collected in one pass, with no recursion. */
+/*
+ * A ring of ten million: a chain closed on itself, collected in one pass.
+ * A recursive traversal would need ten million stack frames.
+ */
 static void gc_collect_frees_long_ring(struct kunit *test)
 {
-	const unsigned int n = 100000;
+	const unsigned int n = 10000000;
 	struct pyheap_heap *heap = test->priv;
 	struct pyheap_obj *first, *prev, *cur;
 	unsigned int i;
@@ -138,6 +141,8 @@ static void gc_collect_frees_long_ring(struct kunit *test)
 		link(heap, prev, 0, cur);
 		pyheap_obj_put(heap, cur);
 		prev = cur;
+		if (!(i % 65536))
+			cond_resched();
 	}
 	link(heap, prev, 0, first);
 	pyheap_obj_put(heap, first);
