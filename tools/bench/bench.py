@@ -111,6 +111,10 @@ def main():
     kernel_cases()
     interleave("noop_ioctl", "getppid", lambda: ubench("noop", n),
                lambda: ubench("getppid", n))
+    # The same no-op against ioctl(FIONCLEX), which the VFS answers itself:
+    # what pyheap adds to the cheapest ioctl there is.
+    interleave("noop_ioctl", "vfs_ioctl_floor", lambda: ubench("noop", n),
+               lambda: ubench("vfs_floor", n))
     for k in (1, 16, 64, 256):
         interleave("alloc_free_batch_%d" % k, "python_object",
                    lambda: ubench("alloc", k, n),

@@ -6,6 +6,9 @@
  *
  *   ubench noop N            ioctl(PYHEAP_IOC_VERSION)
  *   ubench getppid N         the peer of noop: getppid()
+ *   ubench vfs_floor N       ioctl(FIONCLEX) on the same file, which the
+ *                            VFS answers before any driver: the least an
+ *                            ioctl can cost, the floor under noop
  *   ubench alloc K N         create and close K objects per pair of batches
  *   ubench lru_hit E N       GET hits in batches of 64, on a map of E keys
  *   ubench scale T N         T threads, each on its own heap, creating and
@@ -81,6 +84,20 @@ static double bench_getppid(long n)
 		sum += getppid();
 	t = (now_ns() - t) / n;
 	return sum ? t : t + 0.0;	/* sum is used: the calls stay */
+}
+
+static double bench_vfs_floor(long n)
+{
+	double t;
+	long i;
+
+	for (i = 0; i < n / 10; i++)
+		ioctl(fd, FIONCLEX);
+	t = now_ns();
+	for (i = 0; i < n; i++)
+		if (ioctl(fd, FIONCLEX))
+			fatal("FIONCLEX");
+	return (now_ns() - t) / n;
 }
 
 /* K creations in one batch, K closes in the next: per object pair. */
@@ -224,7 +241,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: ubench noop|getppid|alloc K|lru_hit E N\n");
+			"usage: ubench noop|getppid|vfs_floor|alloc K|lru_hit E|scale T N\n");
 		return 2;
 	}
 	fd = open("/dev/pyheap", O_RDWR);
@@ -234,6 +251,8 @@ int main(int argc, char **argv)
 		ns = bench_noop(atol(argv[2]));
 	else if (!strcmp(argv[1], "getppid"))
 		ns = bench_getppid(atol(argv[2]));
+	else if (!strcmp(argv[1], "vfs_floor"))
+		ns = bench_vfs_floor(atol(argv[2]));
 	else if (!strcmp(argv[1], "alloc") && argc > 3)
 		ns = bench_alloc(atoi(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "lru_hit") && argc > 3)
