@@ -23,7 +23,9 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2514,8 +2516,17 @@ static void top_once(void)
 	fflush(stdout);
 }
 
+/* set from a signal handler: lock-free, so async-signal-safe */
+static atomic_bool top_stop;
+
+static void top_signal(int sig)
+{
+	atomic_store(&top_stop, true);
+}
+
 static int cmd_top(int argc, char **argv)
 {
+	struct sigaction sa = { .sa_handler = top_signal };
 	static const struct option opts[] = {
 		{ "delay", required_argument, NULL, 'd' },
 		{ "iterations", required_argument, NULL, 'n' },
@@ -2551,13 +2562,16 @@ static int cmd_top(int argc, char **argv)
 		bad_usage("top: unexpected argument '%s'", argv[optind]);
 	if (json)
 		bad_usage("top: no JSON; use 'pyheapctl -j stats'");
+	/* no SA_RESTART: ^C ends the wait, and the terminal is restored */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if (tty) {
 		tcgetattr(STDIN_FILENO, &old);
 		raw = old;
 		raw.c_lflag &= ~(ICANON | ECHO);
 		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
-	for (i = 0; count < 0 || i < count; i++) {
+	for (i = 0; !atomic_load(&top_stop) && (count < 0 || i < count); i++) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 		char key = 0;
 
@@ -2571,7 +2585,7 @@ static int cmd_top(int argc, char **argv)
 		if (tty && poll(&p, 1, delay * 1000) > 0 &&
 		    read(STDIN_FILENO, &key, 1) == 1 && tolower(key) == 'q')
 			break;
-		if (!tty)
+		if (!tty && !atomic_load(&top_stop))
 			sleep(delay);
 	}
 	if (tty)
