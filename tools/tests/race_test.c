@@ -387,20 +387,21 @@ static void *waiter_main(void *arg)
 	for (i = 0; i < w->n; i++) {
 		struct pyheap_lru_op op = {
 			.size = sizeof(op), .flags = PYHEAP_LRU_COMPUTE,
-			.handle = w->map, .key_type = 1,
+			.key_type = 1,
 			.key_len = sizeof(key), .key = (uintptr_t)&key,
 			.value = (uintptr_t)val, .value_len = sizeof(val),
 			.timeout_ms = 5,
 		};
 
 		pthread_barrier_wait(&w->start);
+		op.handle = w->map;	/* this round's, set before the barrier */
 		if (ioctl(w->fd[me], PYHEAP_IOC_LRU_GET, &op) == 0) {
 			if (op.out_hit == PYHEAP_LRU_HIT)
 				atomic_fetch_add(&w->hits, 1);
 			else if (op.out_hit != PYHEAP_LRU_CLAIMED)
 				fail(w, 1000 + op.out_hit);
 			else if (set_value(w->fd[me], &op))
-				fail(w, errno);
+				fail(w, 2000 + errno);
 			else
 				atomic_fetch_add(&w->claims, 1);
 		} else if (errno == EAGAIN || errno == ETIMEDOUT) {
