@@ -127,8 +127,8 @@ static inline void pyheap_obj_get(struct pyheap_obj *obj)
 static inline void pyheap_obj_put(struct pyheap_heap *heap,
 				  struct pyheap_obj *obj)
 {
-	if (obj && likely(obj->refcnt > 1 &&
-			  obj->refcnt < PYHEAP_REFCNT_SATURATED))
+	/* 1 < refcnt < saturated, as one unsigned comparison */
+	if (obj && likely(obj->refcnt - 2U < PYHEAP_REFCNT_SATURATED - 2U))
 		obj->refcnt--;
 	else
 		__pyheap_obj_put(heap, obj);

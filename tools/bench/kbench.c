@@ -203,21 +203,39 @@ struct alloc_ctx {
 	struct kmem_cache *cache;
 };
 
-static u64 obmalloc_pairs(void *p)
+/*
+ * Alloc+free pairs of 64 bytes.  In the steady state another block of the
+ * class stays live, as in any heap at work; in the churn case the pool
+ * empties on every free and goes back to its arena, the allocator's worst
+ * case (CPython's pymalloc does the same).
+ */
+static u64 obmalloc_run(struct alloc_ctx *c, bool churn)
 {
-	struct alloc_ctx *c = p;
 	u64 t = ktime_get_ns();
+	void *b, *live = NULL;
 	unsigned int i;
-	void *b;
 
 	mutex_lock(&c->lock);
+	if (!churn)
+		live = pyheap_obmalloc_alloc(c->pa, 64);
 	for (i = 0; i < iters; i++) {
 		b = pyheap_obmalloc_alloc(c->pa, 64);
 		barrier_data(b);
 		pyheap_obmalloc_free(c->pa, b, 64);
 	}
+	pyheap_obmalloc_free(c->pa, live, 64);
 	mutex_unlock(&c->lock);
 	return ktime_get_ns() - t;
+}
+
+static u64 obmalloc_pairs(void *p)
+{
+	return obmalloc_run(p, false);
+}
+
+static u64 obmalloc_churn_pairs(void *p)
+{
+	return obmalloc_run(p, true);
 }
 
 static u64 kmem_cache_pairs(void *p)
@@ -337,6 +355,11 @@ static void bench_alloc(void)
 		bench_report(&bc);
 		bc.peer = "kmalloc";
 		bc.run_peer = kmalloc_pairs;
+		bench_report(&bc);
+		bc.name = "alloc_free_64_churn";
+		bc.run_pyheap = obmalloc_churn_pairs;
+		bc.peer = "kmem_cache";
+		bc.run_peer = kmem_cache_pairs;
 		bench_report(&bc);
 		kmem_cache_destroy(ac.cache);
 	}
