@@ -394,7 +394,8 @@ static void *waiter_main(void *arg)
 		};
 
 		pthread_barrier_wait(&w->start);
-		op.handle = w->map;	/* this round's, set before the barrier */
+		/* this round's map: main sets it before the barrier */
+		op.handle = w->map;
 		if (ioctl(w->fd[me], PYHEAP_IOC_LRU_GET, &op) == 0) {
 			if (op.out_hit == PYHEAP_LRU_HIT)
 				atomic_fetch_add(&w->hits, 1);
