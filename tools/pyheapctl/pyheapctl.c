@@ -53,16 +53,22 @@ static const char *dev_path = "/dev/pyheap";
 static const char *dbg_path = "/sys/kernel/debug/pyheap";
 static bool json;
 
+/* "pyheapctl: <message><tail>" on stderr, then exit with @status. */
+static void vexit(int status, const char *tail, const char *fmt, va_list ap)
+{
+	fputs("pyheapctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+	exit(status);
+}
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("pyheapctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vexit(1, "\n", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -2365,12 +2371,9 @@ static void bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("pyheapctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vexit(EXIT_USAGE, "\nTry 'pyheapctl --help'.\n", fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'pyheapctl --help'.\n", stderr);
-	exit(EXIT_USAGE);
 }
 
 static long long parse_num(const char *s, const char *what, long long min,
