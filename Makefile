@@ -18,7 +18,7 @@
 #   make htmldocs     Documentation/ as HTML with Sphinx (build/htmldocs)
 #   make install      module, UAPI header, Python binding, man page, udev
 #                     rule; honours DESTDIR (KDIR picks the kernel)
-#   make fuzz         10^6 random ioctls, 4 threads, 3 files, in UML (KASAN)
+#   make fuzz         over 10^6 random ioctls, 4 threads, 3 files, in UML
 #   make race         the three races of race_test, 10^5 times each, in
 #                     UML and in QEMU with 2 CPUs
 #   make tools        build the user-space tools and tests
