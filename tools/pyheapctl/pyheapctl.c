@@ -1987,7 +1987,8 @@ static void graph_dot(struct graph *g)
  */
 static int graph_why(struct shell *sh, struct graph *g, __u64 target)
 {
-	int *prev = xcalloc(g->n, sizeof(int));
+	int *prev = xcalloc(g->n, sizeof(int));	/* the edge that reached it */
+	int *parent = xcalloc(g->n, sizeof(int));
 	int *queue = xcalloc(g->n, sizeof(int));
 	int *path = xcalloc(g->n, sizeof(int));
 	int head = 0, tail = 0, t = graph_find(g, target), i, e, n = 0;
@@ -2008,6 +2009,7 @@ static int graph_why(struct shell *sh, struct graph *g, __u64 target)
 
 			if (prev[w] == -2) {
 				prev[w] = g->node[v].edges + e;
+				parent[w] = v;
 				queue[tail++] = w;
 			}
 		}
@@ -2027,16 +2029,10 @@ static int graph_why(struct shell *sh, struct graph *g, __u64 target)
 		}
 		goto out;
 	}
-	/* walk back: the edge that reached each node names its parent */
-	for (i = t; ; ) {
+	for (i = t; ; i = parent[i]) {	/* walk back to the root */
 		path[n++] = i;
 		if (prev[i] == -1)
 			break;
-		for (e = 0; e < g->n; e++)
-			if (prev[i] >= g->node[e].edges &&
-			    prev[i] < g->node[e].edges + g->node[e].nedges)
-				break;
-		i = e;
 	}
 	sb_add(&expr, "%s", g->node[path[n - 1]].name);
 	if (json)
@@ -2067,6 +2063,7 @@ static int graph_why(struct shell *sh, struct graph *g, __u64 target)
 out:
 	free(expr.p);
 	free(prev);
+	free(parent);
 	free(queue);
 	free(path);
 	return 0;
