@@ -2,7 +2,8 @@
 /*
  * KUnit suite pyheap_lru: the in-kernel LRU map - lru_cache's maxsize
  * None, 0 and N, strict recency, typed keys, peek, delete, clear, value
- * lifetimes, and several threads at once.
+ * lifetimes, batched lookups, keys of every short length and alignment,
+ * and several threads at once.
  */
 
 #include <kunit/test.h>
@@ -260,6 +261,112 @@ static void lru_rejects_bad_arguments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pyheap_lru_set(lru, &k, NULL), -EINVAL);
 }
 
+/* A batch peeked, then touched, counts and orders as the same gets. */
+static void lru_peek_many_then_touch_is_get(struct kunit *test)
+{
+	struct pyheap_lru *lru = lru_new(test, 3, false);
+	int n[4] = { 1, 9, 2, 1 };
+	struct pyheap_lru_key k[4] = {
+		ikey(&n[0]), ikey(&n[1]), ikey(&n[2]), ikey(&n[3]),
+	};
+	struct pyheap_lru_entry *e[4];
+	void *v[4];
+	int i;
+
+	put_n(test, lru, 1);
+	put_n(test, lru, 2);
+	put_n(test, lru, 3);
+	KUNIT_ASSERT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e), 3);
+	KUNIT_EXPECT_NULL(test, e[1]);
+	for (i = 0; i < 4; i++)
+		if (e[i])
+			KUNIT_EXPECT_EQ(test, ((struct val *)v[i])->n, n[i]);
+	expect_info(test, lru, 0, 0, 3);	/* peeking counts nothing */
+	pyheap_lru_touch_many(lru, e, 4);
+	expect_info(test, lru, 3, 1, 3);
+	for (i = 0; i < 4; i++)
+		if (e[i])
+			val_release(v[i]);
+	put_n(test, lru, 4);	/* 3 was not touched: it is the oldest */
+	KUNIT_EXPECT_EQ(test, get_n(lru, 3), -1);
+	KUNIT_EXPECT_EQ(test, get_n(lru, 2), 2);
+	KUNIT_EXPECT_EQ(test, get_n(lru, 1), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vals_live), 3);
+
+	k[0].len = PYHEAP_LRU_MAX_KEY + 1;
+	KUNIT_EXPECT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e), -EINVAL);
+}
+
+static atomic_t bare_releases;
+
+static void bare_release(void *p)
+{
+	atomic_inc(&bare_releases);
+}
+
+/* Without a hold callback, lookups hand out the stored pointer itself. */
+static void lru_without_hold_stores_bare_values(struct kunit *test)
+{
+	static const struct pyheap_lru_ops bare_ops = {
+		.release = bare_release,
+	};
+	static const struct pyheap_lru_ops no_release = {
+		.hold = val_hold,
+	};
+	struct pyheap_lru *lru = pyheap_lru_create(1, false, &bare_ops);
+	int one = 1, two = 2;
+	struct pyheap_lru_key k1 = ikey(&one), k2 = ikey(&two);
+	void *p;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(lru));
+	atomic_set(&bare_releases, 0);
+	KUNIT_EXPECT_EQ(test, pyheap_lru_set(lru, &k1, (void *)0x11UL), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_lru_get(lru, &k1, &p), 0);
+	KUNIT_EXPECT_PTR_EQ(test, p, (void *)0x11UL);
+	KUNIT_EXPECT_EQ(test, pyheap_lru_set(lru, &k2, (void *)0x22UL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&bare_releases), 1);	/* evicted */
+	pyheap_lru_destroy(lru);
+	KUNIT_EXPECT_EQ(test, atomic_read(&bare_releases), 2);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pyheap_lru_create(1, false, &no_release)),
+			-EINVAL);
+}
+
+/*
+ * Keys of every length up to 20 bytes, looked up through copies at other
+ * alignments: the word-sized hash and compare paths agree with the byte
+ * path, and keys that differ in one byte stay apart.
+ */
+static void lru_keys_of_any_length_and_alignment(struct kunit *test)
+{
+	struct pyheap_lru *lru = lru_new(test, PYHEAP_LRU_UNBOUNDED, false);
+	u8 *a = kunit_kzalloc(test, 64, GFP_KERNEL);
+	u8 *b = kunit_kzalloc(test, 64, GFP_KERNEL);
+	struct pyheap_lru_key k;
+	unsigned int len, i;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for (len = 0; len <= 20; len++) {
+		for (i = 0; i < len; i++)
+			a[i] = len * 16 + i;
+		k = (struct pyheap_lru_key){ .len = len, .data = a };
+		KUNIT_ASSERT_EQ(test, pyheap_lru_set(lru, &k, val_new(len)), 0);
+	}
+	for (len = 0; len <= 20; len++) {
+		for (i = 0; i < len; i++)
+			b[3 + i] = len * 16 + i;
+		k = (struct pyheap_lru_key){ .len = len, .data = b + 3 };
+		KUNIT_ASSERT_EQ(test, pyheap_lru_get(lru, &k, &p), 0);
+		KUNIT_EXPECT_EQ(test, ((struct val *)p)->n, (int)len);
+		val_release(p);
+		if (!len)
+			continue;
+		b[3 + len - 1] ^= 0x80;
+		KUNIT_EXPECT_EQ(test, pyheap_lru_get(lru, &k, &p), -ENOENT);
+	}
+}
+
 struct lru_thread {
 	struct pyheap_lru *lru;
 	struct completion done;
@@ -327,6 +434,9 @@ static struct kunit_case lru_cases[] = {
 	KUNIT_CASE(lru_delete_and_clear),
 	KUNIT_CASE(lru_held_value_survives_eviction),
 	KUNIT_CASE(lru_rejects_bad_arguments),
+	KUNIT_CASE(lru_peek_many_then_touch_is_get),
+	KUNIT_CASE(lru_without_hold_stores_bare_values),
+	KUNIT_CASE(lru_keys_of_any_length_and_alignment),
 	KUNIT_CASE_SLOW(lru_concurrent_users_keep_counts),
 	{}
 };

@@ -22,12 +22,13 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/unaligned/packed_struct.h>	/* as jhash() reads keys */
 
 #include <pyheap/lru.h>
 #include "internal.h"
 
 /* Tags: I: set at creation   L: lru->lock */
-struct lru_entry {
+struct pyheap_lru_entry {
 	struct rhash_head	hnode;		/* L */
 	struct list_head	node;		/* L: recency, oldest first */
 	void			*value;		/* L */
@@ -49,13 +50,43 @@ struct pyheap_lru {
 	u64			evictions;	/* L */
 };
 
-/* One pass over the key; jhash() mixes in the length itself. */
-static u32 lru_hash(u32 type, u32 len, const void *data, u32 seed)
+/*
+ * One pass over the key; jhash() mixes in the length itself.  Keys of one,
+ * two or three 32-bit words (integers, pointers, pairs of them: the usual
+ * kernel keys) take jhash's word forms, which skip its byte-wise tail;
+ * they too mix in the length, so a key hashes the same on every path.
+ */
+static __always_inline u32 lru_hash(u32 type, u32 len, const void *data,
+				    u32 seed)
 {
-	return jhash(data, len, seed ^ type);
+	const u8 *p = data;	/* keys need not be aligned */
+
+	seed ^= type;
+	switch (len) {
+	case 4:
+		return jhash_1word(__get_unaligned_cpu32(p), seed);
+	case 8:
+		return jhash_2words(__get_unaligned_cpu32(p),
+				    __get_unaligned_cpu32(p + 4), seed);
+	case 12:
+		return jhash_3words(__get_unaligned_cpu32(p),
+				    __get_unaligned_cpu32(p + 4),
+				    __get_unaligned_cpu32(p + 8), seed);
+	default:
+		return jhash(data, len, seed);
+	}
 }
 
-static u32 lru_key_hashfn(const void *data, u32 len, u32 seed)
+/* memcmp() goes byte by byte; an 8-byte key is one comparison. */
+static __always_inline bool lru_key_equal(const void *a, const void *b,
+					  u32 len)
+{
+	if (len != sizeof(u64))
+		return !memcmp(a, b, len);
+	return __get_unaligned_cpu64(a) == __get_unaligned_cpu64(b);
+}
+
+static inline u32 lru_key_hashfn(const void *data, u32 len, u32 seed)
 {
 	const struct pyheap_lru_key *key = data;
 
@@ -64,22 +95,23 @@ static u32 lru_key_hashfn(const void *data, u32 len, u32 seed)
 
 static u32 lru_obj_hashfn(const void *data, u32 len, u32 seed)
 {
-	const struct lru_entry *e = data;
+	const struct pyheap_lru_entry *e = data;
 
 	return lru_hash(e->type, e->len, e->key, seed);
 }
 
-static int lru_obj_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+static inline int lru_obj_cmpfn(struct rhashtable_compare_arg *arg,
+				const void *obj)
 {
 	const struct pyheap_lru_key *key = arg->key;
-	const struct lru_entry *e = obj;
+	const struct pyheap_lru_entry *e = obj;
 
 	return key->type != e->type || key->len != e->len ||
-	       memcmp(key->data, e->key, e->len);
+	       !lru_key_equal(key->data, e->key, e->len);
 }
 
 static const struct rhashtable_params lru_params = {
-	.head_offset = offsetof(struct lru_entry, hnode),
+	.head_offset = offsetof(struct pyheap_lru_entry, hnode),
 	.hashfn = lru_key_hashfn,
 	.obj_hashfn = lru_obj_hashfn,
 	.obj_cmpfn = lru_obj_cmpfn,
@@ -101,11 +133,12 @@ static struct pyheap_lru_key lru_key(struct pyheap_lru *lru,
  * pyheap_lru_create() - create an LRU map
  * @maxsize: %PYHEAP_LRU_UNBOUNDED, 0, or the most entries to keep
  * @typed: whether key type tags count, as lru_cache(typed=True)
- * @ops: value callbacks; both must be set
+ * @ops: value callbacks; @ops->release must be set, @ops->hold may be NULL
  *
  * Context: Process context; may sleep.
  * Return: the map, ERR_PTR(-EINVAL) for a negative @maxsize other than
- * %PYHEAP_LRU_UNBOUNDED or missing callbacks, or ERR_PTR(-ENOMEM).
+ * %PYHEAP_LRU_UNBOUNDED or a missing release callback, or
+ * ERR_PTR(-ENOMEM).
  */
 struct pyheap_lru *pyheap_lru_create(long maxsize, bool typed,
 				     const struct pyheap_lru_ops *ops)
@@ -114,7 +147,7 @@ struct pyheap_lru *pyheap_lru_create(long maxsize, bool typed,
 	int err;
 
 	if ((maxsize < 0 && maxsize != PYHEAP_LRU_UNBOUNDED) || !ops ||
-	    !ops->hold || !ops->release)
+	    !ops->release)
 		return ERR_PTR(-EINVAL);
 	lru = kzalloc(sizeof(*lru), GFP_KERNEL_ACCOUNT);
 	if (!lru)
@@ -134,8 +167,8 @@ struct pyheap_lru *pyheap_lru_create(long maxsize, bool typed,
 EXPORT_SYMBOL_GPL(pyheap_lru_create);
 
 /* Unlink @e and queue it on @dead; its value is released later. */
-static void __lru_unlink(struct pyheap_lru *lru, struct lru_entry *e,
-			 struct list_head *dead)
+static void __lru_unlink(struct pyheap_lru *lru,
+			 struct pyheap_lru_entry *e, struct list_head *dead)
 	__must_hold(&lru->lock)
 {
 	rhashtable_remove_fast(&lru->table, &e->hnode, lru_params);
@@ -146,7 +179,7 @@ static void __lru_unlink(struct pyheap_lru *lru, struct lru_entry *e,
 /* Release what __lru_unlink() queued, with no lock held. */
 static void lru_release_dead(struct pyheap_lru *lru, struct list_head *dead)
 {
-	struct lru_entry *e, *tmp;
+	struct pyheap_lru_entry *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, dead, node) {
 		lru->ops->release(e->value);
@@ -154,28 +187,47 @@ static void lru_release_dead(struct pyheap_lru *lru, struct list_head *dead)
 	}
 }
 
+/* The entry under @key, its value held for the caller, or NULL. */
+static struct pyheap_lru_entry *__lru_find(struct pyheap_lru *lru,
+					   const struct pyheap_lru_key *key,
+					   void **value)
+	__must_hold(&lru->lock)
+{
+	struct pyheap_lru_key k = lru_key(lru, key);
+	struct pyheap_lru_entry *e;
+
+	e = rhashtable_lookup_fast(&lru->table, &k, lru_params);
+	if (e) {
+		if (lru->ops->hold)
+			lru->ops->hold(e->value);
+		*value = e->value;
+	}
+	return e;
+}
+
+/* A call through lru_cache: a hit becomes the most recent. */
+static void __lru_touch(struct pyheap_lru *lru, struct pyheap_lru_entry *e)
+	__must_hold(&lru->lock)
+{
+	if (e) {
+		list_move_tail(&e->node, &lru->list);
+		lru->hits++;
+	} else {
+		lru->misses++;
+	}
+}
+
 static int lru_lookup(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		      void **value, bool touch)
 {
-	struct pyheap_lru_key k = lru_key(lru, key);
-	struct lru_entry *e;
+	struct pyheap_lru_entry *e;
 
 	if (key->len > PYHEAP_LRU_MAX_KEY)
 		return -EINVAL;
 	spin_lock(&lru->lock);
-	e = rhashtable_lookup_fast(&lru->table, &k, lru_params);
-	if (e) {
-		lru->ops->hold(e->value);
-		*value = e->value;
-	}
-	if (touch) {
-		if (e) {
-			list_move_tail(&e->node, &lru->list);
-			lru->hits++;
-		} else {
-			lru->misses++;
-		}
-	}
+	e = __lru_find(lru, key, value);
+	if (touch)
+		__lru_touch(lru, e);
 	spin_unlock(&lru->lock);
 	return e ? 0 : -ENOENT;
 }
@@ -234,6 +286,70 @@ int pyheap_lru_peek(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 EXPORT_SYMBOL_GPL(pyheap_lru_peek);
 
 /**
+ * pyheap_lru_peek_many() - pyheap_lru_peek() @n keys under one lock
+ * @lru: the map
+ * @keys: the keys
+ * @n: how many
+ * @values: for each key found, its value, held for the caller
+ * @entries: for each key, its entry for pyheap_lru_touch_many(), or NULL
+ *	if the key is absent
+ *
+ * The first half of a batch of lookups whose answers the caller must
+ * deliver before they may count: look now, touch once delivered.
+ *
+ * Context: Any context that may take a spinlock.
+ * Return: how many keys were found, or -EINVAL if a key is oversized
+ * (nothing is looked up or held).
+ */
+int pyheap_lru_peek_many(struct pyheap_lru *lru,
+			 const struct pyheap_lru_key *keys, unsigned int n,
+			 void **values, struct pyheap_lru_entry **entries)
+{
+	unsigned int i, found = 0;
+	struct pyheap_lru_entry *e;
+
+	for (i = 0; i < n; i++)
+		if (keys[i].len > PYHEAP_LRU_MAX_KEY)
+			return -EINVAL;
+	spin_lock(&lru->lock);
+	for (i = 0; i < n; i++) {
+		e = __lru_find(lru, &keys[i], &values[i]);
+		entries[i] = e;
+		found += !!e;
+	}
+	spin_unlock(&lru->lock);
+	return found;
+}
+EXPORT_SYMBOL_GPL(pyheap_lru_peek_many);
+
+/**
+ * pyheap_lru_touch_many() - count peeked lookups as calls, in order
+ * @lru: the map
+ * @entries: entries from pyheap_lru_peek_many(); NULL counts as a miss
+ * @n: how many
+ *
+ * Each entry becomes the most recent and counts as a hit, as if it had
+ * been looked up with pyheap_lru_get() now.  The caller must ensure that
+ * no entry left the map since it was peeked: nothing may delete, evict,
+ * replace or clear in between (pyheap's own maps serialise every user on
+ * the heap's lock).
+ *
+ * Context: Any context that may take a spinlock.
+ */
+void pyheap_lru_touch_many(struct pyheap_lru *lru,
+			   struct pyheap_lru_entry *const *entries,
+			   unsigned int n)
+{
+	unsigned int i;
+
+	spin_lock(&lru->lock);
+	for (i = 0; i < n; i++)
+		__lru_touch(lru, entries[i]);
+	spin_unlock(&lru->lock);
+}
+EXPORT_SYMBOL_GPL(pyheap_lru_touch_many);
+
+/**
  * pyheap_lru_set() - store a value, evicting the least recent if full
  * @lru: the map
  * @key: the key
@@ -251,7 +367,7 @@ int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		   void *value)
 {
 	struct pyheap_lru_key k = lru_key(lru, key);
-	struct lru_entry *e, *old;
+	struct pyheap_lru_entry *e, *old;
 	LIST_HEAD(dead);
 	int err;
 
@@ -287,9 +403,9 @@ int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		list_add_tail(&e->node, &lru->list);
 		lru->currsize++;
 		if (lru->maxsize > 0 && lru->currsize > lru->maxsize) {
-			__lru_unlink(lru, list_first_entry(&lru->list,
-							   struct lru_entry,
-							   node), &dead);
+			old = list_first_entry(&lru->list,
+					       struct pyheap_lru_entry, node);
+			__lru_unlink(lru, old, &dead);
 			lru->evictions++;
 		}
 		err = 0;
@@ -311,7 +427,7 @@ EXPORT_SYMBOL_GPL(pyheap_lru_set);
 int pyheap_lru_delete(struct pyheap_lru *lru, const struct pyheap_lru_key *key)
 {
 	struct pyheap_lru_key k = lru_key(lru, key);
-	struct lru_entry *e;
+	struct pyheap_lru_entry *e;
 	LIST_HEAD(dead);
 
 	if (key->len > PYHEAP_LRU_MAX_KEY)
@@ -334,7 +450,7 @@ EXPORT_SYMBOL_GPL(pyheap_lru_delete);
  */
 void pyheap_lru_clear(struct pyheap_lru *lru)
 {
-	struct lru_entry *e, *tmp;
+	struct pyheap_lru_entry *e, *tmp;
 	LIST_HEAD(dead);
 
 	spin_lock(&lru->lock);
@@ -386,7 +502,7 @@ int pyheap_lru_for_each(struct pyheap_lru *lru,
 			void *arg)
 {
 	struct pyheap_lru_key key;
-	struct lru_entry *e;
+	struct pyheap_lru_entry *e;
 	int ret = 0;
 
 	spin_lock(&lru->lock);

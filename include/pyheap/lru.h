@@ -23,11 +23,15 @@
 #define PYHEAP_LRU_MAX_KEY	4096
 
 struct pyheap_lru;
+struct pyheap_lru_entry;	/* opaque: from pyheap_lru_peek_many() */
 
 /**
  * struct pyheap_lru_ops - what the map does with values
  * @hold: take a reference for a caller of pyheap_lru_get(); runs under the
- *	map's spinlock, so it must not sleep (a kref_get() is typical)
+ *	map's spinlock, so it must not sleep (a kref_get() is typical).  May
+ *	be NULL for values that need no reference (plain numbers, or objects
+ *	the caller keeps alive by other means); then lookups hand out the
+ *	bare value and the caller must not release it.
  * @release: drop the map's (or a getter's) reference; runs without the
  *	map's lock, in the caller's context
  */
@@ -74,6 +78,12 @@ int pyheap_lru_get(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 void pyheap_lru_miss(struct pyheap_lru *lru);
 int pyheap_lru_peek(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		    void **value);
+int pyheap_lru_peek_many(struct pyheap_lru *lru,
+			 const struct pyheap_lru_key *keys, unsigned int n,
+			 void **values, struct pyheap_lru_entry **entries);
+void pyheap_lru_touch_many(struct pyheap_lru *lru,
+			   struct pyheap_lru_entry *const *entries,
+			   unsigned int n);
 int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		   void *value);
 int pyheap_lru_delete(struct pyheap_lru *lru,

@@ -38,6 +38,8 @@ MODULE_PARM_DESC(iters, "Operations per round (default 100000)");
 
 #define MAX_ROUNDS	64
 
+static unsigned int nr_cases;	/* reported so far */
+
 struct bench_case {
 	const char *name;
 	const char *peer;
@@ -79,6 +81,7 @@ static void bench_report(const struct bench_case *bc)
 		ratio[n / 2] / 1000, ratio[n / 2] % 1000,
 		ratio[0] / 1000, ratio[0] % 1000,
 		ratio[n - 1] / 1000, ratio[n - 1] % 1000);
+	nr_cases++;
 }
 
 /* LRU hit against a bare rhashtable lookup of the same 8-byte keys. */
@@ -88,6 +91,7 @@ static void bench_report(const struct bench_case *bc)
 struct rh_entry {
 	struct rhash_head node;
 	u64 key;
+	u64 holds;	/* what the LRU's hold callback counts */
 };
 
 static const struct rhashtable_params rh_params = {
@@ -97,27 +101,34 @@ static const struct rhashtable_params rh_params = {
 };
 
 struct lru_ctx {
-	struct pyheap_lru *lru;
+	struct pyheap_lru *lru;		/* values need no hold, as the peer's */
+	struct pyheap_lru *held;	/* a hold callback on every hit */
 	struct rhashtable rh;
 	struct rh_entry *entries;
+	struct lru_batch *batch;
 };
 
-static void nop_hold(void *v)
+/* As a kref_get() would, without the atomic: the map's lock is held. */
+static void count_hold(void *v)
 {
+	((struct rh_entry *)v)->holds++;
 }
 
 static void nop_release(void *v)
 {
 }
 
-static const struct pyheap_lru_ops nop_ops = {
-	.hold = nop_hold,
+static const struct pyheap_lru_ops bare_ops = {
 	.release = nop_release,
 };
 
-static u64 lru_hits(void *p)
+static const struct pyheap_lru_ops held_ops = {
+	.hold = count_hold,
+	.release = nop_release,
+};
+
+static u64 lru_hit_loop(struct pyheap_lru *lru)
 {
-	struct lru_ctx *c = p;
 	struct pyheap_lru_key k = { .len = sizeof(u64) };
 	u64 key, t = ktime_get_ns();
 	unsigned int i;
@@ -126,8 +137,51 @@ static u64 lru_hits(void *p)
 	for (i = 0; i < iters; i++) {
 		key = i % NKEYS;
 		k.data = &key;
-		if (!pyheap_lru_get(c->lru, &k, &v))
+		if (!pyheap_lru_get(lru, &k, &v))
 			barrier_data(v);
+	}
+	return ktime_get_ns() - t;
+}
+
+static u64 lru_hits(void *p)
+{
+	return lru_hit_loop(((struct lru_ctx *)p)->lru);
+}
+
+static u64 lru_held_hits(void *p)
+{
+	return lru_hit_loop(((struct lru_ctx *)p)->held);
+}
+
+/* The same hits, 64 to a call: peek all, then touch all. */
+#define NBATCH	64U
+
+struct lru_batch {
+	struct pyheap_lru_entry *entries[NBATCH];
+	struct pyheap_lru_key k[NBATCH];
+	void *values[NBATCH];
+	u64 keys[NBATCH];
+};
+
+static u64 lru_batch_hits(void *p)
+{
+	struct lru_ctx *c = p;
+	struct lru_batch *b = c->batch;
+	u64 t = ktime_get_ns();
+	unsigned int i, j, n;
+
+	for (j = 0; j < NBATCH; j++) {
+		b->k[j].type = 0;
+		b->k[j].len = sizeof(u64);
+		b->k[j].data = &b->keys[j];
+	}
+	for (i = 0; i < iters; i += n) {
+		n = min(NBATCH, iters - i);
+		for (j = 0; j < n; j++)
+			b->keys[j] = (i + j) % NKEYS;
+		if (pyheap_lru_peek_many(c->lru, b->k, n, b->values,
+					 b->entries) >= 0)
+			pyheap_lru_touch_many(c->lru, b->entries, n);
 	}
 	return ktime_get_ns() - t;
 }
@@ -156,20 +210,29 @@ static int lru_ctx_init(struct lru_ctx *c)
 	u64 i;
 	int err;
 
-	c->lru = pyheap_lru_create(NKEYS, false, &nop_ops);
+	c->entries = NULL;
+	c->batch = NULL;
+	c->lru = pyheap_lru_create(NKEYS, false, &bare_ops);
 	if (IS_ERR(c->lru))
 		return PTR_ERR(c->lru);
-	err = rhashtable_init(&c->rh, &rh_params);
+	c->held = pyheap_lru_create(NKEYS, false, &held_ops);
+	err = PTR_ERR_OR_ZERO(c->held);
 	if (err)
 		goto err_lru;
+	err = rhashtable_init(&c->rh, &rh_params);
+	if (err)
+		goto err_held;
 	c->entries = kcalloc(NKEYS, sizeof(*c->entries), GFP_KERNEL);
+	c->batch = kmalloc(sizeof(*c->batch), GFP_KERNEL);
 	err = -ENOMEM;
-	if (!c->entries)
-		goto err_rh;
+	if (!c->entries || !c->batch)
+		goto err_entries;
 	for (i = 0; i < NKEYS; i++) {
 		k.data = &i;
 		c->entries[i].key = i;
 		err = pyheap_lru_set(c->lru, &k, &c->entries[i]);
+		if (!err)
+			err = pyheap_lru_set(c->held, &k, &c->entries[i]);
 		if (!err)
 			err = rhashtable_insert_fast(&c->rh,
 						     &c->entries[i].node,
@@ -180,19 +243,23 @@ static int lru_ctx_init(struct lru_ctx *c)
 	return 0;
 
 err_entries:
-	kfree(c->entries);
-err_rh:
 	rhashtable_destroy(&c->rh);
+err_held:
+	pyheap_lru_destroy(c->held);
 err_lru:
 	pyheap_lru_destroy(c->lru);
+	kfree(c->batch);
+	kfree(c->entries);
 	return err;
 }
 
 static void lru_ctx_exit(struct lru_ctx *c)
 {
 	rhashtable_destroy(&c->rh);
-	kfree(c->entries);
+	pyheap_lru_destroy(c->held);
 	pyheap_lru_destroy(c->lru);
+	kfree(c->batch);
+	kfree(c->entries);
 }
 
 /* obmalloc alloc+free pairs against kmem_cache and kmalloc, 64 bytes. */
@@ -333,6 +400,12 @@ static void bench_lru(void)
 	if (lru_ctx_init(&lc))
 		return;
 	bench_report(&bc);
+	bc.name = "lru_hit_1k_hold";
+	bc.run_pyheap = lru_held_hits;
+	bench_report(&bc);
+	bc.name = "lru_hit_1k_batch64";
+	bc.run_pyheap = lru_batch_hits;
+	bench_report(&bc);
 	lru_ctx_exit(&lc);
 }
 
@@ -413,7 +486,7 @@ static int __init pyheap_bench_init(void)
 		return err;
 	bench_refs();
 	pyheap_type_unregister(&bench_type);
-	pr_info("bench done\n");
+	pr_info("bench done: %u cases\n", nr_cases);
 	return -ECANCELED;	/* nothing to keep loaded */
 }
 
