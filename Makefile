@@ -69,14 +69,14 @@ test: deps
 	@tools/install-test || true
 	@tools/fuzz/run uml -n 100000 -t 4 -f 3 -s 1 || true
 	@tools/fuzz/run qemu -n 100000 -t 4 -f 3 -s 2 || true
-	@tools/bench/run --smoke qemu || true
+	@tools/bench/run --smoke uml-perf qemu || true
 	@tools/vm/summary
 
 demo: deps
 	@tools/demo/run
 
 bench: deps
-	@tools/bench/run qemu
+	@tools/bench/run
 
 htmldocs: deps
 	@tools/htmldocs

@@ -18,6 +18,7 @@
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/stddef.h>
 #include <linux/sched.h>
@@ -874,6 +875,138 @@ static int pyheap_ioc_lru_info(struct pyheap_ucmd *ucmd)
 	return err;
 }
 
+/*
+ * GETV is GET's look, answer, touch done for a whole vector of keys: peek
+ * every key under one acquisition of the map, write every answer, and
+ * only once all are out count the calls and move the entries, so that a
+ * failed call changes nothing.  heap->lock keeps the map still between.
+ */
+/* One hit's result and slot; with no @slot, only the result. */
+static int lru_getv_answer(struct pyheap_ucmd *ucmd, void *p,
+			   struct pyheap_lru_result *res, u8 *slot)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_getv *cmd = ucmd->cmd;
+	struct lru_value *v = p;
+	const u8 *data;
+	u32 len;
+
+	data = pyheap_lru_value_data(v, &len);
+	res->out_hit = PYHEAP_LRU_HIT;
+	res->out_value_len = len;
+	if (!slot)
+		return 0;
+	if (pyheap_lru_value_obj(v))
+		return pyheap_handle_open(ucmd->heap, pyheap_lru_value_obj(v),
+					  &res->out_value_handle);
+	if (len > cmd->value_len)
+		return -EOVERFLOW;
+	memcpy(slot, data, len);
+	return 0;
+}
+
+static int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_getv *cmd = ucmd->cmd;
+	struct pyheap_lru_entry **entries;
+	struct pyheap_lru_result *res;
+	struct pyheap_lru_key *keys;
+	size_t kbytes, vbytes, i, n;
+	struct pyheap_obj *obj;
+	struct pyheap_lru *lru;
+	void **values;
+	u8 *kbuf, *vbuf;
+	int err, ret;
+
+	if ((cmd->flags & ~PYHEAP_LRU_PEEK) || cmd->out_hits ||
+	    !cmd->count || cmd->count > PYHEAP_LRU_GETV_MAX ||
+	    cmd->key_len > PYHEAP_LRU_MAX_KEY_SIZE ||
+	    cmd->value_len > PYHEAP_LRU_GETV_MAX_BYTES)
+		return -EINVAL;
+	n = cmd->count;
+	kbytes = n * cmd->key_len;
+	vbytes = n * cmd->value_len;
+	if (kbytes > PYHEAP_LRU_GETV_MAX_BYTES ||
+	    vbytes > PYHEAP_LRU_GETV_MAX_BYTES)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (!pyheap_is_ulru(obj))
+		return -EINVAL;
+	lru = pyheap_ulru_map(obj);
+
+	/* One buffer: keys, values, entries, results, key bytes, slots. */
+	keys = kvmalloc(n * (sizeof(*keys) + sizeof(*values) +
+			     sizeof(*entries) + sizeof(*res)) +
+			kbytes + vbytes, GFP_KERNEL_ACCOUNT);
+	if (!keys)
+		return -ENOMEM;
+	values = (void **)(keys + n);
+	entries = (struct pyheap_lru_entry **)(values + n);
+	res = (struct pyheap_lru_result *)(entries + n);
+	kbuf = (u8 *)(res + n);
+	vbuf = kbuf + kbytes;
+	if (copy_from_user(kbuf, u64_to_user_ptr(cmd->keys), kbytes)) {
+		err = -EFAULT;
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		keys[i].type = cmd->key_type;
+		keys[i].len = cmd->key_len;
+		keys[i].data = kbuf + i * cmd->key_len;
+	}
+	err = pyheap_lru_peek_many(lru, keys, n, values, entries);
+	if (err < 0)
+		goto out_free;
+	memset(res, 0, n * sizeof(*res));
+	memset(vbuf, 0, vbytes);
+	err = 0;
+	for (i = 0; i < n; i++) {
+		if (!entries[i])
+			continue;
+		if (pyheap_lru_value_pending(values[i])) {
+			/* claimed for compute-once: a miss, as for GET */
+			pyheap_lru_value_put(values[i]);
+			entries[i] = NULL;
+			continue;
+		}
+		cmd->out_hits++;
+		/* after a failure, only the lengths are still reported */
+		ret = lru_getv_answer(ucmd, values[i], &res[i],
+				      err ? NULL : vbuf + i * cmd->value_len);
+		if (!err)
+			err = ret;
+	}
+	if (!err && (copy_to_user(u64_to_user_ptr(cmd->values), vbuf,
+				  vbytes) ||
+		     copy_to_user(u64_to_user_ptr(cmd->results), res,
+				  n * sizeof(*res))))
+		err = -EFAULT;
+	if (!err)
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!err && !(cmd->flags & PYHEAP_LRU_PEEK))
+		pyheap_lru_touch_many(lru, entries, n);
+	for (i = 0; i < n; i++) {
+		if (!entries[i])
+			continue;
+		if (err && res[i].out_value_handle) {
+			pyheap_handle_close(ucmd->heap,
+					    res[i].out_value_handle);
+			res[i].out_value_handle = PYHEAP_HANDLE_NONE;
+		}
+		pyheap_lru_value_put(values[i]);
+	}
+	/* Tell a caller short of room how much each value needs. */
+	if (err == -EOVERFLOW &&
+	    copy_to_user(u64_to_user_ptr(cmd->results), res, n * sizeof(*res)))
+		err = -EFAULT;
+out_free:
+	kvfree(keys);
+	return err;
+}
+
 static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd);
 
 /* The union sizes the on-stack copy of every argument struct. */
@@ -897,6 +1030,7 @@ union pyheap_ucmd_buffer {
 	struct pyheap_lru_new lru_new;
 	struct pyheap_lru_op lru_op;
 	struct pyheap_lru_cache_info lru_info;
+	struct pyheap_lru_getv lru_getv;
 };
 
 /**
@@ -971,6 +1105,8 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 		 out_value_handle),
 	IOCTL_OP(LRU_INFO, pyheap_ioc_lru_info, struct pyheap_lru_cache_info,
 		 out_evictions),
+	IOCTL_OP(LRU_GETV, pyheap_ioc_lru_getv, struct pyheap_lru_getv,
+		 results),
 };
 
 /* The op for an ioctl number, or NULL. */
@@ -1211,8 +1347,12 @@ int pyheap_dev_init(void)
 	ABI_SIZE(lru_new, LRU_NEW);
 	ABI_SIZE(lru_op, LRU_OP);
 	ABI_SIZE(lru_cache_info, LRU_CACHE_INFO);
+	ABI_SIZE(lru_getv, LRU_GETV);
+	BUILD_BUG_ON(sizeof(struct pyheap_lru_result) != 16);
 	BUILD_BUG_ON(sizeof(struct pyheap_op) != 64);
 	BUILD_BUG_ON(sizeof(struct pyheap_lru_op) >
+		     sizeof_field(struct pyheap_op, arg));
+	BUILD_BUG_ON(sizeof(struct pyheap_lru_getv) >
 		     sizeof_field(struct pyheap_op, arg));
 
 	return misc_register(&pyheap_miscdev);

@@ -11,7 +11,9 @@ the median of the per-round ratios with their spread:
 In-kernel cases come from pyheap_bench.ko; user-space cases time the
 ioctls from C (ubench) against CPython 3.11 peers in this interpreter.
 
-  bench.py [--smoke] [--json FILE]
+  bench.py [--smoke] [--kernel-only] [--json FILE]
+
+It fails if a case does not report.
 """
 import functools
 import json
@@ -24,6 +26,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SMOKE = "--smoke" in sys.argv
+KERNEL_ONLY = "--kernel-only" in sys.argv
 ROUNDS = 3 if SMOKE else 15
 SCALE = 0.05 if SMOKE else 1.0
 results = []
@@ -90,6 +93,12 @@ def kernel_cases():
     subprocess.run(["insmod", ko, "rounds=%d" % rounds,
                     "iters=%d" % iters], capture_output=True)
     log = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+    done = [line for line in log.splitlines()
+            if "pyheap_bench: bench done: " in line]
+    if not done:
+        sys.exit("bench.py: pyheap_bench.ko did not finish (see dmesg)")
+    expected = int(done[-1].split("bench done: ")[1].split()[0])
+    first = len(results)
     for line in log.splitlines():
         if "pyheap_bench: bench " in line and ": pyheap " in line:
             text = line.split("pyheap_bench: ", 1)[1]
@@ -100,15 +109,42 @@ def kernel_cases():
                             "pyheap_ns": float(parts[1]),
                             "peer_ns": float(parts[4]),
                             "ratio": float(parts[7]),
-                            "kernel": True})
+                            "ratio_min": float(parts[8][1:].split("..")[0]),
+                            "ratio_max": float(parts[8][:-1].split("..")[1]),
+                            "rounds": rounds, "kernel": True})
+    if expected == 0 or len(results) - first != expected:
+        sys.exit("bench.py: %d in-kernel cases reported, %d expected" %
+                 (len(results) - first, expected))
+
+
+def cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 def main():
     n = int(200000 * SCALE) or 1000
-    print("# pyheap bench on %s %s, %s, %d rounds%s" % (
-        platform.system(), platform.release(), platform.machine(), ROUNDS,
-        " (smoke)" if SMOKE else ""), flush=True)
+    print("# pyheap bench on %s %s, %s (%s), %d rounds%s" % (
+        platform.system(), platform.release(), platform.machine(), cpu(),
+        ROUNDS, " (smoke)" if SMOKE else ""), flush=True)
     kernel_cases()
+    if not KERNEL_ONLY:
+        user_space_cases(n)
+    if "--json" in sys.argv:
+        path = sys.argv[sys.argv.index("--json") + 1]
+        with open(path, "w") as f:
+            json.dump({"machine": platform.uname()._asdict(), "cpu": cpu(),
+                       "rounds": ROUNDS, "results": results}, f, indent=1)
+    return 0
+
+
+def user_space_cases(n):
     interleave("noop_ioctl", "getppid", lambda: ubench("noop", n),
                lambda: ubench("getppid", n))
     # The same no-op against ioctl(FIONCLEX), which the VFS answers itself:
@@ -123,16 +159,13 @@ def main():
         interleave("lru_hit_batch64_%d" % entries, "functools_lru_cache",
                    lambda: ubench("lru_hit", entries, n),
                    lambda: py_lru_hits(entries, n))
+        interleave("lru_hit_getv64_%d" % entries, "functools_lru_cache",
+                   lambda: ubench("lru_getv", entries, n),
+                   lambda: py_lru_hits(entries, n))
     # Heaps share no lock: two heaps on two CPUs should take half the wall
     # time per object of one (ratio 0.5 is linear scaling).
     interleave("scale_2_heaps", "1_heap", lambda: ubench("scale", 2, n),
                lambda: ubench("scale", 1, n))
-    if "--json" in sys.argv:
-        path = sys.argv[sys.argv.index("--json") + 1]
-        with open(path, "w") as f:
-            json.dump({"machine": platform.uname()._asdict(),
-                       "rounds": ROUNDS, "results": results}, f, indent=1)
-    return 0
 
 
 if __name__ == "__main__":

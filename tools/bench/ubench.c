@@ -11,6 +11,7 @@
  *                            ioctl can cost, the floor under noop
  *   ubench alloc K N         create and close K objects per pair of batches
  *   ubench lru_hit E N       GET hits in batches of 64, on a map of E keys
+ *   ubench lru_getv E N      the same hits, 64 keys to one LRU_GETV
  *   ubench scale T N         T threads, each on its own heap, creating and
  *                            closing objects in batches of 64: wall time
  *                            per object over all threads
@@ -200,6 +201,52 @@ static double bench_lru_hit(long entries, long n)
 	return t / (rounds * 64);
 }
 
+/* The same hits, 64 keys to one LRU_GETV, per GET. */
+static double bench_lru_getv(long entries, long n)
+{
+	uint64_t *keys = calloc(entries, sizeof(*keys));
+	struct pyheap_lru_result res[64];
+	struct pyheap_op ops[64];
+	static char value[16] = "v", room[64][16];
+	uint64_t want[64];
+	uint32_t map = lru_new(entries);
+	long i, j, r, rounds = n / 64;
+	unsigned long step = 0;
+	struct pyheap_lru_getv g = {
+		.size = sizeof(g), .handle = map, .count = 64,
+		.key_len = sizeof(uint64_t), .value_len = sizeof(room[0]),
+		.keys = (uintptr_t)want, .values = (uintptr_t)room,
+		.results = (uintptr_t)res,
+	};
+	double t;
+
+	if (!keys)
+		fatal("calloc");
+	for (i = 0; i < entries; i += 64) {
+		for (j = 0; j < 64 && i + j < entries; j++) {
+			keys[i + j] = i + j;
+			lru_op_fill(&ops[j], PYHEAP_CMD_LRU_SET, map,
+				    &keys[i + j], value, sizeof(value));
+		}
+		batch(ops, j);
+	}
+	t = 0;
+	for (r = -rounds / 10 - 1; r < rounds; r++) {
+		double t0;
+
+		for (j = 0; j < 64; j++, step++)
+			want[j] = keys[(step * 7919) % entries];
+		g.out_hits = 0;
+		t0 = now_ns();
+		if (ioctl(fd, PYHEAP_IOC_LRU_GETV, &g) || g.out_hits != 64)
+			fatal("lru_getv");
+		if (r >= 0)
+			t += now_ns() - t0;
+	}
+	free(keys);
+	return t / (rounds * 64);
+}
+
 struct scale_arg {
 	long n;
 };
@@ -241,7 +288,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: ubench noop|getppid|vfs_floor|alloc K|lru_hit E|scale T N\n");
+			"usage: ubench noop|getppid|vfs_floor|alloc K|lru_hit E|lru_getv E|scale T N\n");
 		return 2;
 	}
 	fd = open("/dev/pyheap", O_RDWR);
@@ -257,6 +304,8 @@ int main(int argc, char **argv)
 		ns = bench_alloc(atoi(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "lru_hit") && argc > 3)
 		ns = bench_lru_hit(atol(argv[2]), atol(argv[3]));
+	else if (!strcmp(argv[1], "lru_getv") && argc > 3)
+		ns = bench_lru_getv(atol(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "scale") && argc > 3)
 		ns = bench_scale(atoi(argv[2]), atol(argv[3]));
 	else

@@ -71,13 +71,14 @@ static uint32_t obj_new(int fd, uint32_t nslots, uint32_t payload)
 enum path {
 	OBJ_NEW_LARGE, LRU_NEW, LRU_SET, BATCH_NEW, SLOT_GET, OBJ_NEW_FIRST,
 	HANDLE_DUP, GC_REFS, GC_GARBAGE, GC_COLLECT, GETSIZEOF_DEEP,
-	LRU_CLAIM, LRU_SET_OBJ, PAYLOAD_WRITE, NR_PATHS
+	LRU_CLAIM, LRU_SET_OBJ, PAYLOAD_WRITE, LRU_GETV, NR_PATHS
 };
 
 struct setup {
 	uint32_t a, map;
-	uint64_t key;
+	uint64_t key, keys[2];
 	char value[100];
+	struct pyheap_lru_result res[2];
 	uint32_t handles[16];
 	struct pyheap_op ops[8];
 };
@@ -111,9 +112,28 @@ static void prepare(int fd, enum path p, struct setup *s)
 	if (p == OBJ_NEW_FIRST)
 		return;		/* the heap's first object: a new arena */
 	s->a = obj_new(fd, 1, p == PAYLOAD_WRITE ? 64 : 0);
-	if ((p == LRU_SET || p == LRU_CLAIM || p == LRU_SET_OBJ) &&
-	    !ioctl(fd, PYHEAP_IOC_LRU_NEW, &n))
+	if ((p == LRU_SET || p == LRU_CLAIM || p == LRU_SET_OBJ ||
+	     p == LRU_GETV) && !ioctl(fd, PYHEAP_IOC_LRU_NEW, &n))
 		s->map = n.out_handle;
+	if (p == LRU_GETV) {
+		/* key 1: an object value (a handle to open), key 2: bytes */
+		struct pyheap_lru_op op = {
+			.size = sizeof(op), .handle = s->map,
+			.flags = PYHEAP_LRU_VALUE_OBJECT, .value_handle = s->a,
+			.key_len = sizeof(s->keys[0]),
+			.key = (uintptr_t)&s->keys[0],
+		};
+
+		s->keys[0] = 1;
+		s->keys[1] = 2;
+		ioctl(fd, PYHEAP_IOC_LRU_SET, &op);
+		op.flags = 0;
+		op.value_handle = 0;
+		op.key = (uintptr_t)&s->keys[1];
+		op.value = (uintptr_t)s->value;
+		op.value_len = 8;
+		ioctl(fd, PYHEAP_IOC_LRU_SET, &op);
+	}
 	if (p == GC_GARBAGE || p == GC_COLLECT) {
 		garbage_self(fd, PYHEAP_OBJ_LEGACY_FINALIZER);
 		garbage_self(fd, PYHEAP_OBJ_FINALIZER);
@@ -160,6 +180,12 @@ static int run_more(int fd, enum path p, struct setup *s)
 		.size = sizeof(pw), .handle = s->a, .length = 8,
 		.data = (uintptr_t)s->value,
 	};
+	struct pyheap_lru_getv gv = {
+		.size = sizeof(gv), .handle = s->map, .count = 2,
+		.key_len = sizeof(s->keys[0]), .value_len = 16,
+		.keys = (uintptr_t)s->keys, .values = (uintptr_t)s->value,
+		.results = (uintptr_t)s->res,
+	};
 
 	switch (p) {
 	case HANDLE_DUP:
@@ -180,6 +206,8 @@ static int run_more(int fd, enum path p, struct setup *s)
 		op.flags = PYHEAP_LRU_VALUE_OBJECT;
 		op.value_handle = s->a;
 		return ioctl(fd, PYHEAP_IOC_LRU_SET, &op);
+	case LRU_GETV:
+		return ioctl(fd, PYHEAP_IOC_LRU_GETV, &gv);
 	default:
 		return ioctl(fd, PYHEAP_IOC_PAYLOAD_WRITE, &pw);
 	}
@@ -273,6 +301,7 @@ FIXTURE_VARIANT_ADD(failnth, getsizeof_deep) { GETSIZEOF_DEEP, 0 };
 FIXTURE_VARIANT_ADD(failnth, lru_claim) { LRU_CLAIM, 1 };
 FIXTURE_VARIANT_ADD(failnth, lru_set_obj) { LRU_SET_OBJ, 1 };
 FIXTURE_VARIANT_ADD(failnth, payload_write) { PAYLOAD_WRITE, 0 };
+FIXTURE_VARIANT_ADD(failnth, lru_getv) { LRU_GETV, 1 };
 
 TEST_F(failnth, every_failure_changes_nothing)
 {

@@ -4,6 +4,7 @@
 
 TAP; runs inside a VM with pyheap.ko loaded, as root.
 """
+import ctypes
 import errno
 import fcntl
 import glob
@@ -99,6 +100,10 @@ def test_outputs_carry_no_kernel_pointer_and_no_stale_byte():
         a[0] = a
         c = h.lru_cache(4)
         c.set("k", b"v")
+        tag, kdata = c._key("k")
+        kbuf = ctypes.create_string_buffer(kdata, len(kdata))
+        vbuf = ctypes.create_string_buffer(64)
+        rbuf = ctypes.create_string_buffer(16)
         P, Q, S = P32, P64, PS64
         calls = [
             (pyheap.CMD_VERSION, pyheap._VERSION, (24, 0, P, P, Q)),
@@ -120,6 +125,10 @@ def test_outputs_carry_no_kernel_pointer_and_no_stale_byte():
              (56, 0, a.handle, P, P, P, P, 0, Q, PBYTES)),
             (pyheap.CMD_LRU_INFO, pyheap._LRU_INFO,
              (56, 0, c.obj.handle, P, S, Q, Q, Q, Q)),
+            (pyheap.CMD_LRU_GETV, pyheap._LRU_GETV,
+             (56, 0, c.obj.handle, 1, tag, len(kdata), 64, 0,
+              ctypes.addressof(kbuf), ctypes.addressof(vbuf),
+              ctypes.addressof(rbuf))),
         ]
         for cmd, layout, fields in calls:
             page = bytearray(b"\xa5" * 4096)
@@ -182,6 +191,20 @@ def test_output_buffers_carry_no_stale_byte():
         out = pyheap._LRU_OP.unpack(raw)
         assert out[9:] == (1, 3, 0), out
         assert val.raw == b"abc" + b"\xa5" * 61, val.raw
+        n += 1
+        # LRU GETV of a hit and a miss, 8 bytes of room each: both slots
+        # and both results written in full, nothing beyond
+        keys = ctypes.create_string_buffer(b"keyzzz", 6)
+        vals = ctypes.create_string_buffer(b"\xa5" * 32, 32)
+        res = ctypes.create_string_buffer(b"\xa5" * 48, 48)
+        raw = bytearray(pyheap._LRU_GETV.pack(
+            56, 0, c.obj.handle, 2, 1, 3, 8, 0, ctypes.addressof(keys),
+            ctypes.addressof(vals), ctypes.addressof(res)))
+        fcntl.ioctl(h.fd, (0xB9 << 8) | pyheap.CMD_LRU_GETV, raw)
+        assert pyheap._LRU_GETV.unpack(raw)[7] == 1
+        assert vals.raw == b"abc" + bytes(13) + b"\xa5" * 16, vals.raw
+        assert res.raw[:32] == struct.pack("=8I", 1, 3, 0, 0, 0, 0, 0, 0) \
+            and res.raw[32:] == b"\xa5" * 16, res.raw
         n += 1
         # read(): one finalizer event into a bigger buffer
         del a, b

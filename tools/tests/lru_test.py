@@ -16,7 +16,7 @@ import sys
 from contextlib import redirect_stdout
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
-from pyheap import Heap  # noqa: E402
+from pyheap import CMD_LRU_SET, Heap  # noqa: E402
 
 DOMAIN = [0, 1, 2, 3, 3.0, True, 4, 5, 7, 11, "a", "b", "3", 2.5, (1, 2),
           -1, 100, 1000]
@@ -225,6 +225,128 @@ def test_compute_once_give_up_and_timeout():
         assert c2.delete("k")
         t.join()
         assert got == [2], got                       # the waiter claims
+
+
+def test_getv_is_the_same_as_gets_one_by_one():
+    # Two maps, one trace: one map answers lists of keys with get_many
+    # (LRU_GETV, one call per run of equal-length keys), the other with
+    # one get per key.  Answers, cache_info, evictions and the contents
+    # (hence the recency order, through later evictions) must agree.
+    rnd = random.Random(7)
+    domain = [0, 1, 7, 42, 99, 100, 12345, "a", "bb", b"x", (1, 2), 3.5]
+    with Heap() as h:
+        for maxsize in (0, 1, 5, None):
+            a = h.lru_cache(maxsize=maxsize)
+            b = h.lru_cache(maxsize=maxsize)
+            for i in range(600):
+                r = rnd.random()
+                if r < 0.35:
+                    k, v = rnd.choice(domain), rnd.choice(domain)
+                    a.set(k, v)
+                    b.set(k, v)
+                elif r < 0.4:
+                    k = rnd.choice(domain)
+                    assert a.delete(k) == b.delete(k)
+                else:
+                    keys = [rnd.choice(domain)
+                            for _ in range(rnd.randint(1, 12))]
+                    peek = r > 0.9
+                    got = a.get_many(keys, default="-", peek=peek)
+                    one = b.peek if peek else b.get
+                    want = [one(k, "-") for k in keys]
+                    assert got == want, (maxsize, i, keys, got, want)
+                assert a.cache_info() == b.cache_info(), \
+                    (maxsize, i, a.cache_info(), b.cache_info())
+                assert a.evictions() == b.evictions()
+                assert [a.peek(k, "-") for k in domain] == \
+                    [b.peek(k, "-") for k in domain], (maxsize, i)
+        return "4 maxsizes x 600 operations: %s" % (a.cache_info(),)
+
+
+def _getv(c, ks, value_len=16, flags=0, count=None, results=None,
+          **over):
+    """Raw LRU_GETV over equal-length byte keys: (out, values, results)."""
+    import struct
+    from pyheap import _LRU_GETV, _buffer_address, CMD_LRU_GETV
+    n = len(ks) if count is None else count
+    kbuf = bytearray(b"".join(ks)) or bytearray(1)
+    vbuf = bytearray(max(n * value_len, 1))
+    rbuf = bytearray(max(n, 1) * 16)
+    f = dict(size=_LRU_GETV.size, flags=flags, handle=c.obj.handle,
+             count=n, key_type=0, key_len=len(ks[0]) if ks else 0,
+             value_len=value_len, out_hits=0, keys=_buffer_address(kbuf),
+             values=_buffer_address(vbuf),
+             results=_buffer_address(rbuf) if results is None else results)
+    f.update(over)
+    out = c.heap._call(CMD_LRU_GETV, _LRU_GETV, *f.values())
+    return out, vbuf, [r for r in struct.iter_unpack("=IIII", rbuf)][:n]
+
+
+def test_getv_answers_and_refuses():
+    import errno
+    from pyheap import PyheapError
+
+    def refused(want, *args, **kw):
+        info = c.cache_info()
+        try:
+            _getv(*args, **kw)
+        except PyheapError as e:
+            assert e.errno == want, (e, want, args, kw)
+        else:
+            raise AssertionError("accepted: %s %s" % (args, kw))
+        assert c.cache_info() == info              # nothing counted
+
+    with Heap() as h:
+        c = h.lru_cache(maxsize=3)
+        for k, v in ((b"k1", b"one"), (b"k2", b"x" * 40), (b"k3", b"3")):
+            c._op(CMD_LRU_SET, 0, 0, k, v)          # raw bytes
+        out, vals, res = _getv(c, [b"k1", b"zz", b"k3", b"k1"])
+        assert out[7] == 3, out                     # out_hits
+        assert [r[0] for r in res] == [1, 0, 1, 1], res
+        assert bytes(vals[0:16]) == b"one" + bytes(13)
+        assert bytes(vals[16:32]) == bytes(16)      # a miss: all zero
+        assert res[2][1] == 1 and bytes(vals[32:33]) == b"3"
+        assert c.cache_info() == (3, 1, 3, 3), c.cache_info()
+        # k2 is now the oldest: a new key evicts it
+        c._op(CMD_LRU_SET, 0, 0, b"k4", b"4")
+        assert _getv(c, [b"k2"], flags=1)[2][0][0] == 0
+
+        # a value longer than its room: EOVERFLOW, nothing moves, and the
+        # results tell the length needed
+        c._op(CMD_LRU_SET, 0, 0, b"k5", b"y" * 40)
+        hc = h.info().handles
+        rbuf = bytearray(3 * 16)
+        from pyheap import _buffer_address
+        refused(errno.EOVERFLOW, c, [b"k5", b"k4", b"k3"],
+                results=_buffer_address(rbuf))
+        assert rbuf[4:8] == (40).to_bytes(4, "little"), bytes(rbuf)
+        assert h.info().handles == hc
+        refused(errno.EFAULT, c, [b"k4"], results=8)
+        refused(errno.EFAULT, c, [b"k4"], keys=8)
+        refused(errno.EINVAL, c, [b"k4"], count=0)
+        refused(errno.EINVAL, c, [b"k4"], count=4097)
+        refused(errno.EINVAL, c, [b"k4"], flags=4)  # COMPUTE
+        refused(errno.EINVAL, c, [b"k4"], flags=8)
+        refused(errno.EINVAL, c, [b"k4"], out_hits=1)
+        refused(errno.EINVAL, c, [b"k4"], key_len=4097)
+        refused(errno.EINVAL, c, [b"k4"], count=4096, key_len=257)
+        refused(errno.EINVAL, c, [b"k4"], count=2, value_len=1 << 20)
+        refused(errno.ENOENT, c, [b"k4"], handle=999)
+        o = h.new(size=8)
+        refused(errno.EINVAL, c, [b"k4"], handle=o.handle)
+        # an object value comes back as a new handle, its slot zero
+        c._op(CMD_LRU_SET, 2, 0, b"k6", value_handle=o.handle)
+        out, vals, res = _getv(c, [b"k6"])
+        assert res[0][0] == 1 and res[0][2] not in (0, o.handle), res
+        assert bytes(vals[:16]) == bytes(16)
+        assert h.info().handles == hc + 2
+        # a key claimed for compute-once is a miss, as for GET
+        cc = h.lru_cache(maxsize=4, compute_once=True)
+        assert cc._lookup(0, b"kc", 4)[0] == 2
+        out, _, res = _getv(cc, [b"kc"])
+        assert out[7] == 0 and res[0][0] == 0
+        assert cc.cache_info().misses == 2
+    return "hits, misses, EOVERFLOW, EFAULT, EINVAL x8, ENOENT, objects"
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	1
+#define PYHEAP_ABI_MINOR	2
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -97,6 +97,7 @@ enum {
 	PYHEAP_CMD_LRU_SET,
 	PYHEAP_CMD_LRU_DELETE,
 	PYHEAP_CMD_LRU_INFO,
+	PYHEAP_CMD_LRU_GETV,		/* since ABI 1.2 */
 };
 
 /**
@@ -703,6 +704,71 @@ struct pyheap_lru_cache_info {
 
 #define PYHEAP_IOC_LRU_INFO	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_INFO)
 
+/* Caps on one LRU_GETV call. */
+#define PYHEAP_LRU_GETV_MAX		4096
+#define PYHEAP_LRU_GETV_MAX_BYTES	(1U << 20)
+
+/**
+ * struct pyheap_lru_result - the answer to one key of a GETV
+ * @out_hit: %PYHEAP_LRU_MISS or %PYHEAP_LRU_HIT
+ * @out_value_len: length of the value found, 0 on a miss
+ * @out_value_handle: a new handle to the value's object, if the value is
+ *	an object; otherwise %PYHEAP_HANDLE_NONE
+ * @out_zero: always written as 0
+ */
+struct pyheap_lru_result {
+	__u32 out_hit;
+	__u32 out_value_len;
+	__u32 out_value_handle;
+	__u32 out_zero;
+};
+
+/**
+ * struct pyheap_lru_getv - ioctl(PYHEAP_IOC_LRU_GETV): many GETs, one call
+ * @size: sizeof(struct pyheap_lru_getv)
+ * @flags: 0 or %PYHEAP_LRU_PEEK
+ * @handle: the map
+ * @count: keys, 1..%PYHEAP_LRU_GETV_MAX
+ * @key_type: type tag of every key; counts only in typed maps
+ * @key_len: bytes in each key, 0..%PYHEAP_LRU_MAX_KEY_SIZE
+ * @value_len: bytes of room for each value
+ * @out_hits: how many keys hit
+ * @keys: user address of @count keys of @key_len bytes, back to back
+ * @values: user address of @count slots of @value_len bytes: the value of
+ *	key i lands at @values + i * @value_len, zero-padded to @value_len
+ *	(a miss, or an object value, leaves its slot all zero)
+ * @results: user address of @count struct pyheap_lru_result
+ *
+ * The same as @count LRU_GETs of equal-sized keys, in order, but with one
+ * copy of the keys in, one of the values and one of the results out, and
+ * one lookup per key: the vector form of the lookups that dominate a
+ * cache's work.  A key another caller has claimed for compute-once is a
+ * miss, as for a plain GET; %PYHEAP_LRU_COMPUTE is not taken here.
+ *
+ * All or nothing: if any value is longer than @value_len the call fails
+ * with EOVERFLOW, and if the answers cannot be written, with EFAULT;
+ * either way nothing is counted, no entry moves and no handle is opened.
+ * After EOVERFLOW, @results hold each hit's @out_value_len (and no
+ * handles), so that the caller can ask again with room for the longest.
+ * Caps: @count * @key_len and @count * @value_len are each at most
+ * %PYHEAP_LRU_GETV_MAX_BYTES.
+ */
+struct pyheap_lru_getv {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 count;
+	__u32 key_type;
+	__u32 key_len;
+	__u32 value_len;
+	__u32 out_hits;
+	__u64 keys;
+	__u64 values;
+	__u64 results;
+};
+
+#define PYHEAP_IOC_LRU_GETV	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_GETV)
+
 /* First published size of each argument struct (see "ABI rules"). */
 #define PYHEAP_VERSION_SIZE_VER0	24
 #define PYHEAP_OBJ_NEW_SIZE_VER0	24
@@ -724,5 +790,6 @@ struct pyheap_lru_cache_info {
 #define PYHEAP_LRU_NEW_SIZE_VER0	24
 #define PYHEAP_LRU_OP_SIZE_VER0	56
 #define PYHEAP_LRU_CACHE_INFO_SIZE_VER0	56
+#define PYHEAP_LRU_GETV_SIZE_VER0	56
 
 #endif /* _UAPI_LINUX_PYHEAP_H */

@@ -39,7 +39,7 @@ ABI_MAJOR = 1
  CMD_HEAP_INFO, CMD_BATCH, CMD_GC_COLLECT, CMD_GC_GET, CMD_GC_SET,
  CMD_GC_STATS, CMD_GC_FREEZE, CMD_GC_OBJ_INFO, CMD_GC_REFS,
  CMD_GC_GARBAGE, CMD_LRU_NEW, CMD_LRU_GET, CMD_LRU_SET, CMD_LRU_DELETE,
- CMD_LRU_INFO) = range(24)
+ CMD_LRU_INFO, CMD_LRU_GETV) = range(25)
 
 GETSIZEOF_DEEP = 1
 BATCH_STOP_ON_ERROR = 1
@@ -82,6 +82,9 @@ _EVENT = struct.Struct("=II")
 _LRU_NEW = struct.Struct("=IIqII")
 _LRU_OP = struct.Struct("=IIIIIIQQIIII")
 _LRU_INFO = struct.Struct("=IIIIqQQQQ")
+_LRU_GETV = struct.Struct("=IIIIIIIIQQQ")
+_LRU_RESULT = struct.Struct("=IIII")
+_LRU_GETV_MAX, _LRU_GETV_MAX_BYTES = 4096, 1 << 20
 _LRU_TYPED, _LRU_PEEK, _LRU_VALUE_OBJECT, _LRU_CLEAR = 1, 1, 2, 1
 _LRU_COMPUTE = 4
 _LRU_MISS, _LRU_HIT, _LRU_CLAIMED = 0, 1, 2
@@ -476,6 +479,55 @@ class LruCache:
     def peek(self, key, default=None):
         found, value = self._lookup(*self._key(key), _LRU_PEEK)
         return value if found else default
+
+    def get_many(self, keys, default=None, peek=False):
+        """[get(k, default) for k in keys] (or peek), the same hits,
+        misses and recency, in one LRU_GETV ioctl per run of keys of
+        equal length and type tag."""
+        packed = [self._key(k) for k in keys]
+        flags = _LRU_PEEK if peek else 0
+        values, i = [], 0
+        while i < len(packed):
+            tag, data = packed[i]
+            j = i + 1
+            while (j < len(packed) and j - i < _LRU_GETV_MAX and
+                   packed[j][0] == tag and len(packed[j][1]) == len(data)):
+                j += 1
+            values += self._getv(tag, [d for _, d in packed[i:j]], flags,
+                                 default)
+            i = j
+        return values
+
+    def _getv(self, tag, datas, flags, default):
+        """LRU_GETV over keys of one length; grows the value room on
+        EOVERFLOW (which changed nothing) and asks again."""
+        klen, room, values = len(datas[0]), 256, []
+        while datas:
+            n = max(1, min(len(datas), _LRU_GETV_MAX_BYTES // room))
+            kbuf = bytearray(b"".join(datas[:n])) or bytearray(1)
+            vbuf = bytearray(n * room)
+            rbuf = bytearray(n * _LRU_RESULT.size)
+            try:
+                self.heap._call(CMD_LRU_GETV, _LRU_GETV, _LRU_GETV.size,
+                                flags, self.obj.handle, n, tag, klen, room,
+                                0, _buffer_address(kbuf),
+                                _buffer_address(vbuf), _buffer_address(rbuf))
+            except PyheapError as e:
+                if e.errno != errno.EOVERFLOW:
+                    raise
+                room = max(r[1] for r in _LRU_RESULT.iter_unpack(rbuf))
+                continue
+            for i, (hit, vlen, handle, _) in \
+                    enumerate(_LRU_RESULT.iter_unpack(rbuf)):
+                if not hit:
+                    values.append(default)
+                elif handle:
+                    values.append(Obj(self.heap, handle))
+                else:
+                    values.append(pickle.loads(
+                        bytes(vbuf[i * room:i * room + vlen])))
+            datas = datas[n:]
+        return values
 
     def set(self, key, value):
         self._store(*self._key(key), value)
