@@ -276,7 +276,7 @@ static void lru_peek_many_then_touch_is_get(struct kunit *test)
 	put_n(test, lru, 1);
 	put_n(test, lru, 2);
 	put_n(test, lru, 3);
-	KUNIT_ASSERT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e), 3);
+	KUNIT_ASSERT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e, true), 3);
 	KUNIT_EXPECT_NULL(test, e[1]);
 	for (i = 0; i < 4; i++)
 		if (e[i])
@@ -294,7 +294,8 @@ static void lru_peek_many_then_touch_is_get(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&vals_live), 3);
 
 	k[0].len = PYHEAP_LRU_MAX_KEY + 1;
-	KUNIT_EXPECT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e, true),
+			-EINVAL);
 }
 
 static atomic_t bare_releases;

@@ -957,7 +957,8 @@ static int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 		keys[i].len = cmd->key_len;
 		keys[i].data = kbuf + i * cmd->key_len;
 	}
-	err = pyheap_lru_peek_many(lru, keys, n, values, entries);
+	/* unheld: under heap->lock no value goes before this call ends */
+	err = pyheap_lru_peek_many(lru, keys, n, values, entries, false);
 	if (err < 0)
 		goto out_free;
 	memset(res, 0, n * sizeof(*res));
@@ -968,7 +969,6 @@ static int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 			continue;
 		if (pyheap_lru_value_pending(values[i])) {
 			/* claimed for compute-once: a miss, as for GET */
-			pyheap_lru_value_put(values[i]);
 			entries[i] = NULL;
 			continue;
 		}
@@ -988,15 +988,11 @@ static int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 		err = ucmd_respond(ucmd, sizeof(*cmd));
 	if (!err && !(cmd->flags & PYHEAP_LRU_PEEK))
 		pyheap_lru_touch_many(lru, entries, n);
-	for (i = 0; i < n; i++) {
-		if (!entries[i])
+	for (i = 0; err && i < n; i++) {
+		if (!res[i].out_value_handle)
 			continue;
-		if (err && res[i].out_value_handle) {
-			pyheap_handle_close(ucmd->heap,
-					    res[i].out_value_handle);
-			res[i].out_value_handle = PYHEAP_HANDLE_NONE;
-		}
-		pyheap_lru_value_put(values[i]);
+		pyheap_handle_close(ucmd->heap, res[i].out_value_handle);
+		res[i].out_value_handle = PYHEAP_HANDLE_NONE;
 	}
 	/* Tell a caller short of room how much each value needs. */
 	if (err == -EOVERFLOW &&

@@ -187,10 +187,10 @@ static void lru_release_dead(struct pyheap_lru *lru, struct list_head *dead)
 	}
 }
 
-/* The entry under @key, its value held for the caller, or NULL. */
+/* The entry under @key, its value (held for the caller if @hold), or NULL. */
 static struct pyheap_lru_entry *__lru_find(struct pyheap_lru *lru,
 					   const struct pyheap_lru_key *key,
-					   void **value)
+					   void **value, bool hold)
 	__must_hold(&lru->lock)
 {
 	struct pyheap_lru_key k = lru_key(lru, key);
@@ -198,7 +198,7 @@ static struct pyheap_lru_entry *__lru_find(struct pyheap_lru *lru,
 
 	e = rhashtable_lookup_fast(&lru->table, &k, lru_params);
 	if (e) {
-		if (lru->ops->hold)
+		if (hold && lru->ops->hold)
 			lru->ops->hold(e->value);
 		*value = e->value;
 	}
@@ -225,7 +225,7 @@ static int lru_lookup(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 	if (key->len > PYHEAP_LRU_MAX_KEY)
 		return -EINVAL;
 	spin_lock(&lru->lock);
-	e = __lru_find(lru, key, value);
+	e = __lru_find(lru, key, value, true);
 	if (touch)
 		__lru_touch(lru, e);
 	spin_unlock(&lru->lock);
@@ -290,9 +290,13 @@ EXPORT_SYMBOL_GPL(pyheap_lru_peek);
  * @lru: the map
  * @keys: the keys
  * @n: how many
- * @values: for each key found, its value, held for the caller
+ * @values: for each key found, its value, held for the caller if @hold
  * @entries: for each key, its entry for pyheap_lru_touch_many(), or NULL
  *	if the key is absent
+ * @hold: hold each value with the map's hold callback.  Pass false only
+ *	if no value can be released before the caller is done with it (the
+ *	map's users all serialise on one lock of their own, as pyheap's heap
+ *	maps do on the heap's)
  *
  * The first half of a batch of lookups whose answers the caller must
  * deliver before they may count: look now, touch once delivered.
@@ -303,7 +307,8 @@ EXPORT_SYMBOL_GPL(pyheap_lru_peek);
  */
 int pyheap_lru_peek_many(struct pyheap_lru *lru,
 			 const struct pyheap_lru_key *keys, unsigned int n,
-			 void **values, struct pyheap_lru_entry **entries)
+			 void **values, struct pyheap_lru_entry **entries,
+			 bool hold)
 {
 	unsigned int i, found = 0;
 	struct pyheap_lru_entry *e;
@@ -313,7 +318,7 @@ int pyheap_lru_peek_many(struct pyheap_lru *lru,
 			return -EINVAL;
 	spin_lock(&lru->lock);
 	for (i = 0; i < n; i++) {
-		e = __lru_find(lru, &keys[i], &values[i]);
+		e = __lru_find(lru, &keys[i], &values[i], hold);
 		entries[i] = e;
 		found += !!e;
 	}

@@ -80,7 +80,8 @@ int pyheap_lru_peek(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		    void **value);
 int pyheap_lru_peek_many(struct pyheap_lru *lru,
 			 const struct pyheap_lru_key *keys, unsigned int n,
-			 void **values, struct pyheap_lru_entry **entries);
+			 void **values, struct pyheap_lru_entry **entries,
+			 bool hold);
 void pyheap_lru_touch_many(struct pyheap_lru *lru,
 			   struct pyheap_lru_entry *const *entries,
 			   unsigned int n);

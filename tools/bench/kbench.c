@@ -180,7 +180,7 @@ static u64 lru_batch_hits(void *p)
 		for (j = 0; j < n; j++)
 			b->keys[j] = (i + j) % NKEYS;
 		if (pyheap_lru_peek_many(c->lru, b->k, n, b->values,
-					 b->entries) >= 0)
+					 b->entries, false) >= 0)
 			pyheap_lru_touch_many(c->lru, b->entries, n);
 	}
 	return ktime_get_ns() - t;
