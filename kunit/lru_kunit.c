@@ -293,6 +293,11 @@ static void lru_peek_many_then_touch_is_get(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, get_n(lru, 1), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&vals_live), 3);
 
+	/* unheld: the values come back bare, their counts untouched */
+	KUNIT_ASSERT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e, false), 3);
+	KUNIT_EXPECT_EQ(test, kref_read(&((struct val *)v[2])->ref), 1U);
+	expect_info(test, lru, 5, 2, 3);
+
 	k[0].len = PYHEAP_LRU_MAX_KEY + 1;
 	KUNIT_EXPECT_EQ(test, pyheap_lru_peek_many(lru, k, 4, v, e, true),
 			-EINVAL);

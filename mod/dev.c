@@ -620,7 +620,19 @@ static int pyheap_ioc_lru_new(struct pyheap_ucmd *ucmd)
 	return err;
 }
 
-/* The map and a kernel copy of the key of an LRU command. */
+/* The LRU map an open handle names; -ENOENT, or -EINVAL if not a map. */
+static struct pyheap_lru *ucmd_lru(struct pyheap_ucmd *ucmd, u32 handle)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_obj *obj = ucmd_obj(ucmd, handle);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	if (!pyheap_is_ulru(obj))
+		return ERR_PTR(-EINVAL);
+	return pyheap_ulru_map(obj);
+}
+
 /* A key read from user memory: short ones stay on the stack. */
 struct lru_key_buf {
 	u8 small[64];
@@ -633,16 +645,14 @@ static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
 	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_lru_op *cmd = ucmd->cmd;
-	struct pyheap_obj *obj;
+	struct pyheap_lru *lru;
 
 	if (cmd->key_len > PYHEAP_LRU_MAX_KEY_SIZE ||
 	    cmd->out_hit || cmd->out_value_len || cmd->out_value_handle)
 		return ERR_PTR(-EINVAL);
-	obj = ucmd_obj(ucmd, cmd->handle);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	if (!pyheap_is_ulru(obj))
-		return ERR_PTR(-EINVAL);
+	lru = ucmd_lru(ucmd, cmd->handle);
+	if (IS_ERR(lru))
+		return lru;
 	kb->big = NULL;
 	key->data = kb->small;
 	if (cmd->key_len > sizeof(kb->small)) {
@@ -656,7 +666,7 @@ static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
 	}
 	key->type = cmd->key_type;
 	key->len = cmd->key_len;
-	return pyheap_ulru_map(obj);
+	return lru;
 }
 
 /*
@@ -851,17 +861,15 @@ static int pyheap_ioc_lru_info(struct pyheap_ucmd *ucmd)
 {
 	struct pyheap_lru_cache_info *cmd = ucmd->cmd;
 	struct pyheap_lru_info info;
-	struct pyheap_obj *obj;
+	struct pyheap_lru *lru;
 	int err;
 
 	if (cmd->flags & ~PYHEAP_LRU_CLEAR)
 		return -EINVAL;
-	obj = ucmd_obj(ucmd, cmd->handle);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	if (!pyheap_is_ulru(obj))
-		return -EINVAL;
-	pyheap_lru_info(pyheap_ulru_map(obj), &info);
+	lru = ucmd_lru(ucmd, cmd->handle);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	pyheap_lru_info(lru, &info);
 	cmd->out_typed = info.typed;
 	cmd->out_maxsize = info.maxsize < 0 ? PYHEAP_LRU_MAXSIZE_NONE :
 			   info.maxsize;
@@ -871,7 +879,7 @@ static int pyheap_ioc_lru_info(struct pyheap_ucmd *ucmd)
 	cmd->out_evictions = info.evictions;
 	err = ucmd_respond(ucmd, sizeof(*cmd));
 	if (!err && (cmd->flags & PYHEAP_LRU_CLEAR))
-		pyheap_lru_clear(pyheap_ulru_map(obj));
+		pyheap_lru_clear(lru);
 	return err;
 }
 
@@ -913,12 +921,12 @@ static int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 	struct pyheap_lru_result *res;
 	struct pyheap_lru_key *keys;
 	size_t kbytes, vbytes, i, n;
-	struct pyheap_obj *obj;
 	struct pyheap_lru *lru;
 	void **values;
 	u8 *kbuf, *vbuf;
 	int err, ret;
 
+	lockdep_assert_held(&ucmd->heap->lock);
 	if ((cmd->flags & ~PYHEAP_LRU_PEEK) || cmd->out_hits ||
 	    !cmd->count || cmd->count > PYHEAP_LRU_GETV_MAX ||
 	    cmd->key_len > PYHEAP_LRU_MAX_KEY_SIZE ||
@@ -930,12 +938,9 @@ static int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 	if (kbytes > PYHEAP_LRU_GETV_MAX_BYTES ||
 	    vbytes > PYHEAP_LRU_GETV_MAX_BYTES)
 		return -EINVAL;
-	obj = ucmd_obj(ucmd, cmd->handle);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	if (!pyheap_is_ulru(obj))
-		return -EINVAL;
-	lru = pyheap_ulru_map(obj);
+	lru = ucmd_lru(ucmd, cmd->handle);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
 
 	/* One buffer: keys, values, entries, results, key bytes, slots. */
 	keys = kvmalloc(n * (sizeof(*keys) + sizeof(*values) +

@@ -17,6 +17,7 @@
 
 #include <linux/jhash.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -171,6 +172,7 @@ static void __lru_unlink(struct pyheap_lru *lru,
 			 struct pyheap_lru_entry *e, struct list_head *dead)
 	__must_hold(&lru->lock)
 {
+	lockdep_assert_held(&lru->lock);
 	rhashtable_remove_fast(&lru->table, &e->hnode, lru_params);
 	list_move_tail(&e->node, dead);
 	lru->currsize--;
@@ -196,6 +198,7 @@ static struct pyheap_lru_entry *__lru_find(struct pyheap_lru *lru,
 	struct pyheap_lru_key k = lru_key(lru, key);
 	struct pyheap_lru_entry *e;
 
+	lockdep_assert_held(&lru->lock);
 	e = rhashtable_lookup_fast(&lru->table, &k, lru_params);
 	if (e) {
 		if (hold && lru->ops->hold)
@@ -209,6 +212,7 @@ static struct pyheap_lru_entry *__lru_find(struct pyheap_lru *lru,
 static void __lru_touch(struct pyheap_lru *lru, struct pyheap_lru_entry *e)
 	__must_hold(&lru->lock)
 {
+	lockdep_assert_held(&lru->lock);
 	if (e) {
 		list_move_tail(&e->node, &lru->list);
 		lru->hits++;

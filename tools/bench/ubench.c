@@ -163,27 +163,39 @@ static void lru_op_fill(struct pyheap_op *op, unsigned int cmd, uint32_t map,
 	memcpy(op->arg, &c, sizeof(c));
 }
 
-/* Hits in batches of 64 on a map of @entries keys, per GET. */
-static double bench_lru_hit(long entries, long n)
+/* A map of @entries keys 0..entries-1 (in *@keys), 16-byte values. */
+static uint32_t lru_map_of(long entries, uint64_t **keys)
 {
-	uint64_t *keys = calloc(entries, sizeof(*keys));
-	struct pyheap_op ops[64];
-	static char value[16] = "v", room[64][16];
+	static char value[16] = "v";
 	uint32_t map = lru_new(entries);
-	long i, j, r, rounds = n / 64;
-	unsigned long step = 0;
-	double t;
+	struct pyheap_op ops[64];
+	long i, j;
 
-	if (!keys)
+	*keys = calloc(entries, sizeof(**keys));
+	if (!*keys)
 		fatal("calloc");
 	for (i = 0; i < entries; i += 64) {
 		for (j = 0; j < 64 && i + j < entries; j++) {
-			keys[i + j] = i + j;
+			(*keys)[i + j] = i + j;
 			lru_op_fill(&ops[j], PYHEAP_CMD_LRU_SET, map,
-				    &keys[i + j], value, sizeof(value));
+				    &(*keys)[i + j], value, sizeof(value));
 		}
 		batch(ops, j);
 	}
+	return map;
+}
+
+/* Hits in batches of 64 on a map of @entries keys, per GET. */
+static double bench_lru_hit(long entries, long n)
+{
+	uint64_t *keys;
+	uint32_t map = lru_map_of(entries, &keys);
+	struct pyheap_op ops[64];
+	static char room[64][16];
+	long j, r, rounds = n / 64;
+	unsigned long step = 0;
+	double t;
+
 	t = 0;
 	for (r = -rounds / 10 - 1; r < rounds; r++) {
 		double t0;
@@ -204,13 +216,12 @@ static double bench_lru_hit(long entries, long n)
 /* The same hits, 64 keys to one LRU_GETV, per GET. */
 static double bench_lru_getv(long entries, long n)
 {
-	uint64_t *keys = calloc(entries, sizeof(*keys));
+	uint64_t *keys;
+	uint32_t map = lru_map_of(entries, &keys);
 	struct pyheap_lru_result res[64];
-	struct pyheap_op ops[64];
-	static char value[16] = "v", room[64][16];
+	static char room[64][16];
 	uint64_t want[64];
-	uint32_t map = lru_new(entries);
-	long i, j, r, rounds = n / 64;
+	long j, r, rounds = n / 64;
 	unsigned long step = 0;
 	struct pyheap_lru_getv g = {
 		.size = sizeof(g), .handle = map, .count = 64,
@@ -220,16 +231,6 @@ static double bench_lru_getv(long entries, long n)
 	};
 	double t;
 
-	if (!keys)
-		fatal("calloc");
-	for (i = 0; i < entries; i += 64) {
-		for (j = 0; j < 64 && i + j < entries; j++) {
-			keys[i + j] = i + j;
-			lru_op_fill(&ops[j], PYHEAP_CMD_LRU_SET, map,
-				    &keys[i + j], value, sizeof(value));
-		}
-		batch(ops, j);
-	}
 	t = 0;
 	for (r = -rounds / 10 - 1; r < rounds; r++) {
 		double t0;
