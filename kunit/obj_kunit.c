@@ -294,6 +294,64 @@ static void heap_destroy_frees_cycles(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, released, 2U);
 }
 
+/*
+ * The handle table: a free entry is reused last-closed-first, the limit
+ * holds for one handle and for many, and a refused HANDLE_CLOSEV (a
+ * duplicate, a stale handle) leaves every handle open and unmarked.
+ */
+static void handles_open_close_reuse_and_refuse(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct pyheap_heap *heap = ctx->heap;
+	struct pyheap_obj *objs[16];
+	u32 h[16], one, bad[3];
+	struct link_obj *l;
+	int i;
+
+	pyheap_heap_lock(heap);
+	l = link_new(ctx, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	for (i = 0; i < 16; i++)
+		objs[i] = &l->ob;
+	KUNIT_EXPECT_EQ(test, pyheap_handles_open_many(heap, objs, 16, h), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(&l->ob), 17U);
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_EQ(test, h[i], (u32)i + 1);
+	/* max_handles is 16 here */
+	KUNIT_EXPECT_EQ(test, pyheap_handle_open(heap, &l->ob, &one), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, pyheap_handles_open_many(heap, objs, 1, &one),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap, h[4]), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap, h[9]), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap, h[9]), -ENOENT);
+	KUNIT_EXPECT_NULL(test, pyheap_handle_lookup(heap, h[9]));
+	KUNIT_EXPECT_EQ(test, pyheap_handle_open(heap, &l->ob, &h[9]), 0);
+	KUNIT_EXPECT_EQ(test, h[9], 10U);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_open(heap, &l->ob, &h[4]), 0);
+	KUNIT_EXPECT_EQ(test, h[4], 5U);
+	/* refused vectors: a duplicate, a stale handle, handle 0, past top */
+	bad[0] = h[0];
+	bad[1] = h[1];
+	for (i = 0; i < 4; i++) {
+		u32 stale[] = { h[0], 0, 17, 1000 };
+
+		bad[2] = stale[i];
+		KUNIT_EXPECT_EQ(test, pyheap_handles_close_many(heap, bad, 3),
+				-ENOENT);
+	}
+	KUNIT_EXPECT_EQ(test, heap->nr_handles, 16ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(&l->ob), 17U);
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_PTR_EQ(test, pyheap_handle_lookup(heap, h[i]),
+				    &l->ob);
+	KUNIT_EXPECT_EQ(test, pyheap_handles_close_many(heap, h, 16), 0);
+	KUNIT_EXPECT_EQ(test, heap->nr_handles, 0ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(&l->ob), 1U);
+	pyheap_obj_put(heap, &l->ob);
+	KUNIT_EXPECT_EQ(test, ctx->released, 1U);
+	pyheap_heap_unlock(heap);
+}
+
 static void type_register_rejects_bad_types(struct kunit *test)
 {
 	struct pyheap_type noname = {}, longname = {
@@ -313,6 +371,7 @@ static struct kunit_case obj_cases[] = {
 	KUNIT_CASE(obj_new_stops_at_heap_limits),
 	KUNIT_CASE(obj_deep_size_counts_each_object_once),
 	KUNIT_CASE(heap_destroy_frees_cycles),
+	KUNIT_CASE(handles_open_close_reuse_and_refuse),
 	KUNIT_CASE(type_register_rejects_bad_types),
 	{}
 };

@@ -118,7 +118,6 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 	INIT_LIST_HEAD(&heap->lru_maps);
 	init_waitqueue_head(&heap->lru_wait);
 	pyheap_gc_heap_init(heap);
-	xa_init_flags(&heap->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	heap->alloc = pyheap_obmalloc_create(&heap->lock,
 					     READ_ONCE(obmalloc_mode));
 	if (IS_ERR(heap->alloc)) {

@@ -71,6 +71,14 @@ struct pyheap_gc {
 	wait_queue_head_t	events_wait;	/* readers of events */
 };
 
+/* The handle table, in mod/handle.c.  Tags: H: heap->lock */
+struct pyheap_handles {
+	unsigned long		*slot;		/* H: objects, free entries */
+	u32			cap;		/* H: entries allocated */
+	u32			top;		/* H: entries ever used */
+	u32			free;		/* H: last freed, 0: none */
+};
+
 struct pyheap_heap {
 	struct kref		ref;		/* A: struct lifetime only */
 	struct mutex		lock;		/* the GIL of this heap */
@@ -88,7 +96,7 @@ struct pyheap_heap {
 	wait_queue_head_t	lru_wait;	/* waiters for such claims */
 	struct list_head	tofree;		/* H: dead, not yet freed */
 	bool			draining;	/* H: the to-free loop runs */
-	struct xarray		handles;	/* H: handle -> object */
+	struct pyheap_handles	handles;	/* H: handle -> object */
 	u64			nr_handles;	/* H */
 	u64			nr_objects;	/* H: live objects */
 	u64			nr_bytes;	/* H: their size classes */
@@ -184,6 +192,11 @@ int pyheap_handle_open(struct pyheap_heap *heap, struct pyheap_obj *obj,
 		       u32 *handle);
 struct pyheap_obj *pyheap_handle_lookup(struct pyheap_heap *heap, u32 handle);
 int pyheap_handle_close(struct pyheap_heap *heap, u32 handle);
+int pyheap_handles_open_many(struct pyheap_heap *heap,
+			     struct pyheap_obj *const *objs, u32 n,
+			     u32 *handles);
+int pyheap_handles_close_many(struct pyheap_heap *heap, const u32 *handles,
+			      u32 n);
 void pyheap_handles_close_all(struct pyheap_heap *heap);
 
 /* mod/dev.c */

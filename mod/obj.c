@@ -173,13 +173,12 @@ static void __obj_free(struct pyheap_heap *heap, struct pyheap_obj *obj)
  * the outermost put runs the loop; the puts made by ->clear() see
  * heap->draining and only append.
  */
-void pyheap_obj_drain(struct pyheap_heap *heap)
+static void obj_drain(struct pyheap_heap *heap)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_obj *obj;
 	unsigned int n = 0;
 
-	heap->draining = true;
 	while ((obj = list_first_entry_or_null(&heap->tofree,
 					       struct pyheap_obj, node))) {
 		list_del(&obj->node);
@@ -187,6 +186,13 @@ void pyheap_obj_drain(struct pyheap_heap *heap)
 		if (!(++n % 1024))
 			cond_resched();
 	}
+}
+
+void pyheap_obj_drain(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	heap->draining = true;
+	obj_drain(heap);
 	heap->draining = false;
 }
 
@@ -211,9 +217,16 @@ void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	}
 	if (--obj->refcnt)
 		return;
-	list_move_tail(&obj->node, &heap->tofree);
-	if (!heap->draining)
-		pyheap_obj_drain(heap);
+	if (heap->draining) {
+		list_move_tail(&obj->node, &heap->tofree);
+		return;
+	}
+	/* The outermost put: free this one at once, then what it freed. */
+	list_del(&obj->node);
+	heap->draining = true;
+	__obj_free(heap, obj);
+	obj_drain(heap);
+	heap->draining = false;
 }
 EXPORT_SYMBOL_GPL(__pyheap_obj_put);
 

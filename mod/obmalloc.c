@@ -156,37 +156,6 @@ static bool pool_is_full(const struct pyheap_pool *pool)
 	return !pool->freeblock && pool->nextoffset > pool->maxnextoffset;
 }
 
-/**
- * pyheap_obmalloc_size_class() - the size class serving a request
- * @size: request in bytes
- *
- * Context: Any context.
- * Return: 0..PYHEAP_NR_CLASSES - 1, or -1 if @size goes to kmalloc().
- */
-int pyheap_obmalloc_size_class(size_t size)
-{
-	if (!size || size > PYHEAP_SMALL_REQUEST_THRESHOLD)
-		return -1;
-	return (size - 1) / PYHEAP_ALIGNMENT;
-}
-EXPORT_SYMBOL_GPL(pyheap_obmalloc_size_class);
-
-/**
- * pyheap_obmalloc_usable_size() - bytes actually reserved for a request
- * @size: request in bytes
- *
- * Context: Any context.
- * Return: the block size of @size's class, or @size itself if it goes to
- * kmalloc() (which may round up further).
- */
-size_t pyheap_obmalloc_usable_size(size_t size)
-{
-	int szidx = pyheap_obmalloc_size_class(size);
-
-	return szidx < 0 ? size : INDEX2SIZE(szidx);
-}
-EXPORT_SYMBOL_GPL(pyheap_obmalloc_usable_size);
-
 /* Move @arena to the bucket of its new free-pool count. */
 static void __arena_set_nfree(struct pyheap_obmalloc *pa,
 			      struct obm_arena *arena, unsigned int nfree)

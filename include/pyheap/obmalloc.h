@@ -113,6 +113,35 @@ struct pyheap_obmalloc_stats {
 	u64 corruptions;
 };
 
+/**
+ * pyheap_obmalloc_size_class() - the size class serving a request
+ * @size: request in bytes
+ *
+ * Context: Any context.
+ * Return: 0..PYHEAP_NR_CLASSES - 1, or -1 if @size goes to kmalloc().
+ */
+static inline int pyheap_obmalloc_size_class(size_t size)
+{
+	if (!size || size > PYHEAP_SMALL_REQUEST_THRESHOLD)
+		return -1;
+	return ((unsigned int)size - 1) / PYHEAP_ALIGNMENT;
+}
+
+/**
+ * pyheap_obmalloc_usable_size() - bytes actually reserved for a request
+ * @size: request in bytes
+ *
+ * Context: Any context.
+ * Return: the block size of @size's class, or @size itself if it goes to
+ * kmalloc() (which may round up further).
+ */
+static inline size_t pyheap_obmalloc_usable_size(size_t size)
+{
+	int szidx = pyheap_obmalloc_size_class(size);
+
+	return szidx < 0 ? size : (size_t)(szidx + 1) * PYHEAP_ALIGNMENT;
+}
+
 struct pyheap_obmalloc *pyheap_obmalloc_create(struct mutex *lock,
 					       enum pyheap_obmalloc_mode mode);
 void pyheap_obmalloc_destroy(struct pyheap_obmalloc *pa);
@@ -120,8 +149,6 @@ void *pyheap_obmalloc_alloc(struct pyheap_obmalloc *pa, size_t size);
 void pyheap_obmalloc_free(struct pyheap_obmalloc *pa, void *p, size_t size);
 bool pyheap_obmalloc_owns(struct pyheap_obmalloc *pa, const void *p);
 enum pyheap_obmalloc_mode pyheap_obmalloc_mode(struct pyheap_obmalloc *pa);
-int pyheap_obmalloc_size_class(size_t size);
-size_t pyheap_obmalloc_usable_size(size_t size);
 void pyheap_obmalloc_stats(struct pyheap_obmalloc *pa,
 			   struct pyheap_obmalloc_stats *st);
 void pyheap_obmalloc_class_stats(struct pyheap_obmalloc *pa,
