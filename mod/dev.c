@@ -158,6 +158,69 @@ static int pyheap_ioc_handle_close(struct pyheap_ucmd *ucmd)
 	return pyheap_handle_close(ucmd->heap, cmd->handle);
 }
 
+/*
+ * Objects and handles of OBJ_NEWV and HANDLE_CLOSEV: one buffer each way,
+ * kvmalloc()ed, its size capped by PYHEAP_VEC_MAX before it is computed.
+ */
+static int pyheap_ioc_obj_newv(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_obj_newv *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+	struct pyheap_obj **objs;
+	u32 *handles, i, n = cmd->count;
+	int err;
+
+	lockdep_assert_held(&heap->lock);
+	if (cmd->__reserved || !n || n > PYHEAP_VEC_MAX)
+		return -EINVAL;
+	objs = kvmalloc_array(n, sizeof(*objs) + sizeof(*handles),
+			      GFP_KERNEL_ACCOUNT);
+	if (!objs)
+		return -ENOMEM;
+	handles = (u32 *)(objs + n);
+	err = pyheap_uobj_new_many(heap, cmd->nslots, cmd->payload_size,
+				   cmd->flags, n, objs);
+	if (err)
+		goto out_free;
+	err = pyheap_handles_open_many(heap, objs, n, handles);
+	/* The handles took their references; ours go either way. */
+	for (i = 0; i < n; i++)
+		pyheap_obj_put(heap, objs[i]);
+	if (err)
+		goto out_free;
+	if (copy_to_user(u64_to_user_ptr(cmd->handles), handles,
+			 n * sizeof(*handles))) {
+		pyheap_handles_close_many(heap, handles, n);
+		err = -EFAULT;
+	}
+out_free:
+	kvfree(objs);
+	return err;
+}
+
+static int pyheap_ioc_handle_closev(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_handle_closev *cmd = ucmd->cmd;
+	u32 *handles, n = cmd->count;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->__reserved || !n || n > PYHEAP_VEC_MAX)
+		return -EINVAL;
+	handles = kvmalloc_array(n, sizeof(*handles), GFP_KERNEL_ACCOUNT);
+	if (!handles)
+		return -ENOMEM;
+	if (copy_from_user(handles, u64_to_user_ptr(cmd->handles),
+			   n * sizeof(*handles)))
+		err = -EFAULT;
+	else
+		err = pyheap_handles_close_many(ucmd->heap, handles, n);
+	kvfree(handles);
+	return err;
+}
+
 static int pyheap_ioc_slot_set(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
@@ -1032,6 +1095,8 @@ union pyheap_ucmd_buffer {
 	struct pyheap_lru_op lru_op;
 	struct pyheap_lru_cache_info lru_info;
 	struct pyheap_lru_getv lru_getv;
+	struct pyheap_obj_newv obj_newv;
+	struct pyheap_handle_closev handle_closev;
 };
 
 /**
@@ -1108,6 +1173,10 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 		 out_evictions),
 	IOCTL_OP(LRU_GETV, pyheap_ioc_lru_getv, struct pyheap_lru_getv,
 		 results),
+	IOCTL_OP(OBJ_NEWV, pyheap_ioc_obj_newv, struct pyheap_obj_newv,
+		 handles),
+	IOCTL_OP(HANDLE_CLOSEV, pyheap_ioc_handle_closev,
+		 struct pyheap_handle_closev, handles),
 };
 
 /* The op for an ioctl number, or NULL. */

@@ -161,6 +161,9 @@ size_t pyheap_uobj_size(u32 nslots, u32 payload_size);
 bool pyheap_is_uobj(const struct pyheap_obj *obj);
 struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 				   u32 payload_size, u32 flags);
+int pyheap_uobj_new_many(struct pyheap_heap *heap, u32 nslots,
+			 u32 payload_size, u32 flags, u32 n,
+			 struct pyheap_obj **objs);
 int pyheap_uobj_set_slot(struct pyheap_heap *heap, struct pyheap_obj *obj,
 			 u32 index, struct pyheap_obj *target);
 int pyheap_uobj_get_slot(struct pyheap_obj *obj, u32 index,

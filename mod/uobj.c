@@ -81,6 +81,13 @@ bool pyheap_is_uobj(const struct pyheap_obj *obj)
 	return obj->type == &pyheap_uobj_type;
 }
 
+static bool uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags)
+{
+	return nslots <= PYHEAP_MAX_SLOTS &&
+	       payload_size <= PYHEAP_MAX_PAYLOAD &&
+	       !(flags & ~(PYHEAP_OBJ_FINALIZER | PYHEAP_OBJ_LEGACY_FINALIZER));
+}
+
 /* @flags: PYHEAP_OBJ_FINALIZER and PYHEAP_OBJ_LEGACY_FINALIZER */
 struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 				   u32 payload_size, u32 flags)
@@ -88,8 +95,7 @@ struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 {
 	struct pyheap_obj *obj;
 
-	if (nslots > PYHEAP_MAX_SLOTS || payload_size > PYHEAP_MAX_PAYLOAD ||
-	    (flags & ~(PYHEAP_OBJ_FINALIZER | PYHEAP_OBJ_LEGACY_FINALIZER)))
+	if (!uobj_shape_ok(nslots, payload_size, flags))
 		return ERR_PTR(-EINVAL);
 	obj = pyheap_obj_new(heap, &pyheap_uobj_type,
 			     pyheap_uobj_size(nslots, payload_size));
@@ -104,6 +110,42 @@ struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 	return obj;
 }
 EXPORT_SYMBOL_IF_KUNIT(pyheap_uobj_new);
+
+/*
+ * @n objects of one shape into @objs, each with one reference, or none:
+ * -EINVAL for a bad shape, -ENOSPC (before creating any) if @n more would
+ * pass the heap's object or byte limit, -ENOMEM.
+ */
+int pyheap_uobj_new_many(struct pyheap_heap *heap, u32 nslots,
+			 u32 payload_size, u32 flags, u32 n,
+			 struct pyheap_obj **objs)
+	__must_hold(&heap->lock)
+{
+	u64 bytes;
+	int err;
+	u32 i;
+
+	lockdep_assert_held(&heap->lock);
+	if (!uobj_shape_ok(nslots, payload_size, flags))
+		return -EINVAL;
+	bytes = (u64)n *
+		pyheap_obmalloc_usable_size(pyheap_uobj_size(nslots,
+							     payload_size));
+	if (n > heap->limits.max_objects - heap->nr_objects ||
+	    bytes > heap->limits.max_bytes - heap->nr_bytes)
+		return -ENOSPC;
+	for (i = 0; i < n; i++) {
+		objs[i] = pyheap_uobj_new(heap, nslots, payload_size, flags);
+		if (IS_ERR(objs[i]))
+			break;
+	}
+	if (i == n)
+		return 0;
+	err = PTR_ERR(objs[i]);
+	while (i--)
+		pyheap_obj_put(heap, objs[i]);
+	return err;
+}
 
 /* obj[index] = target: take the new reference, then drop the old one. */
 int pyheap_uobj_set_slot(struct pyheap_heap *heap, struct pyheap_obj *obj,

@@ -155,6 +155,12 @@ def user_space_cases(n):
         interleave("alloc_free_batch_%d" % k, "python_object",
                    lambda: ubench("alloc", k, n),
                    lambda: py_object_pairs(n))
+    # The vector forms: K objects in one OBJ_NEWV, K closes in one
+    # HANDLE_CLOSEV.
+    for k in (1, 16, 64, 256):
+        interleave("alloc_free_vec_%d" % k, "python_object",
+                   lambda: ubench("allocv", k, n),
+                   lambda: py_object_pairs(n))
     for entries in (1024, 1 << 20 if not SMOKE else 4096):
         interleave("lru_hit_batch64_%d" % entries, "functools_lru_cache",
                    lambda: ubench("lru_hit", entries, n),

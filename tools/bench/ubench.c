@@ -10,6 +10,7 @@
  *                            VFS answers before any driver: the least an
  *                            ioctl can cost, the floor under noop
  *   ubench alloc K N         create and close K objects per pair of batches
+ *   ubench allocv K N        the same with one OBJ_NEWV and one HANDLE_CLOSEV
  *   ubench lru_hit E N       GET hits in batches of 64, on a map of E keys
  *   ubench lru_getv E N      the same hits, 64 keys to one LRU_GETV
  *   ubench scale T N         T threads, each on its own heap, creating and
@@ -137,6 +138,35 @@ static double bench_alloc(unsigned int k, long n)
 	}
 	free(news);
 	free(closes);
+	return t / (rounds * k);
+}
+
+/* K creations in one OBJ_NEWV, K closes in one HANDLE_CLOSEV: per pair. */
+static double bench_allocv(unsigned int k, long n)
+{
+	uint32_t *handles = calloc(k, sizeof(*handles));
+	struct pyheap_obj_newv c = {
+		.size = sizeof(c), .count = k, .handles = (uintptr_t)handles,
+	};
+	struct pyheap_handle_closev hc = {
+		.size = sizeof(hc), .count = k, .handles = (uintptr_t)handles,
+	};
+	long rounds = n / k, r;
+	double t = 0;
+
+	if (!handles)
+		fatal("calloc");
+	for (r = -rounds / 10 - 1; r < rounds; r++) {
+		double t0 = now_ns();
+
+		if (ioctl(fd, PYHEAP_IOC_OBJ_NEWV, &c))
+			fatal("obj_newv");
+		if (ioctl(fd, PYHEAP_IOC_HANDLE_CLOSEV, &hc))
+			fatal("handle_closev");
+		if (r >= 0)
+			t += now_ns() - t0;
+	}
+	free(handles);
 	return t / (rounds * k);
 }
 
@@ -289,7 +319,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: ubench noop|getppid|vfs_floor|alloc K|lru_hit E|lru_getv E|scale T N\n");
+			"usage: ubench noop|getppid|vfs_floor|alloc K|allocv K|lru_hit E|lru_getv E|scale T N\n");
 		return 2;
 	}
 	fd = open("/dev/pyheap", O_RDWR);
@@ -303,6 +333,8 @@ int main(int argc, char **argv)
 		ns = bench_vfs_floor(atol(argv[2]));
 	else if (!strcmp(argv[1], "alloc") && argc > 3)
 		ns = bench_alloc(atoi(argv[2]), atol(argv[3]));
+	else if (!strcmp(argv[1], "allocv") && argc > 3)
+		ns = bench_allocv(atoi(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "lru_hit") && argc > 3)
 		ns = bench_lru_hit(atol(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "lru_getv") && argc > 3)

@@ -53,6 +53,7 @@ struct fuzz_thread {
 	int id;
 	uint64_t rng;
 	uint32_t handles[NR_HANDLES];
+	uint32_t vec[NR_HANDLES];	/* OBJ_NEWV's and HANDLE_CLOSEV's */
 	uint8_t scratch[8192];
 	/* room for the largest batch: the kernel writes where it is told */
 	struct pyheap_op ops[PYHEAP_BATCH_MAX];
@@ -177,6 +178,30 @@ static void fill_arg(struct fuzz_thread *t, uint32_t cmd, void *buf,
 	case PYHEAP_CMD_GC_COLLECT:
 		w[2] = pick(t, 4);
 		break;
+	case PYHEAP_CMD_LRU_GETV:
+		w[2] = some_handle(t);
+		w[3] = pick(t, 8) ? 1 + pick(t, 16) : some_u32(t);
+		w[4] = pick(t, 4);
+		w[5] = pick(t, 16);
+		w[6] = pick(t, 32);
+		*(uint64_t *)&w[8] = some_pointer(t);
+		*(uint64_t *)&w[10] = some_pointer(t);
+		*(uint64_t *)&w[12] = some_pointer(t);
+		break;
+	case PYHEAP_CMD_OBJ_NEWV:
+		w[2] = pick(t, 3);
+		w[3] = pick(t, 64);
+		w[4] = pick(t, 8) ? 1 + pick(t, NR_HANDLES) : some_u32(t);
+		*(uint64_t *)&w[6] = pick(t, 8) ? (uintptr_t)t->vec :
+					some_pointer(t);
+		break;
+	case PYHEAP_CMD_HANDLE_CLOSEV:
+		w[2] = pick(t, 8) ? 1 + pick(t, 8) : some_u32(t);
+		for (i = 0; i < 8; i++)
+			t->vec[i] = pick(t, 4) ? some_handle(t) : t->vec[0];
+		*(uint64_t *)&w[4] = pick(t, 8) ? (uintptr_t)t->vec :
+					some_pointer(t);
+		break;
 	case PYHEAP_CMD_LRU_NEW:
 		*(int64_t *)&w[2] = (int64_t)pick(t, 6) - 1;
 		break;
@@ -214,14 +239,23 @@ static const uint32_t arg_size[] = {
 	[PYHEAP_CMD_LRU_SET] = PYHEAP_LRU_OP_SIZE_VER0,
 	[PYHEAP_CMD_LRU_DELETE] = PYHEAP_LRU_OP_SIZE_VER0,
 	[PYHEAP_CMD_LRU_INFO] = PYHEAP_LRU_CACHE_INFO_SIZE_VER0,
+	[PYHEAP_CMD_LRU_GETV] = PYHEAP_LRU_GETV_SIZE_VER0,
+	[PYHEAP_CMD_OBJ_NEWV] = PYHEAP_OBJ_NEWV_SIZE_VER0,
+	[PYHEAP_CMD_HANDLE_CLOSEV] = PYHEAP_HANDLE_CLOSEV_SIZE_VER0,
 };
 
 #define NR_CMDS	ARRAY_SIZE(arg_size)
 
 /* The handle a successful call returned, if its command returns one. */
-static uint32_t returned_handle(uint32_t cmd, const uint32_t *w)
+static uint32_t returned_handle(struct fuzz_thread *t, uint32_t cmd,
+				const uint32_t *w)
 {
 	switch (cmd) {
+	case PYHEAP_CMD_OBJ_NEWV:
+		/* one of the new ones, if they went to our array */
+		if (*(const uint64_t *)&w[6] == (uintptr_t)t->vec)
+			return t->vec[pick(t, w[4] < NR_HANDLES ? w[4] : 1)];
+		return 0;
 	case PYHEAP_CMD_OBJ_NEW:
 		return w[4];
 	case PYHEAP_CMD_HANDLE_DUP:
@@ -276,7 +310,7 @@ static void one_batch(struct fuzz_thread *t, int fd)
 		uint32_t *w = (uint32_t *)t->ops[i].arg;
 
 		if (!t->ops[i].out_result)
-			remember(t, returned_handle(t->ops[i].cmd, w));
+			remember(t, returned_handle(t, t->ops[i].cmd, w));
 	}
 }
 
@@ -308,7 +342,7 @@ static void *fuzz_thread(void *p)
 		ret = ioctl(fd, _IO(PYHEAP_IOC_MAGIC, cmd), arg);
 		counts[t->id][ret ? (errno < 133 ? errno : 133) : 0]++;
 		if (!ret && cmd < NR_CMDS)
-			remember(t, returned_handle(cmd, buf));
+			remember(t, returned_handle(t, cmd, buf));
 	}
 	return NULL;
 }

@@ -71,7 +71,8 @@ static uint32_t obj_new(int fd, uint32_t nslots, uint32_t payload)
 enum path {
 	OBJ_NEW_LARGE, LRU_NEW, LRU_SET, BATCH_NEW, SLOT_GET, OBJ_NEW_FIRST,
 	HANDLE_DUP, GC_REFS, GC_GARBAGE, GC_COLLECT, GETSIZEOF_DEEP,
-	LRU_CLAIM, LRU_SET_OBJ, PAYLOAD_WRITE, LRU_GETV, NR_PATHS
+	LRU_CLAIM, LRU_SET_OBJ, PAYLOAD_WRITE, LRU_GETV, OBJ_NEWV,
+	HANDLE_CLOSEV, NR_PATHS
 };
 
 struct setup {
@@ -115,6 +116,14 @@ static void prepare(int fd, enum path p, struct setup *s)
 	if ((p == LRU_SET || p == LRU_CLAIM || p == LRU_SET_OBJ ||
 	     p == LRU_GETV) && !ioctl(fd, PYHEAP_IOC_LRU_NEW, &n))
 		s->map = n.out_handle;
+	if (p == HANDLE_CLOSEV) {
+		struct pyheap_obj_newv v = {
+			.size = sizeof(v), .nslots = 1, .count = 16,
+			.handles = (uintptr_t)s->handles,
+		};
+
+		ioctl(fd, PYHEAP_IOC_OBJ_NEWV, &v);
+	}
 	if (p == LRU_GETV) {
 		/* key 1: an object value (a handle to open), key 2: bytes */
 		struct pyheap_lru_op op = {
@@ -180,6 +189,15 @@ static int run_more(int fd, enum path p, struct setup *s)
 		.size = sizeof(pw), .handle = s->a, .length = 8,
 		.data = (uintptr_t)s->value,
 	};
+	/* 16 objects with 100-byte payloads: a pool of their own */
+	struct pyheap_obj_newv nv = {
+		.size = sizeof(nv), .nslots = 1, .payload_size = 100,
+		.count = 16, .handles = (uintptr_t)s->handles,
+	};
+	struct pyheap_handle_closev cv = {
+		.size = sizeof(cv), .count = 16,
+		.handles = (uintptr_t)s->handles,
+	};
 	struct pyheap_lru_getv gv = {
 		.size = sizeof(gv), .handle = s->map, .count = 2,
 		.key_len = sizeof(s->keys[0]), .value_len = 16,
@@ -208,6 +226,10 @@ static int run_more(int fd, enum path p, struct setup *s)
 		return ioctl(fd, PYHEAP_IOC_LRU_SET, &op);
 	case LRU_GETV:
 		return ioctl(fd, PYHEAP_IOC_LRU_GETV, &gv);
+	case OBJ_NEWV:
+		return ioctl(fd, PYHEAP_IOC_OBJ_NEWV, &nv);
+	case HANDLE_CLOSEV:
+		return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSEV, &cv);
 	default:
 		return ioctl(fd, PYHEAP_IOC_PAYLOAD_WRITE, &pw);
 	}
@@ -302,6 +324,8 @@ FIXTURE_VARIANT_ADD(failnth, lru_claim) { LRU_CLAIM, 1 };
 FIXTURE_VARIANT_ADD(failnth, lru_set_obj) { LRU_SET_OBJ, 1 };
 FIXTURE_VARIANT_ADD(failnth, payload_write) { PAYLOAD_WRITE, 0 };
 FIXTURE_VARIANT_ADD(failnth, lru_getv) { LRU_GETV, 1 };
+FIXTURE_VARIANT_ADD(failnth, obj_newv) { OBJ_NEWV, 1 };
+FIXTURE_VARIANT_ADD(failnth, handle_closev) { HANDLE_CLOSEV, 1 };
 
 TEST_F(failnth, every_failure_changes_nothing)
 {

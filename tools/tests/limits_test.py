@@ -104,6 +104,7 @@ def test_outputs_carry_no_kernel_pointer_and_no_stale_byte():
         kbuf = ctypes.create_string_buffer(kdata, len(kdata))
         vbuf = ctypes.create_string_buffer(64)
         rbuf = ctypes.create_string_buffer(16)
+        hbuf = ctypes.create_string_buffer(4)
         P, Q, S = P32, P64, PS64
         calls = [
             (pyheap.CMD_VERSION, pyheap._VERSION, (24, 0, P, P, Q)),
@@ -129,6 +130,8 @@ def test_outputs_carry_no_kernel_pointer_and_no_stale_byte():
              (56, 0, c.obj.handle, 1, tag, len(kdata), 64, 0,
               ctypes.addressof(kbuf), ctypes.addressof(vbuf),
               ctypes.addressof(rbuf))),
+            (pyheap.CMD_OBJ_NEWV, pyheap._OBJ_NEWV,
+             (32, 0, 1, 8, 1, 0, ctypes.addressof(hbuf))),
         ]
         for cmd, layout, fields in calls:
             page = bytearray(b"\xa5" * 4096)
@@ -205,6 +208,13 @@ def test_output_buffers_carry_no_stale_byte():
         assert vals.raw == b"abc" + bytes(13) + b"\xa5" * 16, vals.raw
         assert res.raw[:32] == struct.pack("=8I", 1, 3, 0, 0, 0, 0, 0, 0) \
             and res.raw[32:] == b"\xa5" * 16, res.raw
+        n += 1
+        # OBJ_NEWV of 3 objects into room for 4: three real handles
+        arr = (ctypes.c_uint32 * 4)(*([P32] * 4))
+        raw = pyheap._OBJ_NEWV.pack(32, 0, 0, 0, 3, 0, ctypes.addressof(arr))
+        fcntl.ioctl(h.fd, (0xB9 << 8) | pyheap.CMD_OBJ_NEWV, raw)
+        assert all(0 < x < P32 for x in arr[:3]) and arr[3] == P32, list(arr)
+        h.close_many([pyheap.Obj(h, x) for x in arr[:3]])
         n += 1
         # read(): one finalizer event into a bigger buffer
         del a, b

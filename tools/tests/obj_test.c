@@ -459,4 +459,207 @@ TEST_F(heap, long_chain_freed_by_one_close)
 	free(ops);
 }
 
+static int newv(int fd, __u32 count, __u32 nslots, __u32 flags,
+		__u32 *handles)
+{
+	struct pyheap_obj_newv c = {
+		.size = sizeof(c), .flags = flags, .nslots = nslots,
+		.payload_size = 8, .count = count,
+		.handles = (unsigned long)handles,
+	};
+
+	return ioctl(fd, PYHEAP_IOC_OBJ_NEWV, &c);
+}
+
+static int closev(int fd, __u32 count, const __u32 *handles)
+{
+	struct pyheap_handle_closev c = {
+		.size = sizeof(c), .count = count,
+		.handles = (unsigned long)handles,
+	};
+
+	return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSEV, &c);
+}
+
+static void expect_same_info(struct __test_metadata *_metadata, int fd,
+			     const struct pyheap_heap_info *before)
+{
+	struct pyheap_heap_info now = info(fd);
+
+	EXPECT_EQ(before->out_objects, now.out_objects);
+	EXPECT_EQ(before->out_handles, now.out_handles);
+	EXPECT_EQ(before->out_bytes, now.out_bytes);
+}
+
+/* Every handle non-zero, each one distinct, each one naming an object. */
+static int handles_ok(int fd, const __u32 *h, __u32 n)
+{
+	__u32 i, j, got;
+
+	for (i = 0; i < n; i++) {
+		if (!h[i] || slot_get(fd, h[i], 0, &got) || got)
+			return 0;
+		for (j = 0; j < i && i < 512; j++)
+			if (h[j] == h[i])
+				return 0;
+	}
+	return 1;
+}
+
+TEST_F(heap, newv_closev_round_trip)
+{
+	static __u32 h[PYHEAP_VEC_MAX + 100];
+	__u32 n = PYHEAP_VEC_MAX, got;
+
+	ASSERT_EQ(0, newv(self->fd, n, 1, 0, h));
+	ASSERT_EQ(0, newv(self->fd, 100, 1, 0, h + n));
+	EXPECT_TRUE(handles_ok(self->fd, h, n + 100));
+	EXPECT_EQ(n + 100, info(self->fd).out_objects);
+	EXPECT_EQ(n + 100, info(self->fd).out_handles);
+	/* they are objects like any other */
+	EXPECT_EQ(0, slot_set(self->fd, h[0], 0, h[n + 99]));
+	EXPECT_EQ(0, closev(self->fd, 100, h + n));
+	EXPECT_EQ(n + 1, info(self->fd).out_objects);
+	EXPECT_EQ(n, info(self->fd).out_handles);
+	EXPECT_EQ(0, slot_get(self->fd, h[0], 0, &got));
+	EXPECT_NE(PYHEAP_HANDLE_NONE, got);
+	EXPECT_EQ(0, hclose(self->fd, got));
+	EXPECT_EQ(0, closev(self->fd, n, h));
+	EXPECT_EQ(0, info(self->fd).out_objects);
+	EXPECT_EQ(0, info(self->fd).out_handles);
+	EXPECT_EQ(0, info(self->fd).out_bytes);
+	/* the emptied table is freed; a new one starts */
+	ASSERT_EQ(0, newv(self->fd, 3, 1, PYHEAP_OBJ_FINALIZER, h));
+	EXPECT_TRUE(handles_ok(self->fd, h, 3));
+	EXPECT_EQ(0, closev(self->fd, 3, h));
+}
+
+TEST_F(heap, closed_handles_are_reused)
+{
+	__u32 a, b, c;
+
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &a));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &b));
+	EXPECT_EQ(0, hclose(self->fd, a));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &c));
+	EXPECT_EQ(a, c);
+	EXPECT_EQ(0, hclose(self->fd, b));
+	EXPECT_EQ(0, hclose(self->fd, c));
+}
+
+TEST_F(heap, newv_refusals_change_nothing)
+{
+	struct pyheap_obj_newv c = { .size = sizeof(c), .count = 1 };
+	struct pyheap_heap_info before;
+	__u32 h[4], keep;
+	void *ro;
+
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &keep));
+	before = info(self->fd);
+	EXPECT_EQ(-1, newv(self->fd, 0, 0, 0, h));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, newv(self->fd, PYHEAP_VEC_MAX + 1, 0, 0, h));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, newv(self->fd, 4, PYHEAP_MAX_SLOTS + 1, 0, h));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, newv(self->fd, 4, 0, 1U << 7, h));
+	EXPECT_EQ(EINVAL, errno);
+	c.__reserved = 1;
+	c.handles = (unsigned long)h;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_OBJ_NEWV, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.__reserved = 0;
+	c.size = PYHEAP_OBJ_NEWV_SIZE_VER0 - 8;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_OBJ_NEWV, &c));
+	EXPECT_EQ(EINVAL, errno);
+	/* nowhere to write the handles: nothing is created */
+	EXPECT_EQ(-1, newv(self->fd, 4, 0, 0, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-1, newv(self->fd, 4, 1, 0, ro));
+	EXPECT_EQ(EFAULT, errno);
+	/* half the handles fit before the end of the mapping */
+	EXPECT_EQ(-1, newv(self->fd, 4, 0, 0,
+			   (__u32 *)((char *)ro + 4096 - 8)));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, 4096);
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_OBJ_NEWV, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	expect_same_info(_metadata, self->fd, &before);
+	EXPECT_EQ(0, hclose(self->fd, keep));
+}
+
+TEST_F(heap, closev_is_all_or_nothing)
+{
+	struct pyheap_handle_closev c = { .size = sizeof(c), .count = 1 };
+	struct pyheap_heap_info before;
+	__u32 h[3], bad[3];
+
+	ASSERT_EQ(0, newv(self->fd, 3, 1, 0, h));
+	before = info(self->fd);
+	bad[0] = h[0];
+	bad[1] = h[1];
+	bad[2] = 0xfffff;		/* never opened */
+	EXPECT_EQ(-1, closev(self->fd, 3, bad));
+	EXPECT_EQ(ENOENT, errno);
+	bad[2] = h[0];			/* twice: its second close fails */
+	EXPECT_EQ(-1, closev(self->fd, 3, bad));
+	EXPECT_EQ(ENOENT, errno);
+	bad[2] = PYHEAP_HANDLE_NONE;
+	EXPECT_EQ(-1, closev(self->fd, 3, bad));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, closev(self->fd, 3, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, closev(self->fd, 0, h));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, closev(self->fd, PYHEAP_VEC_MAX + 1, h));
+	EXPECT_EQ(EINVAL, errno);
+	c.handles = (unsigned long)h;
+	c.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_HANDLE_CLOSEV, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.flags = 0;
+	c.__reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_HANDLE_CLOSEV, &c));
+	EXPECT_EQ(EINVAL, errno);
+	expect_same_info(_metadata, self->fd, &before);
+	/* every handle still works, and the refused marks are gone */
+	EXPECT_TRUE(handles_ok(self->fd, h, 3));
+	EXPECT_EQ(0, closev(self->fd, 3, h));
+	EXPECT_EQ(0, info(self->fd).out_objects);
+}
+
+TEST(vec_limits_give_enospc)
+{
+	__u32 h[4];
+	int fd;
+
+	write_param("heap_max_objects", "3");
+	fd = open("/dev/pyheap", O_RDWR);
+	write_param("heap_max_objects", "1048576");
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, newv(fd, 4, 0, 0, h));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, info(fd).out_objects);
+	ASSERT_EQ(0, newv(fd, 3, 0, 0, h));
+	EXPECT_EQ(-1, newv(fd, 1, 0, 0, h + 3));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(3, info(fd).out_objects);
+	close(fd);
+
+	write_param("heap_max_handles", "2");
+	fd = open("/dev/pyheap", O_RDWR);
+	write_param("heap_max_handles", "1048576");
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, newv(fd, 3, 0, 0, h));
+	EXPECT_EQ(ENOSPC, errno);
+	/* nothing was left behind by the refused call */
+	EXPECT_EQ(0, info(fd).out_objects);
+	EXPECT_EQ(0, info(fd).out_handles);
+	ASSERT_EQ(0, newv(fd, 2, 0, 0, h));
+	EXPECT_EQ(2, info(fd).out_handles);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

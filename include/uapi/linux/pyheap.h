@@ -62,7 +62,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	2
+#define PYHEAP_ABI_MINOR	3
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -98,6 +98,8 @@ enum {
 	PYHEAP_CMD_LRU_DELETE,
 	PYHEAP_CMD_LRU_INFO,
 	PYHEAP_CMD_LRU_GETV,		/* since ABI 1.2 */
+	PYHEAP_CMD_OBJ_NEWV,		/* since ABI 1.3 */
+	PYHEAP_CMD_HANDLE_CLOSEV,	/* since ABI 1.3 */
 };
 
 /**
@@ -769,6 +771,65 @@ struct pyheap_lru_getv {
 
 #define PYHEAP_IOC_LRU_GETV	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_LRU_GETV)
 
+/* Most objects one OBJ_NEWV creates, or handles one HANDLE_CLOSEV closes. */
+#define PYHEAP_VEC_MAX		4096
+
+/**
+ * struct pyheap_obj_newv - ioctl(PYHEAP_IOC_OBJ_NEWV): many objects, one call
+ * @size: sizeof(struct pyheap_obj_newv)
+ * @flags: as for OBJ_NEW, for every object
+ * @nslots: reference slots of every object, as for OBJ_NEW
+ * @payload_size: payload bytes of every object, as for OBJ_NEW
+ * @count: objects to create, 1..%PYHEAP_VEC_MAX
+ * @__reserved: must be 0
+ * @handles: user address of @count __u32: the new handles, in the order
+ *	the objects were created, each owning its object's only reference
+ *
+ * The same as @count OBJ_NEWs of one shape, with one copy of the handles
+ * out: the vector form of allocation, as a list comprehension that
+ * builds @count instances.
+ *
+ * All or nothing: the call fails with ENOSPC, before it creates anything,
+ * if @count more objects, their bytes or @count more handles would pass
+ * one of the heap's limits; with ENOMEM if memory runs out on the way; with
+ * EFAULT if the handles cannot be written.  On failure no object is left
+ * and no handle is open.
+ */
+struct pyheap_obj_newv {
+	__u32 size;
+	__u32 flags;
+	__u32 nslots;
+	__u32 payload_size;
+	__u32 count;
+	__u32 __reserved;
+	__u64 handles;
+};
+
+#define PYHEAP_IOC_OBJ_NEWV	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_OBJ_NEWV)
+
+/**
+ * struct pyheap_handle_closev - ioctl(PYHEAP_IOC_HANDLE_CLOSEV)
+ * @size: sizeof(struct pyheap_handle_closev)
+ * @flags: must be 0
+ * @count: handles to close, 1..%PYHEAP_VEC_MAX
+ * @__reserved: must be 0
+ * @handles: user address of @count __u32 open handles, closed in this
+ *	order
+ *
+ * The same as @count HANDLE_CLOSEs, with one copy of the handles in.
+ * All or nothing: if a handle is not open, or appears twice (its second
+ * close would fail), the call fails with ENOENT and closes none.
+ */
+struct pyheap_handle_closev {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 __reserved;
+	__u64 handles;
+};
+
+#define PYHEAP_IOC_HANDLE_CLOSEV _IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_HANDLE_CLOSEV)
+
 /* First published size of each argument struct (see "ABI rules"). */
 #define PYHEAP_VERSION_SIZE_VER0	24
 #define PYHEAP_OBJ_NEW_SIZE_VER0	24
@@ -791,5 +852,7 @@ struct pyheap_lru_getv {
 #define PYHEAP_LRU_OP_SIZE_VER0	56
 #define PYHEAP_LRU_CACHE_INFO_SIZE_VER0	56
 #define PYHEAP_LRU_GETV_SIZE_VER0	56
+#define PYHEAP_OBJ_NEWV_SIZE_VER0	32
+#define PYHEAP_HANDLE_CLOSEV_SIZE_VER0	24
 
 #endif /* _UAPI_LINUX_PYHEAP_H */

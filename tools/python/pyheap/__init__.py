@@ -18,6 +18,7 @@ OSError with the kernel's errno (see the errno table in
 Documentation/pyheap/uapi.rst).
 """
 
+import array
 import collections
 import ctypes
 import errno
@@ -39,12 +40,13 @@ ABI_MAJOR = 1
  CMD_HEAP_INFO, CMD_BATCH, CMD_GC_COLLECT, CMD_GC_GET, CMD_GC_SET,
  CMD_GC_STATS, CMD_GC_FREEZE, CMD_GC_OBJ_INFO, CMD_GC_REFS,
  CMD_GC_GARBAGE, CMD_LRU_NEW, CMD_LRU_GET, CMD_LRU_SET, CMD_LRU_DELETE,
- CMD_LRU_INFO, CMD_LRU_GETV) = range(25)
+ CMD_LRU_INFO, CMD_LRU_GETV, CMD_OBJ_NEWV, CMD_HANDLE_CLOSEV) = range(27)
 
 GETSIZEOF_DEEP = 1
 BATCH_STOP_ON_ERROR = 1
 OBJ_FINALIZER = 1
 OBJ_LEGACY_FINALIZER = 2
+VEC_MAX = 4096
 
 # gc debug flags: the values of Python's gc module
 DEBUG_STATS = 1
@@ -84,6 +86,8 @@ _LRU_OP = struct.Struct("=IIIIIIQQIIII")
 _LRU_INFO = struct.Struct("=IIIIqQQQQ")
 _LRU_GETV = struct.Struct("=IIIIIIIIQQQ")
 _LRU_RESULT = struct.Struct("=IIII")
+_OBJ_NEWV = struct.Struct("=IIIIIIQ")
+_HANDLE_CLOSEV = struct.Struct("=IIIIQ")
 _LRU_GETV_MAX, _LRU_GETV_MAX_BYTES = 4096, 1 << 20
 _LRU_TYPED, _LRU_PEEK, _LRU_VALUE_OBJECT, _LRU_CLEAR = 1, 1, 2, 1
 _LRU_COMPUTE = 4
@@ -159,17 +163,34 @@ class Heap:
                          size, 0, 0)
         return Obj(self, out[4])
 
-    def new_many(self, n, slots=0, size=0):
-        """n new objects, created with batched ioctls."""
-        arg = _OBJ_NEW.pack(_OBJ_NEW.size, 0, slots, size, 0, 0)
+    def new_many(self, n, slots=0, size=0, finalizer=False,
+                 legacy_finalizer=False):
+        """n new objects of one shape, as new() makes them, in one ioctl
+        (OBJ_NEWV) per 4096: all of each 4096 are made, or none."""
+        flags = ((OBJ_FINALIZER if finalizer else 0) |
+                 (OBJ_LEGACY_FINALIZER if legacy_finalizer else 0))
         objs = []
         while len(objs) < n:
-            k = min(n - len(objs), 4096)
-            for result, out in self.batch([(CMD_OBJ_NEW, arg)] * k):
-                if result:
-                    raise PyheapError(-result, os.strerror(-result))
-                objs.append(Obj(self, _OBJ_NEW.unpack_from(out)[4]))
+            k = min(n - len(objs), VEC_MAX)
+            handles = array.array("I", bytes(4 * k))
+            self._call(CMD_OBJ_NEWV, _OBJ_NEWV, _OBJ_NEWV.size, flags, slots,
+                       size, k, 0, _buffer_address(handles))
+            objs.extend(Obj(self, h) for h in handles)
         return objs
+
+    def close_many(self, objs):
+        """Close many handles, in one ioctl (HANDLE_CLOSEV) per 4096: if
+        one of them is closed already, or named twice, none of its 4096 is
+        closed and PyheapError(ENOENT) is raised."""
+        objs = list(objs)
+        for i in range(0, len(objs), VEC_MAX):
+            part = objs[i:i + VEC_MAX]
+            handles = array.array("I", (o.handle for o in part))
+            self._call(CMD_HANDLE_CLOSEV, _HANDLE_CLOSEV,
+                       _HANDLE_CLOSEV.size, 0, len(part), 0,
+                       _buffer_address(handles))
+            for o in part:
+                o.handle = 0
 
     def link_many(self, links):
         """Set many slots at once: [(obj, index, target or None), ...]."""
