@@ -172,19 +172,24 @@ static int pyheap_ioc_obj_newv(struct pyheap_ucmd *ucmd)
 	int err;
 
 	lockdep_assert_held(&heap->lock);
-	if (cmd->__reserved || !n || n > PYHEAP_VEC_MAX)
+	if (cmd->__reserved || !n || n > PYHEAP_VEC_MAX ||
+	    !pyheap_uobj_shape_ok(cmd->nslots, cmd->payload_size, cmd->flags))
 		return -EINVAL;
 	objs = kvmalloc_array(n, sizeof(*objs) + sizeof(*handles),
 			      GFP_KERNEL_ACCOUNT);
 	if (!objs)
 		return -ENOMEM;
 	handles = (u32 *)(objs + n);
-	err = pyheap_uobj_new_many(heap, cmd->nslots, cmd->payload_size,
-				   cmd->flags, n, objs);
+	/* Room for the handles first: past here only ENOMEM undoes work. */
+	err = pyheap_handles_reserve(heap, n);
+	if (!err)
+		err = pyheap_uobj_new_many(heap, cmd->nslots,
+					   cmd->payload_size, cmd->flags, n,
+					   objs);
 	if (err)
 		goto out_free;
+	/* Reserved, so it succeeds; the handles take references, ours go. */
 	err = pyheap_handles_open_many(heap, objs, n, handles);
-	/* The handles took their references; ours go either way. */
 	for (i = 0; i < n; i++)
 		pyheap_obj_put(heap, objs[i]);
 	if (err)

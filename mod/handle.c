@@ -59,18 +59,26 @@ static u64 handles_limit(const struct pyheap_heap *heap)
 	       heap->limits.max_handles + 1;
 }
 
-/*
- * Grow the table so that @n more handles fit without another allocation.
- * Return: 0, -ENOSPC past the heap's limit, or -ENOMEM (the table is then
- * as it was).
+/**
+ * pyheap_handles_reserve() - make room for @n more handles
+ * @heap: the heap
+ * @n: how many
+ *
+ * Grows the table so that the next @n opens need no allocation and
+ * cannot fail.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: 0, -ENOSPC if @n more handles would pass the heap's limit, or
+ * -ENOMEM (the table is then as it was).
  */
-static int handles_reserve(struct pyheap_heap *heap, u32 n)
+int pyheap_handles_reserve(struct pyheap_heap *heap, u32 n)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_handles *t = &heap->handles;
 	u64 need = heap->nr_handles + n + 1, cap;
 	unsigned long *slot;
 
+	lockdep_assert_held(&heap->lock);
 	if (heap->nr_handles + n > heap->limits.max_handles ||
 	    need > handles_limit(heap))
 		return -ENOSPC;
@@ -104,7 +112,7 @@ static void handles_trim(struct pyheap_handles *t, u64 nr_handles)
 	*t = (struct pyheap_handles){};
 }
 
-/* Put @obj in a free entry; handles_reserve() made room. */
+/* Put @obj in a free entry; pyheap_handles_reserve() made room. */
 static u32 handle_install(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	__must_hold(&heap->lock)
 {
@@ -154,7 +162,7 @@ int pyheap_handle_open(struct pyheap_heap *heap, struct pyheap_obj *obj,
 	if (heap->nr_handles >= heap->limits.max_handles)
 		return -ENOSPC;
 	if (!heap->handles.free) {
-		err = handles_reserve(heap, 1);
+		err = pyheap_handles_reserve(heap, 1);
 		if (err)
 			return err;
 	}
@@ -185,7 +193,7 @@ int pyheap_handles_open_many(struct pyheap_heap *heap,
 	u32 i;
 
 	lockdep_assert_held(&heap->lock);
-	err = handles_reserve(heap, n);
+	err = pyheap_handles_reserve(heap, n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++)

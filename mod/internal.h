@@ -159,6 +159,7 @@ __poll_t pyheap_gc_poll(struct pyheap_heap *heap, struct file *file,
 extern struct pyheap_type pyheap_uobj_type;
 size_t pyheap_uobj_size(u32 nslots, u32 payload_size);
 bool pyheap_is_uobj(const struct pyheap_obj *obj);
+bool pyheap_uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags);
 struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 				   u32 payload_size, u32 flags);
 int pyheap_uobj_new_many(struct pyheap_heap *heap, u32 nslots,
@@ -195,6 +196,7 @@ int pyheap_handle_open(struct pyheap_heap *heap, struct pyheap_obj *obj,
 		       u32 *handle);
 struct pyheap_obj *pyheap_handle_lookup(struct pyheap_heap *heap, u32 handle);
 int pyheap_handle_close(struct pyheap_heap *heap, u32 handle);
+int pyheap_handles_reserve(struct pyheap_heap *heap, u32 n);
 int pyheap_handles_open_many(struct pyheap_heap *heap,
 			     struct pyheap_obj *const *objs, u32 n,
 			     u32 *handles);

@@ -81,7 +81,8 @@ bool pyheap_is_uobj(const struct pyheap_obj *obj)
 	return obj->type == &pyheap_uobj_type;
 }
 
-static bool uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags)
+/* A shape OBJ_NEW accepts: slots, payload and flags within their caps. */
+bool pyheap_uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags)
 {
 	return nslots <= PYHEAP_MAX_SLOTS &&
 	       payload_size <= PYHEAP_MAX_PAYLOAD &&
@@ -95,7 +96,7 @@ struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 {
 	struct pyheap_obj *obj;
 
-	if (!uobj_shape_ok(nslots, payload_size, flags))
+	if (!pyheap_uobj_shape_ok(nslots, payload_size, flags))
 		return ERR_PTR(-EINVAL);
 	obj = pyheap_obj_new(heap, &pyheap_uobj_type,
 			     pyheap_uobj_size(nslots, payload_size));
@@ -126,7 +127,7 @@ int pyheap_uobj_new_many(struct pyheap_heap *heap, u32 nslots,
 	u32 i;
 
 	lockdep_assert_held(&heap->lock);
-	if (!uobj_shape_ok(nslots, payload_size, flags))
+	if (!pyheap_uobj_shape_ok(nslots, payload_size, flags))
 		return -EINVAL;
 	bytes = (u64)n *
 		pyheap_obmalloc_usable_size(pyheap_uobj_size(nslots,
