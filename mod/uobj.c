@@ -89,15 +89,13 @@ bool pyheap_uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags)
 	       !(flags & ~(PYHEAP_OBJ_FINALIZER | PYHEAP_OBJ_LEGACY_FINALIZER));
 }
 
-/* @flags: PYHEAP_OBJ_FINALIZER and PYHEAP_OBJ_LEGACY_FINALIZER */
-struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
-				   u32 payload_size, u32 flags)
+/* One object of a shape already checked by pyheap_uobj_shape_ok(). */
+static struct pyheap_obj *uobj_create(struct pyheap_heap *heap, u32 nslots,
+				      u32 payload_size, u32 flags)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_obj *obj;
 
-	if (!pyheap_uobj_shape_ok(nslots, payload_size, flags))
-		return ERR_PTR(-EINVAL);
 	obj = pyheap_obj_new(heap, &pyheap_uobj_type,
 			     pyheap_uobj_size(nslots, payload_size));
 	if (IS_ERR(obj))
@@ -109,6 +107,16 @@ struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 	to_uobj(obj)->nslots = nslots;
 	to_uobj(obj)->payload_size = payload_size;
 	return obj;
+}
+
+/* @flags: PYHEAP_OBJ_FINALIZER and PYHEAP_OBJ_LEGACY_FINALIZER */
+struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
+				   u32 payload_size, u32 flags)
+	__must_hold(&heap->lock)
+{
+	if (!pyheap_uobj_shape_ok(nslots, payload_size, flags))
+		return ERR_PTR(-EINVAL);
+	return uobj_create(heap, nslots, payload_size, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(pyheap_uobj_new);
 
@@ -136,7 +144,7 @@ int pyheap_uobj_new_many(struct pyheap_heap *heap, u32 nslots,
 	    bytes > heap->limits.max_bytes - heap->nr_bytes)
 		return -ENOSPC;
 	for (i = 0; i < n; i++) {
-		objs[i] = pyheap_uobj_new(heap, nslots, payload_size, flags);
+		objs[i] = uobj_create(heap, nslots, payload_size, flags);
 		if (IS_ERR(objs[i]))
 			break;
 	}
