@@ -104,6 +104,17 @@ static void write_param(const char *name, const char *val)
 	}
 }
 
+/* A heap opened while module parameter @name is @val (default 1048576). */
+static int open_limited(const char *name, const char *val)
+{
+	int fd;
+
+	write_param(name, val);
+	fd = open("/dev/pyheap", O_RDWR);
+	write_param(name, "1048576");
+	return fd;
+}
+
 FIXTURE(heap) {
 	int fd;
 };
@@ -306,9 +317,7 @@ TEST(limits_give_enospc)
 	__u32 h[4];
 	int fd, i;
 
-	write_param("heap_max_objects", "3");
-	fd = open("/dev/pyheap", O_RDWR);
-	write_param("heap_max_objects", "1048576");
+	fd = open_limited("heap_max_objects", "3");
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(3, info(fd).out_max_objects);
 	for (i = 0; i < 3; i++)
@@ -318,9 +327,7 @@ TEST(limits_give_enospc)
 	EXPECT_EQ(3, info(fd).out_objects);
 	close(fd);
 
-	write_param("heap_max_handles", "2");
-	fd = open("/dev/pyheap", O_RDWR);
-	write_param("heap_max_handles", "1048576");
+	fd = open_limited("heap_max_handles", "2");
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, obj_new(fd, 0, 0, &h[0]));
 	ASSERT_EQ(0, obj_new(fd, 0, 0, &h[1]));
@@ -635,9 +642,7 @@ TEST(vec_limits_give_enospc)
 	__u32 h[4];
 	int fd;
 
-	write_param("heap_max_objects", "3");
-	fd = open("/dev/pyheap", O_RDWR);
-	write_param("heap_max_objects", "1048576");
+	fd = open_limited("heap_max_objects", "3");
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-1, newv(fd, 4, 0, 0, h));
 	EXPECT_EQ(ENOSPC, errno);
@@ -648,9 +653,7 @@ TEST(vec_limits_give_enospc)
 	EXPECT_EQ(3, info(fd).out_objects);
 	close(fd);
 
-	write_param("heap_max_handles", "2");
-	fd = open("/dev/pyheap", O_RDWR);
-	write_param("heap_max_handles", "1048576");
+	fd = open_limited("heap_max_handles", "2");
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-1, newv(fd, 3, 0, 0, h));
 	EXPECT_EQ(ENOSPC, errno);
