@@ -5,7 +5,7 @@
 #   make              build pyheap.ko against KDIR (default: running kernel)
 #   make demo         set everything up and show pyheap working in a VM
 #   make test         check + kunit + vmtest + compat + htmldocs + dkms +
-#                     install + a bench smoke run;
+#                     install + fuzz + a bench smoke run + a profile run;
 #                     ends "N passed, N failed"
 #
 #   make deps         install the Debian packages the targets below need
@@ -70,6 +70,7 @@ test: deps
 	@tools/fuzz/run uml -n 100000 -t 4 -f 3 -s 1 || true
 	@tools/fuzz/run qemu -n 100000 -t 4 -f 3 -s 2 || true
 	@tools/bench/run --smoke uml-perf qemu || true
+	@tools/bench/profile-test || true
 	@tools/vm/summary
 
 demo: deps
