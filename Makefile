@@ -4,7 +4,7 @@
 #
 #   make              build pyheap.ko against KDIR (default: running kernel)
 #   make demo         set everything up and show pyheap working in a VM
-#   make test         check + kunit + vmtest + compat + htmldocs + dkms +
+#   make test         firstrun + check + kunit + vmtest + compat + htmldocs + dkms +
 #                     install + fuzz + a bench smoke run + a profile run;
 #                     ends "N passed, N failed"
 #
@@ -60,6 +60,7 @@ compat: deps
 
 test: deps
 	@rm -f build/results.txt
+	@tools/firstrun-test || true
 	@tools/check || true
 	@tools/vm/kunit || true
 	@tools/vm/vmtest || true
@@ -107,8 +108,9 @@ install: modules
 	install -D -m 644 tools/udev/60-pyheap.rules $(DESTDIR)/lib/udev/rules.d/60-pyheap.rules
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
-tools:
-	$(MAKE) -C tools
+# kselftest_harness.h comes from the unpacked kernel source.
+tools: deps
+	$(MAKE) -C tools SELFTESTS="$$(tools/vm/source)/tools/testing/selftests"
 
 clean:
 	rm -rf build

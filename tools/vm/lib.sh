@@ -7,7 +7,7 @@ PYHEAP_CACHE=${PYHEAP_CACHE:-$HOME/.cache/pyheap}
 BUILD=${BUILD:-$TOP/build}
 KUNITCONFIG=$TOP/kunit/.kunitconfig
 
-SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+SRC_TARBALL=${SRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 
 die() {
 	echo "$(basename "$0"): $*" >&2
@@ -23,10 +23,18 @@ debian_headers() {
 	echo "$d"
 }
 
+# Make the cache directory and its parents.  Every script that writes into
+# $PYHEAP_CACHE reaches it through here (cache_lock calls it), so none
+# depends on an earlier run having made it.
+ensure_cache() {
+	mkdir -p "$PYHEAP_CACHE" ||
+		die "cannot create the cache $PYHEAP_CACHE (set PYHEAP_CACHE)"
+}
+
 # Serialise users of the shared cache (two make runs must not build the
 # same kernel at once).
 cache_lock() {
-	mkdir -p "$PYHEAP_CACHE"
+	ensure_cache
 	exec 9>"$PYHEAP_CACHE/.lock"
 	flock 9
 }
