@@ -233,35 +233,49 @@ EXPORT_SYMBOL_GPL(__pyheap_obj_put);
 /*
  * Breadth-first walk state: every object found so far, in the order
  * found; the walk is over when it has traversed them all.
+ *
+ * A type may call its visit function under a lock of its own (the LRU map
+ * walks its entries under its spinlock), so visiting never allocates: an
+ * object found when the queue is full is only counted in @missed, and the
+ * walker grows the queue after ->traverse() has returned, then traverses
+ * the same object again.  Objects already queued are marked and skipped,
+ * so each pass queues only what the last one could not.
  */
 struct obj_walk {
 	struct pyheap_obj **seen;
 	size_t nr, cap;
-	int err;
+	size_t missed;
 };
 
 static void obj_walk_visit(struct pyheap_obj *target, void *arg)
 {
 	struct obj_walk *w = arg;
-	struct pyheap_obj **seen;
 
-	if (w->err || (target->flags & PYHEAP_OBJF_VISITED))
+	if (target->flags & PYHEAP_OBJF_VISITED)
 		return;
 	if (w->nr == w->cap) {
-		/* kvrealloc() changed its arguments in 6.12; grow by hand */
-		seen = kvmalloc_array(2 * w->cap, sizeof(*seen),
-				      GFP_KERNEL_ACCOUNT);
-		if (!seen) {
-			w->err = -ENOMEM;
-			return;
-		}
-		memcpy(seen, w->seen, w->nr * sizeof(*seen));
-		kvfree(w->seen);
-		w->seen = seen;
-		w->cap *= 2;
+		w->missed++;
+		return;
 	}
 	target->flags |= PYHEAP_OBJF_VISITED;
 	w->seen[w->nr++] = target;
+}
+
+/* Make room for @more objects beyond those queued; may sleep. */
+static int obj_walk_grow(struct obj_walk *w, size_t more)
+{
+	size_t cap = max(2 * w->cap, w->nr + more);
+	struct pyheap_obj **seen;
+
+	/* kvrealloc() changed its arguments in 6.12; grow by hand. */
+	seen = kvmalloc_array(cap, sizeof(*seen), GFP_KERNEL_ACCOUNT);
+	if (!seen)
+		return -ENOMEM;
+	memcpy(seen, w->seen, w->nr * sizeof(*seen));
+	kvfree(w->seen);
+	w->seen = seen;
+	w->cap = cap;
+	return 0;
 }
 
 /**
@@ -272,7 +286,8 @@ static void obj_walk_visit(struct pyheap_obj *target, void *arg)
  *	sum of their sizes
  *
  * Walks the types' ->traverse() breadth first with an explicit queue, so
- * the kernel stack does not grow with the graph.
+ * the kernel stack does not grow with the graph.  The queue grows between
+ * traversals, never inside one (see struct obj_walk).
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  * Return: 0, or -ENOMEM (and @out untouched) if the queue cannot grow.
@@ -283,6 +298,7 @@ int pyheap_obj_deep_size(struct pyheap_heap *heap, struct pyheap_obj *obj,
 {
 	struct obj_walk w = { .cap = 64 };
 	u64 bytes = 0;
+	int err = 0;
 	size_t i;
 
 	lockdep_assert_held(&heap->lock);
@@ -290,11 +306,20 @@ int pyheap_obj_deep_size(struct pyheap_heap *heap, struct pyheap_obj *obj,
 	if (!w.seen)
 		return -ENOMEM;
 	obj_walk_visit(obj, &w);
-	for (i = 0; i < w.nr && !w.err; i++) {
+	for (i = 0; i < w.nr && !err; i++) {
 		const struct pyheap_type *type = w.seen[i]->type;
 
-		if (type->traverse)
+		if (!type->traverse)
+			continue;
+		for (;;) {
+			w.missed = 0;
 			type->traverse(w.seen[i], obj_walk_visit, &w);
+			if (!w.missed)
+				break;
+			err = obj_walk_grow(&w, w.missed);
+			if (err)
+				break;
+		}
 		if (!(i % 1024))
 			cond_resched();
 	}
@@ -302,12 +327,12 @@ int pyheap_obj_deep_size(struct pyheap_heap *heap, struct pyheap_obj *obj,
 		w.seen[i]->flags &= ~PYHEAP_OBJF_VISITED;
 		bytes += w.seen[i]->size;
 	}
-	if (!w.err) {
+	if (!err) {
 		out->objects = w.nr;
 		out->bytes = bytes;
 	}
 	kvfree(w.seen);
-	return w.err;
+	return err;
 }
 EXPORT_SYMBOL_GPL(pyheap_obj_deep_size);
 

@@ -39,7 +39,9 @@ typedef void (*pyheap_visit_t)(struct pyheap_obj *target, void *arg);
  * struct pyheap_type - how the heap handles one kind of object
  * @name: shown in debugfs; at most 15 characters
  * @traverse: call @visit on every object this one holds a reference to;
- *	may be NULL for objects that hold none
+ *	may be NULL for objects that hold none.  It may call @visit under
+ *	a spinlock of its own, so visit functions never sleep; a walker
+ *	that needs memory makes room between traversals, not inside one
  * @clear: drop every reference this object holds, with pyheap_obj_put(),
  *	and forget them; runs before @release when the object dies, and on
  *	live objects to break cycles (collector, heap teardown), so it must
