@@ -368,19 +368,32 @@ static int pyheap_ioc_heap_info(struct pyheap_ucmd *ucmd)
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+/*
+ * A collection cannot answer before it runs, so it makes sure the answer
+ * can be written before it starts: writing the argument back unchanged
+ * faults its page in and proves it writable.  After that only a caller
+ * that unmaps or write-protects its own argument while the call runs can
+ * make the final copy fail; the collection then stands and the call
+ * still returns 0 (see "A failed call changes nothing" in uapi.rst).
+ */
 static int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_gc_collect *cmd = ucmd->cmd;
 	long n;
+	int err;
 
 	if (cmd->flags || cmd->__reserved || cmd->out_unreachable)
 		return -EINVAL;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		return err;
 	n = pyheap_gc_collect(ucmd->heap, cmd->generation);
 	if (n < 0)
 		return n;
 	cmd->out_unreachable = n;
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	ucmd_respond(ucmd, sizeof(*cmd));
+	return 0;
 }
 
 static void gc_state_fill(struct pyheap_heap *heap,
@@ -424,7 +437,8 @@ static int pyheap_ioc_gc_set(struct pyheap_ucmd *ucmd)
 {
 	struct pyheap_gc_state *cmd = ucmd->cmd;
 	struct pyheap_gc *gc = &ucmd->heap->gc;
-	int i;
+	struct pyheap_gc_state want;
+	int err, i;
 
 	if ((cmd->flags & ~GC_SET_ALL) || cmd->__reserved ||
 	    cmd->__reserved2 || cmd->enabled > 1 ||
@@ -433,15 +447,23 @@ static int pyheap_ioc_gc_set(struct pyheap_ucmd *ucmd)
 	for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
 		if (cmd->out_count[i])
 			return -EINVAL;
-	if (cmd->flags & PYHEAP_GC_SET_ENABLED)
-		gc->enabled = cmd->enabled;
-	if (cmd->flags & PYHEAP_GC_SET_DEBUG)
-		gc->debug = cmd->debug;
-	if (cmd->flags & PYHEAP_GC_SET_THRESHOLD)
-		for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
-			gc->gens[i].threshold = cmd->threshold[i];
+	/* Answer with the state as it will be, then make it so. */
+	want = *cmd;
 	gc_state_fill(ucmd->heap, cmd);
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	if (want.flags & PYHEAP_GC_SET_ENABLED)
+		cmd->enabled = want.enabled;
+	if (want.flags & PYHEAP_GC_SET_DEBUG)
+		cmd->debug = want.debug;
+	if (want.flags & PYHEAP_GC_SET_THRESHOLD)
+		memcpy(cmd->threshold, want.threshold, sizeof(cmd->threshold));
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		return err;
+	gc->enabled = cmd->enabled;
+	gc->debug = cmd->debug;
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
+		gc->gens[i].threshold = cmd->threshold[i];
+	return 0;
 }
 
 static int pyheap_ioc_gc_stats(struct pyheap_ucmd *ucmd)
@@ -474,11 +496,25 @@ static int pyheap_ioc_gc_freeze(struct pyheap_ucmd *ucmd)
 {
 	struct pyheap_gc_freeze *cmd = ucmd->cmd;
 
+	struct pyheap_gc *gc = &ucmd->heap->gc;
+	bool freeze = cmd->flags == PYHEAP_GC_FREEZE;
+	int err, i;
+
 	if (cmd->flags != PYHEAP_GC_FREEZE && cmd->flags != PYHEAP_GC_UNFREEZE)
 		return -EINVAL;
-	pyheap_gc_freeze(ucmd->heap, cmd->flags == PYHEAP_GC_FREEZE);
-	cmd->out_freeze_count = ucmd->heap->gc.nr_permanent;
-	return ucmd_respond(ucmd, sizeof(*cmd));
+	/* The count after the call is known beforehand: answer, then act. */
+	cmd->out_freeze_count = 0;
+	if (freeze) {
+		cmd->out_freeze_count = gc->nr_permanent;
+		for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
+			cmd->out_freeze_count += gc->gens[i].nr;
+	}
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		return err;
+	pyheap_gc_freeze(ucmd->heap, freeze);
+	WARN_ON_ONCE(gc->nr_permanent != cmd->out_freeze_count);
+	return 0;
 }
 
 static int pyheap_ioc_gc_obj_info(struct pyheap_ucmd *ucmd)
@@ -1235,9 +1271,18 @@ static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd)
 	    cmd->op_size != sizeof(struct pyheap_op))
 		return -EINVAL;
 
+	/*
+	 * Check that the count can be reported before running anything, so
+	 * that a batch whose own argument is read-only fails whole.
+	 */
+	if (ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
 	for (i = 0; i < cmd->count; i++) {
-		if (get_user(opcmd, &uops[i].cmd))
-			return i ? 0 : -EFAULT;
+		if (get_user(opcmd, &uops[i].cmd)) {
+			if (!i)
+				return -EFAULT;	/* nothing ran */
+			break;
+		}
 		op = opcmd == PYHEAP_CMD_BATCH ? NULL :
 		     ioctl_op(_IO(PYHEAP_IOC_MAGIC, opcmd));
 		sub.ubuffer = uops[i].arg;
@@ -1302,7 +1347,14 @@ static long __pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
 
 	if (!op)
 		return -ENOIOCTLCMD;
-	ret = ucmd_load(&ucmd, op, U32_MAX);
+	/*
+	 * As clone3() and openat2() do: an argument larger than a page is
+	 * refused before copy_struct_from_user() would scan its tail for
+	 * zeros (which, at 4 GiB, takes a second with no resched point).
+	 */
+	ret = ucmd_load(&ucmd, op, PAGE_SIZE);
+	if (ret == -EINVAL && ucmd.user_size > PAGE_SIZE)
+		return -E2BIG;
 	if (ret)
 		return ret;
 

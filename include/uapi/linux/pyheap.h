@@ -23,6 +23,8 @@
  *   with ``EINVAL``;
  * - a @size larger than the kernel knows is accepted only if every byte the
  *   kernel does not know is zero, otherwise the call fails with ``E2BIG``;
+ * - a @size larger than a page (4096 bytes on x86-64) fails with ``E2BIG``
+ *   whatever the bytes are, as for clone3() and openat2();
  * - unknown bits in @flags, and non-zero ``__reserved`` members, fail with
  *   ``EINVAL``.
  *
@@ -42,7 +44,7 @@
  * EINVAL      malformed argument: short @size, unknown flags, non-zero
  *             reserved members, a count or size above its documented cap
  * E2BIG       @size is larger than the kernel's struct and the extra
- *             bytes are not zero
+ *             bytes are not zero, or @size is larger than a page
  * ENOTTY      unknown ioctl number (or, in a batch, unknown command)
  * EINTR       a fatal signal arrived while waiting for the heap
  * ENOMEM      the kernel (or the caller's memory cgroup) is out of memory
@@ -329,8 +331,11 @@ struct pyheap_op {
  * Runs the operations in order under one acquisition of the heap, each
  * exactly as its single ioctl would: each one succeeds or changes nothing,
  * and its result lands in its @out_result.  The batch itself fails (and
- * executes nothing) only if this header is malformed; an operation that
- * fails does not fail the batch.  One ioctl costs as much as 30 to 100
+ * executes nothing) only if this header is malformed or cannot be written
+ * back, or the first operation cannot be read (EFAULT); an operation that
+ * fails does not fail the batch.  If @ops runs into unreadable memory
+ * after some operations ran, the batch stops there, returns 0 and says
+ * how many ran in @out_executed.  One ioctl costs as much as 30 to 100
  * in-kernel operations, so batching is how to go fast.
  */
 struct pyheap_batch {
