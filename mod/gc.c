@@ -741,6 +741,8 @@ int pyheap_gc_queue_finalize_event(struct pyheap_heap *heap,
 		kfree(ev);
 		return err;
 	}
+	/* Until read() hands it out, the handle cannot be closed and reused. */
+	pyheap_handle_pin(heap, ev->handle);
 	list_add_tail(&ev->node, &gc->events);
 	/* Paired with the READ_ONCE()s in the readers and pyheap_gc_poll(). */
 	WRITE_ONCE(gc->nr_events, gc->nr_events + 1);
@@ -765,6 +767,7 @@ static ssize_t __gc_read_events(struct pyheap_heap *heap, char __user *buf,
 		if (copy_to_user(buf + done, &out, sizeof(out)))
 			return done ? done : -EFAULT;
 		list_del(&ev->node);
+		pyheap_handle_unpin(heap, ev->handle);
 		kfree(ev);
 		WRITE_ONCE(gc->nr_events, gc->nr_events - 1);
 		done += sizeof(out);

@@ -10,7 +10,7 @@
  * The table is a flat array of words, grown by doubling.  Entry 0 is never
  * used, so that handle 0 can mean "none".  A word is either an object
  * pointer (objects come from obmalloc and are 8-byte aligned, so its low
- * bits are clear) or a free entry, (index of the next free entry << 2) |
+ * bits are clear) or a free entry, (index of the next free entry << 3) |
  * HANDLE_FREE.  The free entries form a stack, so the handle closed last
  * is the one reused first.  Opening, looking up and closing a handle are a
  * few loads and stores under the heap lock: no lock of their own, no
@@ -20,6 +20,11 @@
  *
  * HANDLE_MARK tags a live entry named by a PYHEAP_IOC_HANDLE_CLOSEV being
  * checked; it never outlives pyheap_handles_close_many().
+ *
+ * HANDLE_PINNED tags a live entry that a finalizer event carries and the
+ * owner has not read yet.  It cannot be closed (EBUSY) until read() hands
+ * the event out: were it closed and reused, the event would name an
+ * unrelated object.
  *
  * Locking: heap->lock protects the table and heap->nr_handles.
  * Lock order: heap->lock -> the page allocator (the table's growth)
@@ -38,7 +43,9 @@
 
 #define HANDLE_FREE		1UL	/* a free entry, not an object */
 #define HANDLE_MARK		2UL	/* a live entry being closed */
-#define HANDLE_NEXT_SHIFT	2	/* a free entry's next free entry */
+#define HANDLE_PINNED		4UL	/* carried by an unread event */
+#define HANDLE_TAGS		(HANDLE_MARK | HANDLE_PINNED)
+#define HANDLE_NEXT_SHIFT	3	/* a free entry's next free entry */
 
 /* The first table's entries, and the most an empty table keeps. */
 #define HANDLES_MIN		64
@@ -140,7 +147,7 @@ static struct pyheap_obj *handle_take(struct pyheap_heap *heap, u32 handle)
 			  HANDLE_FREE;
 	t->free = handle;
 	heap->nr_handles--;
-	return (struct pyheap_obj *)(word & ~HANDLE_MARK);
+	return (struct pyheap_obj *)(word & ~HANDLE_TAGS);
 }
 
 /**
@@ -210,9 +217,42 @@ struct pyheap_obj *pyheap_handle_lookup(struct pyheap_heap *heap, u32 handle)
 
 	lockdep_assert_held(&heap->lock);
 	return handle_is_live(t, handle) ?
-	       (struct pyheap_obj *)t->slot[handle] : NULL;
+	       (struct pyheap_obj *)(t->slot[handle] & ~HANDLE_PINNED) : NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(pyheap_handle_lookup);
+
+/**
+ * pyheap_handle_pin() - keep a handle open until pyheap_handle_unpin()
+ * @heap: the heap
+ * @handle: an open handle, as pyheap_handle_open() gave it
+ *
+ * For a handle that is handed to user space later (a finalizer event):
+ * until then no close may free it for reuse.
+ *
+ * Context: Caller holds heap->lock.
+ */
+void pyheap_handle_pin(struct pyheap_heap *heap, u32 handle)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	if (!WARN_ON_ONCE(!handle_is_live(&heap->handles, handle)))
+		heap->handles.slot[handle] |= HANDLE_PINNED;
+}
+
+/**
+ * pyheap_handle_unpin() - let a pinned handle be closed again
+ * @heap: the heap
+ * @handle: a handle pinned with pyheap_handle_pin()
+ *
+ * Context: Caller holds heap->lock.
+ */
+void pyheap_handle_unpin(struct pyheap_heap *heap, u32 handle)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	if (!WARN_ON_ONCE(!handle_is_live(&heap->handles, handle)))
+		heap->handles.slot[handle] &= ~HANDLE_PINNED;
+}
 
 int pyheap_handle_close(struct pyheap_heap *heap, u32 handle)
 	__must_hold(&heap->lock)
@@ -222,6 +262,8 @@ int pyheap_handle_close(struct pyheap_heap *heap, u32 handle)
 	lockdep_assert_held(&heap->lock);
 	if (!handle_is_live(&heap->handles, handle))
 		return -ENOENT;
+	if (heap->handles.slot[handle] & HANDLE_PINNED)
+		return -EBUSY;
 	obj = handle_take(heap, handle);
 	handles_trim(&heap->handles, heap->nr_handles);
 	pyheap_obj_put(heap, obj);
@@ -236,11 +278,11 @@ EXPORT_SYMBOL_IF_KUNIT(pyheap_handle_close);
  * @n: how many
  *
  * Checks every handle before closing any: one that is not open, or that
- * appears twice (the second close of a handle would fail), refuses the
- * whole call.
+ * appears twice (the second close of a handle would fail), or that an
+ * unread event carries, refuses the whole call.
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
- * Return: 0, or -ENOENT with every handle still open.
+ * Return: 0, or -ENOENT or -EBUSY with every handle still open.
  */
 int pyheap_handles_close_many(struct pyheap_heap *heap, const u32 *handles,
 			      u32 n)
@@ -249,18 +291,21 @@ int pyheap_handles_close_many(struct pyheap_heap *heap, const u32 *handles,
 	struct pyheap_handles *t = &heap->handles;
 	struct pyheap_obj *obj;
 	u32 i, j;
+	int err;
 
 	lockdep_assert_held(&heap->lock);
 	for (i = 0; i < n; i++) {
 		if (!handle_is_live(t, handles[i]) ||
-		    (t->slot[handles[i]] & HANDLE_MARK))
+		    (t->slot[handles[i]] & HANDLE_TAGS))
 			break;
 		t->slot[handles[i]] |= HANDLE_MARK;
 	}
 	if (i < n) {
+		err = handle_is_live(t, handles[i]) &&
+		      (t->slot[handles[i]] & HANDLE_PINNED) ? -EBUSY : -ENOENT;
 		for (j = 0; j < i; j++)
 			t->slot[handles[j]] &= ~HANDLE_MARK;
-		return -ENOENT;
+		return err;
 	}
 	/* A put never opens or closes a handle: the marked stay live. */
 	for (i = 0; i < n; i++) {

@@ -196,6 +196,8 @@ int pyheap_handle_open(struct pyheap_heap *heap, struct pyheap_obj *obj,
 		       u32 *handle);
 struct pyheap_obj *pyheap_handle_lookup(struct pyheap_heap *heap, u32 handle);
 int pyheap_handle_close(struct pyheap_heap *heap, u32 handle);
+void pyheap_handle_pin(struct pyheap_heap *heap, u32 handle);
+void pyheap_handle_unpin(struct pyheap_heap *heap, u32 handle);
 int pyheap_handles_reserve(struct pyheap_heap *heap, u32 n);
 int pyheap_handles_open_many(struct pyheap_heap *heap,
 			     struct pyheap_obj *const *objs, u32 n,

@@ -57,6 +57,8 @@
  *             count), or a value does not fit the caller's buffer
  * EAGAIN      compute-once: another caller is computing the key's value
  *             and did not finish within the timeout
+ * EBUSY       the handle is carried by a finalizer event that has not
+ *             been read yet, and cannot be closed until it is
  * ==========  ==========================================================
  */
 
@@ -573,6 +575,8 @@ struct pyheap_gc_garbage {
  *
  * read() returns whole events, blocks while there is none (unless the
  * file is O_NONBLOCK: EAGAIN), and poll() reports POLLIN when one waits.
+ * Until its event is read the handle cannot be closed (EBUSY), so that it
+ * is never reused for another object before its owner learns of it.
  */
 struct pyheap_event {
 	__u32 type;
