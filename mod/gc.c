@@ -307,7 +307,8 @@ static void gc_move_legacy_finalizers(struct list_head *unreachable,
  * (heap->draining), so nothing on @unreachable is freed under the loop;
  * objects whose count reaches zero leave the list for the to-free list.
  * Returns false if a finalizer could not be started (no memory, or no
- * handle for user space): then nothing is freed this time.
+ * handle for user space); such objects are tagged PYHEAP_OBJF_KEEP, for
+ * gc_keep_unfinalized().
  */
 static bool gc_finalize_garbage(struct pyheap_heap *heap,
 				struct list_head *unreachable)
@@ -327,6 +328,7 @@ static bool gc_finalize_garbage(struct pyheap_heap *heap,
 		obj->flags |= PYHEAP_OBJF_FINALIZED;
 		if (obj->type->finalize(heap, obj)) {
 			obj->flags &= ~PYHEAP_OBJF_FINALIZED;
+			obj->flags |= PYHEAP_OBJF_KEEP;
 			ok = false;
 		}
 	}
@@ -348,6 +350,102 @@ static void gc_move_all(struct pyheap_gc *gc, struct list_head *list, u32 gen)
 				PYHEAP_OBJF_UNREACHABLE);
 		__gc_move(gc, obj, gen);
 	}
+}
+
+static u64 gc_list_count(struct list_head *list)
+{
+	struct list_head *pos;
+	u64 n = 0;
+
+	list_for_each(pos, list)
+		n++;
+	return n;
+}
+
+/*
+ * 7a. A finalizer that could not start must run in a later collection, so
+ * its object may not be freed now, nor anything it reaches (it would see
+ * them freed), nor anything that reaches it (clearing that would drop the
+ * object's count, and free it unfinalized when nothing else holds it).
+ * The smallest set closed both ways is the object's weakly connected
+ * component within @unreachable: find the components with a union-find
+ * over the edges between unreachable objects (indices in heap_priv, which
+ * holds nothing here), and send the components of the tagged objects back
+ * to @old.  Everything else, unrelated cycles included, goes on to be
+ * freed in this collection.  If even the union-find's array cannot be
+ * had, everything unreachable waits for the next collection.
+ */
+struct gc_components {
+	u32 *parent;
+	u32 self;	/* the object being traversed */
+};
+
+static u32 gc_find(u32 *parent, u32 x)
+{
+	while (parent[x] != x) {
+		parent[x] = parent[parent[x]];	/* path halving */
+		x = parent[x];
+	}
+	return x;
+}
+
+static void visit_union(struct pyheap_obj *target, void *arg)
+{
+	struct gc_components *c = arg;
+	u32 a, b;
+
+	if (!(target->flags & PYHEAP_OBJF_UNREACHABLE))
+		return;
+	a = gc_find(c->parent, c->self);
+	b = gc_find(c->parent, target->heap_priv);
+	if (a != b)
+		c->parent[max(a, b)] = min(a, b);
+}
+
+static void gc_keep_unfinalized(struct pyheap_gc *gc,
+				struct list_head *unreachable, u32 old)
+{
+	struct gc_components c;
+	struct pyheap_obj *obj, *tmp;
+	unsigned long *keep;
+	u64 n = gc_list_count(unreachable);
+	u32 i = 0;
+
+	c.parent = n <= U32_MAX ?
+		   kvmalloc_array(n, sizeof(*c.parent), GFP_KERNEL_ACCOUNT) :
+		   NULL;
+	keep = c.parent ? kvcalloc(BITS_TO_LONGS(n), sizeof(*keep),
+				   GFP_KERNEL_ACCOUNT) : NULL;
+	if (!keep) {
+		kvfree(c.parent);
+		list_for_each_entry(obj, unreachable, node)
+			obj->flags &= ~PYHEAP_OBJF_KEEP;
+		gc_move_all(gc, unreachable, old);
+		return;
+	}
+	list_for_each_entry(obj, unreachable, node) {
+		obj->heap_priv = i;
+		c.parent[i] = i;
+		i++;
+	}
+	list_for_each_entry(obj, unreachable, node) {
+		c.self = obj->heap_priv;
+		obj->type->traverse(obj, visit_union, &c);
+		if (!(c.self % 1024))
+			cond_resched();
+	}
+	list_for_each_entry(obj, unreachable, node)
+		if (obj->flags & PYHEAP_OBJF_KEEP)
+			__set_bit(gc_find(c.parent, obj->heap_priv), keep);
+	list_for_each_entry_safe(obj, tmp, unreachable, node) {
+		if (!test_bit(gc_find(c.parent, obj->heap_priv), keep))
+			continue;
+		obj->flags &= ~(PYHEAP_OBJF_KEEP | PYHEAP_OBJF_COLLECTING |
+				PYHEAP_OBJF_UNREACHABLE);
+		__gc_move(gc, obj, old);
+	}
+	kvfree(keep);
+	kvfree(c.parent);
 }
 
 /*
@@ -434,16 +532,6 @@ static void gc_handle_legacy_finalizers(struct pyheap_heap *heap,
 	}
 }
 
-static u64 gc_list_count(struct list_head *list)
-{
-	struct list_head *pos;
-	u64 n = 0;
-
-	list_for_each(pos, list)
-		n++;
-	return n;
-}
-
 /* 11. Statistics, and DEBUG_STATS to the kernel log. */
 static void gc_account(struct pyheap_heap *heap, int generation,
 		       u64 candidates, u64 collected, u64 uncollectable,
@@ -526,12 +614,11 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	gc_move_legacy_finalizers(&unreachable, &finalizers);
 
 	/* 7. finalizers, once each (PEP 442) */
-	if (!gc_finalize_garbage(heap, &unreachable)) {
-		gc_move_all(gc, &unreachable, old);	/* try again later */
-	} else {
-		/* 8. resurrected objects survive */
-		gc_handle_resurrected(gc, &unreachable, &still, old);
-	}
+	if (!gc_finalize_garbage(heap, &unreachable))
+		gc_keep_unfinalized(gc, &unreachable, old);	/* try later */
+
+	/* 8. resurrected objects survive */
+	gc_handle_resurrected(gc, &unreachable, &still, old);
 
 	/* 9. break the cycles of what is still unreachable, and free it */
 	collected = gc_list_count(&still);

@@ -116,6 +116,7 @@ struct pyheap_heap {
 #define PYHEAP_OBJF_FINALIZER	BIT(3)	/* has a PEP 442 finalizer */
 #define PYHEAP_OBJF_FINALIZED	BIT(4)	/* ... and it has run */
 #define PYHEAP_OBJF_LEGACY	BIT(5)	/* legacy finalizer (__del__) */
+#define PYHEAP_OBJF_KEEP	BIT(6)	/* its finalizer could not start */
 #define PYHEAP_OBJF_GEN_SHIFT	8
 #define PYHEAP_OBJF_GEN_MASK	(7U << PYHEAP_OBJF_GEN_SHIFT)
 
