@@ -31,6 +31,7 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -65,6 +66,21 @@ MODULE_PARM_DESC(gc_threshold,
 		 "Collector thresholds of new heaps (default 700,10,10)");
 
 static struct workqueue_struct *pyheap_gc_wq;
+
+/*
+ * The DEBUG_* flags are any device user's to set, so what they print is
+ * one summary per collection (per type, not per object, for COLLECTABLE
+ * and UNCOLLECTABLE), and all heaps together print at most ten lines every
+ * five seconds: opening more heaps buys no more of the kernel log.  The
+ * figures themselves are always in GC_STATS and debugfs.
+ */
+static DEFINE_RATELIMIT_STATE(gc_debug_rs, 5 * HZ, 10);
+
+/* What a collection found, by type, for the DEBUG_* summaries. */
+struct gc_debug_counts {
+	u64 collectable[PYHEAP_MAX_TYPES];
+	u64 uncollectable[PYHEAP_MAX_TYPES];
+};
 
 struct pyheap_gc_event {
 	struct list_head node;
@@ -505,8 +521,6 @@ static void gc_delete_garbage(struct pyheap_heap *heap, struct list_head *still,
 			gc_garbage_append(heap, obj);
 			continue;
 		}
-		if (gc->debug & PYHEAP_GC_DEBUG_COLLECTABLE)
-			pr_info("gc: collectable <%s>\n", obj->type->name);
 		pyheap_obj_get(obj);
 		obj->type->clear(heap, obj);
 		pyheap_obj_put(heap, obj);
@@ -526,9 +540,40 @@ static void gc_handle_legacy_finalizers(struct pyheap_heap *heap,
 	while ((obj = list_first_entry_or_null(finalizers, struct pyheap_obj,
 					       node))) {
 		__gc_move(gc, obj, old);
-		if (gc->debug & PYHEAP_GC_DEBUG_UNCOLLECTABLE)
-			pr_info("gc: uncollectable <%s>\n", obj->type->name);
 		gc_garbage_append(heap, obj);
+	}
+}
+
+/* Count the objects of @list by type, into @counts. */
+static void gc_debug_count(struct list_head *list, u64 *counts)
+{
+	struct pyheap_obj *obj;
+
+	list_for_each_entry(obj, list, node)
+		counts[obj->type->id]++;
+}
+
+/* DEBUG_COLLECTABLE and DEBUG_UNCOLLECTABLE: one line per type found. */
+static void gc_debug_report(struct pyheap_heap *heap,
+			    const struct gc_debug_counts *dc)
+	__must_hold(&heap->lock)
+{
+	u32 debug = heap->gc.debug;
+	const struct pyheap_type *type;
+	int i;
+
+	for (i = 0; i < PYHEAP_MAX_TYPES; i++) {
+		type = READ_ONCE(pyheap_types[i]);
+		if (!type)
+			continue;
+		if ((debug & PYHEAP_GC_DEBUG_COLLECTABLE) &&
+		    dc->collectable[i] && __ratelimit(&gc_debug_rs))
+			pr_info("gc: heap %llu: collectable: %llu <%s>\n",
+				heap->id, dc->collectable[i], type->name);
+		if ((debug & PYHEAP_GC_DEBUG_UNCOLLECTABLE) &&
+		    dc->uncollectable[i] && __ratelimit(&gc_debug_rs))
+			pr_info("gc: heap %llu: uncollectable: %llu <%s>\n",
+				heap->id, dc->uncollectable[i], type->name);
 	}
 }
 
@@ -549,7 +594,8 @@ static void gc_account(struct pyheap_heap *heap, int generation,
 	g->duration_ns += ns;
 	g->max_pause_ns = max(g->max_pause_ns, ns);
 	g->pause_hist[min_t(unsigned int, bucket, PYHEAP_GC_HIST - 1)]++;
-	if (heap->gc.debug & PYHEAP_GC_DEBUG_STATS)
+	if ((heap->gc.debug & PYHEAP_GC_DEBUG_STATS) &&
+	    __ratelimit(&gc_debug_rs))
 		pr_info("gc: heap %llu: done, %llu unreachable, %llu uncollectable, %llu.%06llus elapsed\n",
 			heap->id, collected + uncollectable, uncollectable,
 			ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / NSEC_PER_USEC);
@@ -568,6 +614,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	struct list_head *young = &gc->gens[generation].objects;
 	u64 start = ktime_get_ns(), candidates, survivors, collected;
 	u64 uncollectable;
+	struct gc_debug_counts dc = {};
 	LIST_HEAD(unreachable);
 	LIST_HEAD(finalizers);
 	LIST_HEAD(still);
@@ -575,7 +622,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 
 	lockdep_assert_held(&heap->lock);
 	gc->collecting = true;
-	if (gc->debug & PYHEAP_GC_DEBUG_STATS)
+	if ((gc->debug & PYHEAP_GC_DEBUG_STATS) && __ratelimit(&gc_debug_rs))
 		pr_info("gc: heap %llu: collecting generation %d, objects in each generation: %llu %llu %llu, permanent %llu\n",
 			heap->id, generation, gc->gens[0].nr, gc->gens[1].nr,
 			gc->gens[2].nr, gc->nr_permanent);
@@ -622,10 +669,16 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 
 	/* 9. break the cycles of what is still unreachable, and free it */
 	collected = gc_list_count(&still);
+	uncollectable = gc_list_count(&finalizers);
+	if (gc->debug & (PYHEAP_GC_DEBUG_COLLECTABLE |
+			 PYHEAP_GC_DEBUG_UNCOLLECTABLE)) {
+		gc_debug_count(&still, dc.collectable);
+		gc_debug_count(&finalizers, dc.uncollectable);
+		gc_debug_report(heap, &dc);
+	}
 	gc_delete_garbage(heap, &still, old);
 
 	/* 10. uncollectable cycles go to the garbage list */
-	uncollectable = gc_list_count(&finalizers);
 	gc_handle_legacy_finalizers(heap, &finalizers, old);
 
 	/* 11. statistics */
