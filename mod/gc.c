@@ -33,6 +33,7 @@
 #include <linux/poll.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -741,8 +742,15 @@ void pyheap_gc_work(struct work_struct *work)
 {
 	struct pyheap_gc *gc = container_of(work, struct pyheap_gc, work);
 	struct pyheap_heap *heap = container_of(gc, struct pyheap_heap, gc);
+	struct mem_cgroup *memcg;
 	int gen;
 
+	/*
+	 * What the collection allocates (the garbage list, finalizer events,
+	 * handles) is the heap's, not the kworker's: charge the memory
+	 * cgroup of the heap's creator, as a call from it would.
+	 */
+	memcg = set_active_memcg(heap->memcg);
 	mutex_lock(&heap->lock);
 	if (gc->enabled && !gc->dying && gc->gens[0].threshold) {
 		gen = pyheap_gc_select_generation(gc);
@@ -751,6 +759,7 @@ void pyheap_gc_work(struct work_struct *work)
 	}
 	WRITE_ONCE(gc->behind, false);
 	mutex_unlock(&heap->lock);
+	set_active_memcg(memcg);
 }
 
 /*

@@ -16,6 +16,7 @@
 
 #include <linux/atomic.h>
 #include <linux/lockdep.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
@@ -107,6 +108,8 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 	heap->id = atomic64_inc_return(&pyheap_next_id);
 	get_random_bytes(&heap->id_key, sizeof(heap->id_key));
 	heap->owner = task_tgid_nr(current);
+	/* Work done on the heap's behalf is charged here (see gc.c). */
+	heap->memcg = get_mem_cgroup_from_mm(NULL);
 	if (limits) {
 		heap->limits = *limits;
 	} else {
@@ -123,6 +126,7 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 	if (IS_ERR(heap->alloc)) {
 		long err = PTR_ERR(heap->alloc);
 
+		mem_cgroup_put(heap->memcg);
 		mutex_destroy(&heap->lock);
 		kfree(heap);
 		return ERR_PTR(err);
@@ -140,6 +144,7 @@ static void heap_free(struct kref *ref)
 {
 	struct pyheap_heap *heap = container_of(ref, struct pyheap_heap, ref);
 
+	mem_cgroup_put(heap->memcg);
 	mutex_destroy(&heap->lock);
 	kfree(heap);
 }

@@ -25,6 +25,7 @@
 #include <uapi/linux/pyheap.h>
 
 struct dentry;
+struct mem_cgroup;
 struct seq_file;
 
 /*
@@ -84,6 +85,7 @@ struct pyheap_heap {
 	struct mutex		lock;		/* the GIL of this heap */
 	u64			id;		/* I: unique, never reused */
 	pid_t			owner;		/* I: tgid of the creator */
+	struct mem_cgroup	*memcg;		/* I: the creator's, held */
 	siphash_key_t		id_key;		/* I: hashes objects to ids */
 	struct pyheap_limits	limits;		/* I: from the module params */
 	struct list_head	node;		/* L: on pyheap_heaps */

@@ -12,6 +12,7 @@ import os
 import re
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 import pyheap  # noqa: E402
@@ -63,6 +64,69 @@ def test_memcg_64mib_gives_enomem():
     with Heap() as h:                      # the rest of the system is fine
         h.new(size=1 << 20)
     return "ENOMEM after %s MiB of objects" % got
+
+
+def _finalizer_garbage_charge(by_work, n=100000):
+    """memory.current growth, in a cgroup of its own, while n unreachable
+    finalizer objects are handed back as events: by the collector's work
+    item (by_work) or by an explicit GC_COLLECT."""
+    path = CG + "/pyheap_work_%d" % by_work
+    os.makedirs(path, exist_ok=True)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            with open(path + "/cgroup.procs", "w") as f:
+                f.write(str(os.getpid()))
+            h = Heap()
+            h.disable()
+            objs = h.new_many(n, slots=1, finalizer=True)
+            h.link_many((o, 0, o) for o in objs)
+            h.close_many(objs)
+            with open(path + "/memory.current") as f:
+                before = int(f.read())
+            if by_work:
+                h.set_threshold(1)
+                h.enable()
+                h.new()                    # queues the work item
+                for _ in range(600):
+                    if h._gc_state()[12] == n:
+                        break
+                    time.sleep(0.05)
+            else:
+                h.collect()
+            events = h._gc_state()[12]
+            with open(path + "/memory.current") as f:
+                after = int(f.read())
+            os.write(w, b"%d %d" % (events, after - before))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    _, status = os.waitpid(pid, 0)
+    got = os.read(r, 64).decode().split()
+    os.close(r)
+    os.rmdir(path)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    events, grew = map(int, got)
+    assert events == n, (by_work, events)
+    return grew
+
+
+def test_collector_work_charges_the_heaps_memcg():
+    """What the collector's work item allocates for a heap (finalizer
+    events, their handles) is charged to the heap owner's memory cgroup,
+    as when the owner collects itself, not to the kworker's (root)."""
+    assert cgroup_v2(), "no cgroup2 in this VM"
+    with open(CG + "/cgroup.subtree_control", "w") as f:
+        f.write("+memory")
+    direct = _finalizer_garbage_charge(False)
+    work = _finalizer_garbage_charge(True)
+    assert direct > (1 << 20), direct       # events and handles: MiBs
+    assert work > 0.8 * direct, (work, direct)
+    return "100000 events: %d KiB charged by GC_COLLECT, %d KiB by the " \
+        "work item" % (direct >> 10, work >> 10)
 
 
 P32 = 0xA5A5A5A5
