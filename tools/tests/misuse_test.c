@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * misuse_test: what any user of /dev/pyheap can do wrong on purpose, and
+ * what the kernel must do then.  One test per bug found by review and by
+ * hand (issue 18); each failed on the code before its fix.
+ *
+ * Some of these bugs showed only in the kernel log (a sleep in atomic
+ * context), so the tests that provoke them read /dev/kmsg from where they
+ * started and fail on any report found there.
+ *
+ * Runs inside a VM with pyheap.ko loaded (tools/vm/vmtest), as root.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/pyheap.h>
+
+#include "kselftest_harness.h"
+
+#define PARAM_DIR "/sys/module/pyheap/parameters/"
+
+static long page_size;
+
+static int obj_new(int fd, __u32 nslots, __u32 flags, __u32 *handle)
+{
+	struct pyheap_obj_new c = {
+		.size = sizeof(c), .flags = flags, .nslots = nslots,
+	};
+	int ret = ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c);
+
+	*handle = c.out_handle;
+	return ret;
+}
+
+static int hclose(int fd, __u32 handle)
+{
+	struct pyheap_handle_close c = { .size = sizeof(c), .handle = handle };
+
+	return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSE, &c);
+}
+
+static int slot_set(int fd, __u32 handle, __u32 index, __u32 target)
+{
+	struct pyheap_slot c = {
+		.size = sizeof(c), .handle = handle, .index = index,
+		.target = target,
+	};
+
+	return ioctl(fd, PYHEAP_IOC_SLOT_SET, &c);
+}
+
+static struct pyheap_heap_info info(int fd)
+{
+	struct pyheap_heap_info c = { .size = sizeof(c) };
+
+	if (ioctl(fd, PYHEAP_IOC_HEAP_INFO, &c))
+		memset(&c, 0xff, sizeof(c));
+	return c;
+}
+
+static struct pyheap_gc_state gc_get(int fd)
+{
+	struct pyheap_gc_state c = { .size = sizeof(c) };
+
+	if (ioctl(fd, PYHEAP_IOC_GC_GET, &c))
+		memset(&c, 0xff, sizeof(c));
+	return c;
+}
+
+static long long collect(int fd)
+{
+	struct pyheap_gc_collect c = { .size = sizeof(c), .generation = 2 };
+
+	return ioctl(fd, PYHEAP_IOC_GC_COLLECT, &c) ? -errno :
+	       (long long)c.out_unreachable;
+}
+
+/* A cycle of two plain objects, with no handle left on it. */
+static int garbage_pair(int fd, __u32 flags)
+{
+	__u32 a, b;
+
+	if (obj_new(fd, 1, flags, &a) || obj_new(fd, 1, 0, &b) ||
+	    slot_set(fd, a, 0, b) || slot_set(fd, b, 0, a) ||
+	    hclose(fd, a) || hclose(fd, b))
+		return -1;
+	return 0;
+}
+
+static void write_param(const char *name, const char *val)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+/* A heap opened while module parameter @name is @val (default 1048576). */
+static int open_limited(const char *name, const char *val)
+{
+	int fd;
+
+	write_param(name, val);
+	fd = open("/dev/pyheap", O_RDWR);
+	write_param(name, "1048576");
+	return fd;
+}
+
+/* /dev/kmsg from now on. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * Count the records logged since kmsg_open() that contain @what; print
+ * the first few.  -1 if the log cannot be read.
+ */
+static int kmsg_count(int fd, const char *what, int show)
+{
+	char rec[2048];
+	int n = 0;
+	ssize_t len;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (len <= 0)
+			break;
+		rec[len] = 0;
+		if (!strstr(rec, what))
+			continue;
+		if (n++ < show)
+			fprintf(stderr, "# kmsg: %s", strchr(rec, ';') ?: rec);
+	}
+	return n;
+}
+
+FIXTURE(heap) {
+	int fd;
+	int kmsg;
+};
+
+FIXTURE_SETUP(heap)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	self->kmsg = kmsg_open();
+	ASSERT_GE(self->kmsg, 0) TH_LOG("/dev/kmsg: %s", strerror(errno));
+	self->fd = open("/dev/pyheap", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(self->fd, 0) TH_LOG("open /dev/pyheap: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(heap)
+{
+	close(self->fd);
+	close(self->kmsg);
+}
+
+/*
+ * Bug 1: a deep getsizeof of a map holding 64 or more objects grew the
+ * walk's queue with a sleeping allocation inside the map's spinlock.
+ */
+TEST_F(heap, deep_getsizeof_of_a_map_full_of_objects)
+{
+	struct pyheap_lru_new ln = { .size = sizeof(ln), .maxsize = 1000 };
+	struct pyheap_getsizeof gs = { .size = sizeof(gs) };
+	struct pyheap_lru_op op = { .size = sizeof(op) };
+	__u64 key;
+	__u32 o;
+	int i;
+
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_LRU_NEW, &ln));
+	for (i = 0; i < 300; i++) {
+		ASSERT_EQ(0, obj_new(self->fd, 1, 0, &o));
+		key = i;
+		op = (struct pyheap_lru_op){
+			.size = sizeof(op), .flags = PYHEAP_LRU_VALUE_OBJECT,
+			.handle = ln.out_handle, .key_len = sizeof(key),
+			.key = (unsigned long)&key, .value_handle = o,
+		};
+		ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_LRU_SET, &op));
+		ASSERT_EQ(0, hclose(self->fd, o));
+	}
+	gs.handle = ln.out_handle;
+	gs.flags = PYHEAP_GETSIZEOF_DEEP;
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GETSIZEOF, &gs));
+	EXPECT_EQ(301, gs.out_deep_objects);
+	EXPECT_EQ(0, kmsg_count(self->kmsg, "BUG:", 3));
+}
+
+/*
+ * Bug 2: a batch whose ops run into an unmapped page after some of them
+ * ran returned 0 without reporting how many ran.
+ */
+TEST_F(heap, batch_into_an_unmapped_page_reports_what_ran)
+{
+	size_t per_page = page_size / sizeof(struct pyheap_op);
+	struct pyheap_batch b = { .size = sizeof(b) };
+	struct pyheap_obj_new *arg;
+	struct pyheap_op *ops;
+	char *map;
+	size_t k = 3, i;
+
+	map = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map + page_size, page_size));
+	ops = (struct pyheap_op *)(map + page_size) - k;
+	for (i = 0; i < k; i++) {
+		ops[i].cmd = PYHEAP_CMD_OBJ_NEW;
+		arg = (struct pyheap_obj_new *)ops[i].arg;
+		memset(arg, 0, sizeof(ops[i].arg));
+		arg->size = sizeof(*arg);
+	}
+	b.ops = (unsigned long)ops;
+	b.count = k + per_page;		/* the rest lies in the hole */
+	b.op_size = sizeof(*ops);
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_BATCH, &b));
+	EXPECT_EQ(k, b.out_executed);
+	EXPECT_EQ(k, info(self->fd).out_objects);
+	EXPECT_EQ(k, info(self->fd).out_handles);
+	for (i = 0; i < k; i++)
+		EXPECT_EQ(0, ops[i].out_result);
+
+	/* Not even the first op readable: nothing runs, EFAULT. */
+	b.ops = (unsigned long)(map + page_size);
+	b.count = 2;
+	b.out_executed = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_BATCH, &b));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(k, info(self->fd).out_objects);
+	munmap(map, page_size);
+}
+
+/* A copy of @len bytes of @arg on a page of its own, made read-only. */
+static void *read_only_copy(const void *arg, size_t len)
+{
+	void *p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, arg, len);
+	if (mprotect(p, page_size, PROT_READ)) {
+		munmap(p, page_size);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Bug 3: GC_COLLECT, GC_SET and GC_FREEZE acted, then found they could
+ * not answer, and failed with the heap changed.
+ */
+TEST_F(heap, gc_calls_on_a_read_only_argument_change_nothing)
+{
+	struct pyheap_gc_collect gcc = { .size = sizeof(gcc), .generation = 2 };
+	struct pyheap_gc_state set = {
+		.size = sizeof(set), .flags = PYHEAP_GC_SET_THRESHOLD,
+		.threshold = { 5, 6, 7 },
+	};
+	struct pyheap_gc_freeze fr = {
+		.size = sizeof(fr), .flags = PYHEAP_GC_FREEZE,
+	};
+	struct pyheap_gc_state before, after;
+	__u32 keep;
+	void *ro;
+
+	ASSERT_EQ(0, garbage_pair(self->fd, 0));
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &keep));
+	ASSERT_EQ(3, info(self->fd).out_objects);
+
+	ro = read_only_copy(&gcc, sizeof(gcc));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_GC_COLLECT, ro));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(3, info(self->fd).out_objects);	/* nothing collected */
+	munmap(ro, page_size);
+
+	before = gc_get(self->fd);
+	ro = read_only_copy(&set, sizeof(set));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_GC_SET, ro));
+	EXPECT_EQ(EFAULT, errno);
+	after = gc_get(self->fd);
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	munmap(ro, page_size);
+
+	ro = read_only_copy(&fr, sizeof(fr));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_GC_FREEZE, ro));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, gc_get(self->fd).out_freeze_count);
+	munmap(ro, page_size);
+
+	/* Writable, all three work and answer what they did. */
+	EXPECT_EQ(2, collect(self->fd));
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_SET, &set));
+	EXPECT_EQ(5, gc_get(self->fd).threshold[0]);
+	EXPECT_EQ(7, set.threshold[2]);
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_FREEZE, &fr));
+	EXPECT_EQ(1, fr.out_freeze_count);
+	EXPECT_EQ(1, gc_get(self->fd).out_freeze_count);
+}
+
+/*
+ * Bug 5: the debug flags printed one kernel log line per object; 20,000
+ * garbage objects wrote thousands of lines.
+ */
+TEST_F(heap, gc_debug_flags_do_not_flood_the_log)
+{
+	struct pyheap_gc_state set = {
+		.size = sizeof(set),
+		.flags = PYHEAP_GC_SET_DEBUG | PYHEAP_GC_SET_ENABLED,
+		.enabled = 0,
+		.debug = PYHEAP_GC_DEBUG_COLLECTABLE | PYHEAP_GC_DEBUG_STATS,
+	};
+	int i, lines;
+
+	sleep(6);	/* a fresh window of the debug output's rate limit */
+	lseek(self->kmsg, 0, SEEK_END);
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_SET, &set));
+	for (i = 0; i < 10000; i++)
+		ASSERT_EQ(0, garbage_pair(self->fd, 0));
+	EXPECT_EQ(20000, collect(self->fd));
+	/* One summary line for the lot. */
+	EXPECT_EQ(1, kmsg_count(self->kmsg, "collectable: 20000 <object>", 1));
+	for (i = 0; i < 50; i++)
+		collect(self->fd);
+	/* Fifty more collections: the rate limit holds the log to ten. */
+	lines = kmsg_count(self->kmsg, "gc: ", 0);
+	EXPECT_LE(lines, 10) TH_LOG("%d gc lines in the kernel log", lines);
+}
+
+/*
+ * Bug 6: when one finalizer event could not be handed back (the heap at
+ * its handle limit), the collector kept everything unreachable, so an
+ * unrelated plain cycle was never freed.
+ */
+TEST(a_stuck_finalizer_keeps_only_its_own_component)
+{
+	struct pyheap_gc_state off = {
+		.size = sizeof(off), .flags = PYHEAP_GC_SET_ENABLED,
+	};
+	__u32 h[4];
+	int fd, i;
+
+	fd = open_limited("heap_max_handles", "4");
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, PYHEAP_IOC_GC_SET, &off));
+	ASSERT_EQ(0, garbage_pair(fd, PYHEAP_OBJ_FINALIZER));
+	ASSERT_EQ(0, garbage_pair(fd, 0));
+	ASSERT_EQ(4, info(fd).out_objects);
+	for (i = 0; i < 4; i++)		/* every handle taken */
+		ASSERT_EQ(0, obj_new(fd, 0, 0, &h[i]));
+	/* The plain pair goes; the finalizer's pair waits for a handle. */
+	EXPECT_EQ(2, collect(fd));
+	EXPECT_EQ(6, info(fd).out_objects);
+	EXPECT_EQ(0, gc_get(fd).out_events);
+	/* With a handle free, its finalizer runs: one event, pair kept. */
+	ASSERT_EQ(0, hclose(fd, h[0]));
+	EXPECT_EQ(0, collect(fd));
+	EXPECT_EQ(1, gc_get(fd).out_events);
+	EXPECT_EQ(5, info(fd).out_objects);
+	close(fd);
+}
+
+/*
+ * Bug 7: an argument size up to 4 GiB made the kernel scan all of it for
+ * zeros; above a page it is now E2BIG at once.
+ */
+TEST_F(heap, argument_larger_than_a_page_is_e2big)
+{
+	size_t len = 1 << 20;
+	struct pyheap_heap_info *c;
+	char *buf;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	c = (struct pyheap_heap_info *)buf;
+	c->size = len;			/* all zeros after the struct */
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_HEAP_INFO, c));
+	EXPECT_EQ(E2BIG, errno);
+	c->size = 0xffffffff;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_HEAP_INFO, c));
+	EXPECT_EQ(E2BIG, errno);
+	c->size = page_size;		/* a page is still fine */
+	EXPECT_EQ(0, ioctl(self->fd, PYHEAP_IOC_HEAP_INFO, c));
+	munmap(buf, len);
+}
+
+/*
+ * Bug 8: the owner could close the handle an unread finalizer event
+ * carried; the handle was then reused, and read() named another object.
+ */
+TEST_F(heap, an_unread_event_handle_cannot_be_closed)
+{
+	struct pyheap_handle_closev cv = { .size = sizeof(cv), .count = 1 };
+	struct pyheap_gc_obj_info oi = { .size = sizeof(oi) };
+	struct pyheap_event ev;
+	__u32 other, handle;
+
+	ASSERT_EQ(0, garbage_pair(self->fd, PYHEAP_OBJ_FINALIZER));
+	EXPECT_EQ(0, collect(self->fd));	/* finalized, resurrected */
+	ASSERT_EQ(1, gc_get(self->fd).out_events);
+	/* The event's handle is the one handle open; find it. */
+	ASSERT_EQ(1, info(self->fd).out_handles);
+	for (handle = 1; handle < 16; handle++) {
+		oi.handle = handle;
+		if (!ioctl(self->fd, PYHEAP_IOC_GC_OBJ_INFO, &oi))
+			break;
+	}
+	ASSERT_LT(handle, 16);
+	EXPECT_EQ(-1, hclose(self->fd, handle));
+	EXPECT_EQ(EBUSY, errno);
+	cv.handles = (unsigned long)&handle;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_HANDLE_CLOSEV, &cv));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(1, info(self->fd).out_handles);
+
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &other));
+	EXPECT_NE(handle, other);
+	ASSERT_EQ(sizeof(ev), read(self->fd, &ev, sizeof(ev)));
+	EXPECT_EQ(handle, ev.handle);
+	oi.handle = ev.handle;
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_OBJ_INFO, &oi));
+	EXPECT_EQ(1, oi.out_finalized);
+	/* Read, it is an ordinary handle again. */
+	EXPECT_EQ(0, hclose(self->fd, ev.handle));
+}
+
+TEST_HARNESS_MAIN
