@@ -16,14 +16,20 @@ Each Obj owns one handle (one reference), as a Python name does; dropping
 the last Python reference to an Obj closes its handle.  Errors raise
 OSError with the kernel's errno (see the errno table in
 Documentation/pyheap/uapi.rst).
+
+The binding speaks include/uapi/linux/pyheap.h by name: every constant
+below has the header's name and value, and every struct of the header is
+one ctypes.Structure with the header's field names, passed to the ioctl
+as it is.  tools/tests/binding_abi_test.py checks all of it against the
+header (and the header against the C compiler).
 """
 
-import array
 import collections
 import ctypes
 import errno
 import fcntl
 import functools
+import operator
 import os
 import pickle
 import struct
@@ -32,66 +38,492 @@ import zlib
 __all__ = ["Heap", "Obj", "LruCache", "CacheInfo", "HeapInfo", "SizeInfo",
            "PyheapError"]
 
-_MAGIC = 0xB9
-ABI_MAJOR = 1
+# Constants of include/uapi/linux/pyheap.h, with its names and values.
 
-(CMD_VERSION, CMD_OBJ_NEW, CMD_HANDLE_DUP, CMD_HANDLE_CLOSE, CMD_SLOT_SET,
- CMD_SLOT_GET, CMD_PAYLOAD_WRITE, CMD_PAYLOAD_READ, CMD_GETSIZEOF,
- CMD_HEAP_INFO, CMD_BATCH, CMD_GC_COLLECT, CMD_GC_GET, CMD_GC_SET,
- CMD_GC_STATS, CMD_GC_FREEZE, CMD_GC_OBJ_INFO, CMD_GC_REFS,
- CMD_GC_GARBAGE, CMD_LRU_NEW, CMD_LRU_GET, CMD_LRU_SET, CMD_LRU_DELETE,
- CMD_LRU_INFO, CMD_LRU_GETV, CMD_OBJ_NEWV, CMD_HANDLE_CLOSEV) = range(27)
+PYHEAP_IOC_MAGIC = 0xB9
 
-GETSIZEOF_DEEP = 1
-BATCH_STOP_ON_ERROR = 1
-OBJ_FINALIZER = 1
-OBJ_LEGACY_FINALIZER = 2
-VEC_MAX = 4096
+PYHEAP_ABI_MAJOR = 1
+PYHEAP_ABI_MINOR = 4
+
+PYHEAP_HANDLE_NONE = 0
+
+PYHEAP_MAX_SLOTS = 4096
+PYHEAP_MAX_PAYLOAD = 1 << 20
+
+PYHEAP_CMD_BASE = 0x00
+PYHEAP_CMD_VERSION = PYHEAP_CMD_BASE
+PYHEAP_CMD_OBJ_NEW = PYHEAP_CMD_BASE + 1
+PYHEAP_CMD_HANDLE_DUP = PYHEAP_CMD_BASE + 2
+PYHEAP_CMD_HANDLE_CLOSE = PYHEAP_CMD_BASE + 3
+PYHEAP_CMD_SLOT_SET = PYHEAP_CMD_BASE + 4
+PYHEAP_CMD_SLOT_GET = PYHEAP_CMD_BASE + 5
+PYHEAP_CMD_PAYLOAD_WRITE = PYHEAP_CMD_BASE + 6
+PYHEAP_CMD_PAYLOAD_READ = PYHEAP_CMD_BASE + 7
+PYHEAP_CMD_GETSIZEOF = PYHEAP_CMD_BASE + 8
+PYHEAP_CMD_HEAP_INFO = PYHEAP_CMD_BASE + 9
+PYHEAP_CMD_BATCH = PYHEAP_CMD_BASE + 10
+PYHEAP_CMD_GC_COLLECT = PYHEAP_CMD_BASE + 11
+PYHEAP_CMD_GC_GET = PYHEAP_CMD_BASE + 12
+PYHEAP_CMD_GC_SET = PYHEAP_CMD_BASE + 13
+PYHEAP_CMD_GC_STATS = PYHEAP_CMD_BASE + 14
+PYHEAP_CMD_GC_FREEZE = PYHEAP_CMD_BASE + 15
+PYHEAP_CMD_GC_OBJ_INFO = PYHEAP_CMD_BASE + 16
+PYHEAP_CMD_GC_REFS = PYHEAP_CMD_BASE + 17
+PYHEAP_CMD_GC_GARBAGE = PYHEAP_CMD_BASE + 18
+PYHEAP_CMD_LRU_NEW = PYHEAP_CMD_BASE + 19
+PYHEAP_CMD_LRU_GET = PYHEAP_CMD_BASE + 20
+PYHEAP_CMD_LRU_SET = PYHEAP_CMD_BASE + 21
+PYHEAP_CMD_LRU_DELETE = PYHEAP_CMD_BASE + 22
+PYHEAP_CMD_LRU_INFO = PYHEAP_CMD_BASE + 23
+PYHEAP_CMD_LRU_GETV = PYHEAP_CMD_BASE + 24          # since ABI 1.2
+PYHEAP_CMD_OBJ_NEWV = PYHEAP_CMD_BASE + 25          # since ABI 1.3
+PYHEAP_CMD_HANDLE_CLOSEV = PYHEAP_CMD_BASE + 26     # since ABI 1.3
+
+PYHEAP_OBJ_FINALIZER = 1 << 0
+PYHEAP_OBJ_LEGACY_FINALIZER = 1 << 1
+
+PYHEAP_GETSIZEOF_DEEP = 1 << 0
+
+PYHEAP_BATCH_STOP_ON_ERROR = 1 << 0
+PYHEAP_BATCH_MAX = 4096
+
+PYHEAP_GC_NR_GENS = 3
+
+PYHEAP_GC_DEBUG_STATS = 1 << 0
+PYHEAP_GC_DEBUG_COLLECTABLE = 1 << 1
+PYHEAP_GC_DEBUG_UNCOLLECTABLE = 1 << 2
+PYHEAP_GC_DEBUG_SAVEALL = 1 << 5
+
+PYHEAP_GC_SET_ENABLED = 1 << 0
+PYHEAP_GC_SET_DEBUG = 1 << 1
+PYHEAP_GC_SET_THRESHOLD = 1 << 2
+
+PYHEAP_GC_FREEZE = 1 << 0
+PYHEAP_GC_UNFREEZE = 1 << 1
+
+PYHEAP_GC_REFERENTS = 1 << 0
+PYHEAP_GC_REFERRERS = 1 << 1
+
+PYHEAP_GC_GARBAGE_LIST = 1 << 0
+PYHEAP_GC_GARBAGE_CLEAR = 1 << 1
+
+PYHEAP_GC_REFS_MAX = 4096
+
+PYHEAP_EVENT_FINALIZE = 1
+
+PYHEAP_LRU_MAXSIZE_NONE = -1
+PYHEAP_LRU_MAX_KEY_SIZE = 4096
+PYHEAP_LRU_MAX_VALUE_SIZE = 1 << 20
+
+PYHEAP_LRU_TYPED = 1 << 0
+
+PYHEAP_LRU_PEEK = 1 << 0
+PYHEAP_LRU_VALUE_OBJECT = 1 << 1
+PYHEAP_LRU_COMPUTE = 1 << 2
+
+PYHEAP_LRU_MISS = 0
+PYHEAP_LRU_HIT = 1
+PYHEAP_LRU_CLAIMED = 2
+
+PYHEAP_LRU_CLEAR = 1 << 0
+
+PYHEAP_LRU_GETV_MAX = 4096
+PYHEAP_LRU_GETV_MAX_BYTES = 1 << 20
+
+PYHEAP_VEC_MAX = 4096
+
+# The binding's older names for some of them, which its users import.
+ABI_MAJOR = PYHEAP_ABI_MAJOR
+CMD_VERSION = PYHEAP_CMD_VERSION
+CMD_OBJ_NEW = PYHEAP_CMD_OBJ_NEW
+CMD_HANDLE_DUP = PYHEAP_CMD_HANDLE_DUP
+CMD_HANDLE_CLOSE = PYHEAP_CMD_HANDLE_CLOSE
+CMD_SLOT_SET = PYHEAP_CMD_SLOT_SET
+CMD_SLOT_GET = PYHEAP_CMD_SLOT_GET
+CMD_PAYLOAD_WRITE = PYHEAP_CMD_PAYLOAD_WRITE
+CMD_PAYLOAD_READ = PYHEAP_CMD_PAYLOAD_READ
+CMD_GETSIZEOF = PYHEAP_CMD_GETSIZEOF
+CMD_HEAP_INFO = PYHEAP_CMD_HEAP_INFO
+CMD_BATCH = PYHEAP_CMD_BATCH
+CMD_GC_COLLECT = PYHEAP_CMD_GC_COLLECT
+CMD_GC_GET = PYHEAP_CMD_GC_GET
+CMD_GC_SET = PYHEAP_CMD_GC_SET
+CMD_GC_STATS = PYHEAP_CMD_GC_STATS
+CMD_GC_FREEZE = PYHEAP_CMD_GC_FREEZE
+CMD_GC_OBJ_INFO = PYHEAP_CMD_GC_OBJ_INFO
+CMD_GC_REFS = PYHEAP_CMD_GC_REFS
+CMD_GC_GARBAGE = PYHEAP_CMD_GC_GARBAGE
+CMD_LRU_NEW = PYHEAP_CMD_LRU_NEW
+CMD_LRU_GET = PYHEAP_CMD_LRU_GET
+CMD_LRU_SET = PYHEAP_CMD_LRU_SET
+CMD_LRU_DELETE = PYHEAP_CMD_LRU_DELETE
+CMD_LRU_INFO = PYHEAP_CMD_LRU_INFO
+CMD_LRU_GETV = PYHEAP_CMD_LRU_GETV
+CMD_OBJ_NEWV = PYHEAP_CMD_OBJ_NEWV
+CMD_HANDLE_CLOSEV = PYHEAP_CMD_HANDLE_CLOSEV
+GETSIZEOF_DEEP = PYHEAP_GETSIZEOF_DEEP
+BATCH_STOP_ON_ERROR = PYHEAP_BATCH_STOP_ON_ERROR
+OBJ_FINALIZER = PYHEAP_OBJ_FINALIZER
+OBJ_LEGACY_FINALIZER = PYHEAP_OBJ_LEGACY_FINALIZER
+VEC_MAX = PYHEAP_VEC_MAX
 
 # gc debug flags: the values of Python's gc module
-DEBUG_STATS = 1
-DEBUG_COLLECTABLE = 2
-DEBUG_UNCOLLECTABLE = 4
-DEBUG_SAVEALL = 32
+DEBUG_STATS = PYHEAP_GC_DEBUG_STATS
+DEBUG_COLLECTABLE = PYHEAP_GC_DEBUG_COLLECTABLE
+DEBUG_UNCOLLECTABLE = PYHEAP_GC_DEBUG_UNCOLLECTABLE
+DEBUG_SAVEALL = PYHEAP_GC_DEBUG_SAVEALL
 DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL
 
-_GC_SET_ENABLED, _GC_SET_DEBUG, _GC_SET_THRESHOLD = 1, 2, 4
-_FREEZE, _UNFREEZE = 1, 2
-_GC_REFERENTS, _GC_REFERRERS = 1, 2
-_GC_GARBAGE_LIST, _GC_GARBAGE_CLEAR = 1, 2
-_EVENT_FINALIZE = 1
+_MAGIC = PYHEAP_IOC_MAGIC
+_GC_SET_ENABLED = PYHEAP_GC_SET_ENABLED
+_GC_SET_DEBUG = PYHEAP_GC_SET_DEBUG
+_GC_SET_THRESHOLD = PYHEAP_GC_SET_THRESHOLD
+_FREEZE, _UNFREEZE = PYHEAP_GC_FREEZE, PYHEAP_GC_UNFREEZE
+_GC_REFERENTS, _GC_REFERRERS = PYHEAP_GC_REFERENTS, PYHEAP_GC_REFERRERS
+_GC_GARBAGE_LIST = PYHEAP_GC_GARBAGE_LIST
+_GC_GARBAGE_CLEAR = PYHEAP_GC_GARBAGE_CLEAR
+_EVENT_FINALIZE = PYHEAP_EVENT_FINALIZE
+_LRU_GETV_MAX = PYHEAP_LRU_GETV_MAX
+_LRU_GETV_MAX_BYTES = PYHEAP_LRU_GETV_MAX_BYTES
+_LRU_TYPED, _LRU_PEEK = PYHEAP_LRU_TYPED, PYHEAP_LRU_PEEK
+_LRU_VALUE_OBJECT = PYHEAP_LRU_VALUE_OBJECT
+_LRU_CLEAR, _LRU_COMPUTE = PYHEAP_LRU_CLEAR, PYHEAP_LRU_COMPUTE
+_LRU_MISS, _LRU_HIT = PYHEAP_LRU_MISS, PYHEAP_LRU_HIT
+_LRU_CLAIMED = PYHEAP_LRU_CLAIMED
 
-# struct layouts, in include/uapi/linux/pyheap.h order
-_VERSION = struct.Struct("=IIIIQ")
-_OBJ_NEW = struct.Struct("=IIIIII")
-_HANDLE_DUP = struct.Struct("=IIII")
-_HANDLE_CLOSE = struct.Struct("=IIII")
-_SLOT = struct.Struct("=IIIIII")
-_PAYLOAD = struct.Struct("=IIIIQQ")
-_GETSIZEOF = struct.Struct("=IIIIQQQQ")
-_HEAP_INFO = struct.Struct("=IIQQQQQQ")
-_BATCH = struct.Struct("=IIIIQII")
-_OP = struct.Struct("=Ii56s")
-_GC_COLLECT = struct.Struct("=IIIIQ")
-_GC_STATE = struct.Struct("=IIII3I3IQQQII")
-_GC_GEN_STATS = struct.Struct("=7Q")
-_GC_STATS = struct.Struct("=II" + "7Q" * 3)
-_GC_FREEZE = struct.Struct("=IIQ")
-_GC_OBJ_INFO = struct.Struct("=IIIIIIIIQ16s")
-_GC_REFS = struct.Struct("=IIIIQII")
-_GC_GARBAGE = struct.Struct("=IIIIQII")
-_EVENT = struct.Struct("=II")
-_LRU_NEW = struct.Struct("=IIqII")
-_LRU_OP = struct.Struct("=IIIIIIQQIIII")
-_LRU_INFO = struct.Struct("=IIIIqQQQQ")
-_LRU_GETV = struct.Struct("=IIIIIIIIQQQ")
-_LRU_RESULT = struct.Struct("=IIII")
-_OBJ_NEWV = struct.Struct("=IIIIIIQ")
-_HANDLE_CLOSEV = struct.Struct("=IIIIQ")
-_LRU_GETV_MAX, _LRU_GETV_MAX_BYTES = 4096, 1 << 20
-_LRU_TYPED, _LRU_PEEK, _LRU_VALUE_OBJECT, _LRU_CLEAR = 1, 1, 2, 1
-_LRU_COMPUTE = 4
-_LRU_MISS, _LRU_HIT, _LRU_CLAIMED = 0, 1, 2
+
+def _io(type_, nr):
+    """_IO() of <asm-generic/ioctl.h>: no direction and no size bits,
+    the type in bits 8-15 and the number in bits 0-7."""
+    return (type_ << 8) | nr
+
+
+def _request(cmd):
+    """The ioctl request number of a PYHEAP_CMD_*: PYHEAP_IOC_*."""
+    return _io(PYHEAP_IOC_MAGIC, cmd)
+
+
+# The structs of include/uapi/linux/pyheap.h, in its order.
+
+_u8, _u16, _u32, _u64 = (ctypes.c_uint8, ctypes.c_uint16, ctypes.c_uint32,
+                         ctypes.c_uint64)
+_s32, _s64 = ctypes.c_int32, ctypes.c_int64
+_char = ctypes.c_char
+
+# the range of each integer type, as struct.pack() enforced it before
+_RANGES = {_u8: (0, 0xff), _u16: (0, 0xffff), _u32: (0, 0xffffffff),
+           _u64: (0, (1 << 64) - 1), _s32: (-(1 << 31), (1 << 31) - 1),
+           _s64: (-(1 << 63), (1 << 63) - 1)}
+
+
+def _member_types(cls):
+    """{name: ctypes type} of cls's members, an anonymous union's
+    members included."""
+    types = {}
+    for name, ctype in cls._fields_:
+        if name in getattr(cls, "_anonymous_", ()):
+            types.update(_member_types(ctype))
+        else:
+            types[name] = ctype
+    return types
+
+
+@functools.lru_cache(maxsize=None)
+def _member_ranges(cls):
+    """{name: (lo, hi, is_array)} of cls's integer members (lo and hi
+    None for the others), an anonymous union's members included."""
+    ranges = {}
+    for name, ctype in _member_types(cls).items():
+        elem = getattr(ctype, "_type_", None) \
+            if issubclass(ctype, ctypes.Array) else ctype
+        lo, hi = _RANGES.get(elem, (None, None))
+        ranges[name] = (lo, hi, elem is not ctype)
+    return ranges
+
+
+def _check_value(name, value, lo, hi):
+    """Refuse, as struct.pack() did, a value its member cannot hold
+    (ctypes would truncate it silently)."""
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise struct.error("%s: required argument is not an integer"
+                           % name) from None
+    if not lo <= value <= hi:
+        raise struct.error("%s: %d not in %d..%d" % (name, value, lo, hi))
+
+
+class _Arg(ctypes.Structure):
+    """An ioctl argument: @size is sizeof unless given, every other member
+    0 unless given; an unknown member is a TypeError, and a value out of
+    its member's range a struct.error."""
+
+    def __init__(self, **members):
+        ranges = _member_ranges(type(self))
+        for name, value in members.items():
+            if name not in ranges:
+                raise TypeError("struct %s has no member %r"
+                                % (type(self).__name__, name))
+            lo, hi, is_array = ranges[name]
+            if lo is None:
+                continue
+            for v in (value if is_array else (value,)):
+                if type(v) is not int or not lo <= v <= hi:
+                    _check_value(name, v, lo, hi)
+        members.setdefault("size", ctypes.sizeof(self))
+        super().__init__(**members)
+
+
+class PyheapVersion(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("out_abi_major", _u32),
+                ("out_abi_minor", _u32), ("out_heap_id", _u64)]
+
+
+class PyheapObjNew(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("nslots", _u32),
+                ("payload_size", _u32), ("out_handle", _u32),
+                ("__reserved", _u32)]
+
+
+class PyheapHandleDup(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("out_handle", _u32)]
+
+
+class PyheapHandleClose(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("__reserved", _u32)]
+
+
+class PyheapSlot(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("index", _u32), ("target", _u32), ("out_handle", _u32)]
+
+
+class PyheapPayload(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("length", _u32), ("offset", _u64), ("data", _u64)]
+
+
+class PyheapGetsizeof(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("__reserved", _u32), ("out_size", _u64),
+                ("out_class_size", _u64), ("out_deep_size", _u64),
+                ("out_deep_objects", _u64)]
+
+
+class PyheapHeapInfo(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("out_objects", _u64),
+                ("out_bytes", _u64), ("out_handles", _u64),
+                ("out_max_objects", _u64), ("out_max_bytes", _u64),
+                ("out_max_handles", _u64)]
+
+
+class PyheapOp(ctypes.Structure):
+    _fields_ = [("cmd", _u32), ("out_result", _s32), ("arg", _u8 * 56)]
+
+
+class PyheapBatch(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("count", _u32),
+                ("op_size", _u32), ("ops", _u64), ("out_executed", _u32),
+                ("__reserved", _u32)]
+
+
+class PyheapGcCollect(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("generation", _u32),
+                ("__reserved", _u32), ("out_unreachable", _u64)]
+
+
+class PyheapGcState(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("enabled", _u32),
+                ("debug", _u32), ("threshold", _u32 * PYHEAP_GC_NR_GENS),
+                ("out_count", _u32 * PYHEAP_GC_NR_GENS),
+                ("out_freeze_count", _u64), ("out_garbage", _u64),
+                ("out_events", _u64), ("__reserved", _u32),
+                ("__reserved2", _u32)]
+
+
+class PyheapGcGenStats(ctypes.Structure):
+    _fields_ = [("collections", _u64), ("collected", _u64),
+                ("uncollectable", _u64), ("candidates", _u64),
+                ("duration_ns", _u64), ("max_pause_ns", _u64),
+                ("objects", _u64)]
+
+
+class PyheapGcStats(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32),
+                ("out_gen", PyheapGcGenStats * PYHEAP_GC_NR_GENS)]
+
+
+class PyheapGcFreeze(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("out_freeze_count", _u64)]
+
+
+class PyheapGcObjInfo(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("out_tracked", _u32), ("out_finalized", _u32),
+                ("out_generation", _u32), ("out_refcnt", _u32),
+                ("__reserved", _u32), ("out_id", _u64),
+                ("out_type", _char * 16)]
+
+
+class PyheapGcRefs(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("max", _u32), ("handles", _u64), ("out_count", _u32),
+                ("out_total", _u32)]
+
+
+class PyheapGcGarbage(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("max", _u32),
+                ("__reserved", _u32), ("handles", _u64), ("out_count", _u32),
+                ("out_total", _u32)]
+
+
+class PyheapEvent(ctypes.Structure):
+    _fields_ = [("type", _u32), ("handle", _u32)]
+
+
+class PyheapLruNew(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("maxsize", _s64),
+                ("out_handle", _u32), ("__reserved", _u32)]
+
+
+class _PyheapLruOpValue(ctypes.Union):
+    """pyheap_lru_op's anonymous union."""
+    _fields_ = [("value_handle", _u32), ("timeout_ms", _u32)]
+
+
+class PyheapLruOp(_Arg):
+    _anonymous_ = ("_value",)
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("key_type", _u32), ("key_len", _u32), ("value_len", _u32),
+                ("key", _u64), ("value", _u64), ("_value", _PyheapLruOpValue),
+                ("out_hit", _u32), ("out_value_len", _u32),
+                ("out_value_handle", _u32)]
+
+
+class PyheapLruCacheInfo(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("out_typed", _u32), ("out_maxsize", _s64),
+                ("out_hits", _u64), ("out_misses", _u64),
+                ("out_currsize", _u64), ("out_evictions", _u64)]
+
+
+class PyheapLruResult(ctypes.Structure):
+    _fields_ = [("out_hit", _u32), ("out_value_len", _u32),
+                ("out_value_handle", _u32), ("out_zero", _u32)]
+
+
+class PyheapLruGetv(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("count", _u32), ("key_type", _u32), ("key_len", _u32),
+                ("value_len", _u32), ("out_hits", _u32), ("keys", _u64),
+                ("values", _u64), ("results", _u64)]
+
+
+class PyheapObjNewv(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("nslots", _u32),
+                ("payload_size", _u32), ("count", _u32),
+                ("__reserved", _u32), ("handles", _u64)]
+
+
+class PyheapHandleClosev(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("count", _u32),
+                ("__reserved", _u32), ("handles", _u64)]
+
+
+# struct name in the header -> Structure, for binding_abi_test.py
+_UAPI_STRUCTS = {
+    "pyheap_version": PyheapVersion,
+    "pyheap_obj_new": PyheapObjNew,
+    "pyheap_handle_dup": PyheapHandleDup,
+    "pyheap_handle_close": PyheapHandleClose,
+    "pyheap_slot": PyheapSlot,
+    "pyheap_payload": PyheapPayload,
+    "pyheap_getsizeof": PyheapGetsizeof,
+    "pyheap_heap_info": PyheapHeapInfo,
+    "pyheap_op": PyheapOp,
+    "pyheap_batch": PyheapBatch,
+    "pyheap_gc_collect": PyheapGcCollect,
+    "pyheap_gc_state": PyheapGcState,
+    "pyheap_gc_gen_stats": PyheapGcGenStats,
+    "pyheap_gc_stats": PyheapGcStats,
+    "pyheap_gc_freeze": PyheapGcFreeze,
+    "pyheap_gc_obj_info": PyheapGcObjInfo,
+    "pyheap_gc_refs": PyheapGcRefs,
+    "pyheap_gc_garbage": PyheapGcGarbage,
+    "pyheap_event": PyheapEvent,
+    "pyheap_lru_new": PyheapLruNew,
+    "pyheap_lru_op": PyheapLruOp,
+    "pyheap_lru_cache_info": PyheapLruCacheInfo,
+    "pyheap_lru_result": PyheapLruResult,
+    "pyheap_lru_getv": PyheapLruGetv,
+    "pyheap_obj_newv": PyheapObjNewv,
+    "pyheap_handle_closev": PyheapHandleClosev,
+}
+
+_FORMATS = {_u8: "B", _u16: "H", _u32: "I", _u64: "Q", _s32: "i",
+            _s64: "q", _char: "c"}
+
+
+def _flat_format(ctype):
+    """A struct format for ctype's bytes: one item per scalar member, in
+    order; a __u8 or char array is one bytes item, a union its first
+    member."""
+    if issubclass(ctype, ctypes.Array):
+        if ctype._type_ in (_u8, _char):
+            return "%ds" % ctype._length_
+        return _flat_format(ctype._type_) * ctype._length_
+    if issubclass(ctype, (ctypes.Structure, ctypes.Union)):
+        fmt, end = "", 0
+        fields = ctype._fields_
+        if issubclass(ctype, ctypes.Union):
+            fields = fields[:1]
+        for name, member in fields:
+            offset = getattr(ctype, name).offset
+            if offset > end:
+                fmt += "%dx" % (offset - end)
+            fmt += _flat_format(member)
+            end = offset + ctypes.sizeof(member)
+        if ctypes.sizeof(ctype) > end:
+            fmt += "%dx" % (ctypes.sizeof(ctype) - end)
+        return fmt
+    return _FORMATS[ctype]
+
+
+def _flat(cls):
+    return struct.Struct("=" + _flat_format(cls))
+
+
+# The same structs as flat struct.Struct layouts, generated from the
+# Structures above, for tests that pack raw arguments member by member
+# (limits_test.py, lru_test.py) and for Heap._call() and _gc_state().
+_VERSION = _flat(PyheapVersion)
+_OBJ_NEW = _flat(PyheapObjNew)
+_HANDLE_DUP = _flat(PyheapHandleDup)
+_HANDLE_CLOSE = _flat(PyheapHandleClose)
+_SLOT = _flat(PyheapSlot)
+_PAYLOAD = _flat(PyheapPayload)
+_GETSIZEOF = _flat(PyheapGetsizeof)
+_HEAP_INFO = _flat(PyheapHeapInfo)
+_BATCH = _flat(PyheapBatch)
+_OP = _flat(PyheapOp)
+_GC_COLLECT = _flat(PyheapGcCollect)
+_GC_STATE = _flat(PyheapGcState)
+_GC_GEN_STATS = _flat(PyheapGcGenStats)
+_GC_STATS = _flat(PyheapGcStats)
+_GC_FREEZE = _flat(PyheapGcFreeze)
+_GC_OBJ_INFO = _flat(PyheapGcObjInfo)
+_GC_REFS = _flat(PyheapGcRefs)
+_GC_GARBAGE = _flat(PyheapGcGarbage)
+_EVENT = _flat(PyheapEvent)
+_LRU_NEW = _flat(PyheapLruNew)
+_LRU_OP = _flat(PyheapLruOp)
+_LRU_INFO = _flat(PyheapLruCacheInfo)
+_LRU_GETV = _flat(PyheapLruGetv)
+_LRU_RESULT = _flat(PyheapLruResult)
+_OBJ_NEWV = _flat(PyheapObjNewv)
+_HANDLE_CLOSEV = _flat(PyheapHandleClosev)
 
 CacheInfo = collections.namedtuple("CacheInfo",
                                    "hits misses maxsize currsize")
@@ -106,30 +538,35 @@ class PyheapError(OSError):
     """An ioctl failed; .errno is the kernel's errno."""
 
 
-def _io(nr):
-    return (_MAGIC << 8) | nr
-
-
 class Heap:
     """One heap: one open file of /dev/pyheap."""
 
     def __init__(self, path="/dev/pyheap"):
         self.fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-        _, _, major, minor, self.id = self._call(
-            CMD_VERSION, _VERSION, _VERSION.size, 0, 0, 0, 0)
-        if major != ABI_MAJOR:
+        v = self._ioctl(PYHEAP_CMD_VERSION, PyheapVersion())
+        self.id = v.out_heap_id
+        if v.out_abi_major != PYHEAP_ABI_MAJOR:
             os.close(self.fd)
             raise RuntimeError("pyheap ABI %d.%d, this binding speaks %d"
-                               % (major, minor, ABI_MAJOR))
-        self.abi = (major, minor)
+                               % (v.out_abi_major, v.out_abi_minor,
+                                  PYHEAP_ABI_MAJOR))
+        self.abi = (v.out_abi_major, v.out_abi_minor)
 
-    def _call(self, cmd, layout, *fields):
-        buf = bytearray(layout.pack(*fields))
+    def _ioctl(self, cmd, arg):
+        """ioctl(PYHEAP_IOC_<cmd>) on arg, a Structure above (or any
+        writable buffer), which the kernel's outputs land in; returns
+        arg."""
         try:
-            fcntl.ioctl(self.fd, _io(cmd), buf)
+            fcntl.ioctl(self.fd, _request(cmd), arg)
         except OSError as e:
             raise PyheapError(e.errno, os.strerror(e.errno)) from None
-        return layout.unpack(buf)
+        return arg
+
+    def _call(self, cmd, layout, *fields):
+        """_ioctl() with the argument as a flat layout (_SLOT, ...) and
+        its members in order; returns the members afterwards, in order."""
+        return layout.unpack(self._ioctl(cmd,
+                                         bytearray(layout.pack(*fields))))
 
     def close(self):
         """Close the file: the heap and everything in it is freed."""
@@ -157,24 +594,23 @@ class Heap:
         back once through events() before freeing it (PEP 442); with
         `legacy_finalizer`, a cycle through it is uncollectable, like a
         class with __del__ before Python 3.4."""
-        flags = ((OBJ_FINALIZER if finalizer else 0) |
-                 (OBJ_LEGACY_FINALIZER if legacy_finalizer else 0))
-        out = self._call(CMD_OBJ_NEW, _OBJ_NEW, _OBJ_NEW.size, flags, slots,
-                         size, 0, 0)
-        return Obj(self, out[4])
+        out = self._ioctl(PYHEAP_CMD_OBJ_NEW, PyheapObjNew(
+            flags=_obj_flags(finalizer, legacy_finalizer), nslots=slots,
+            payload_size=size))
+        return Obj(self, out.out_handle)
 
     def new_many(self, n, slots=0, size=0, finalizer=False,
                  legacy_finalizer=False):
         """n new objects of one shape, as new() makes them, in one ioctl
         (OBJ_NEWV) per 4096: all of each 4096 are made, or none."""
-        flags = ((OBJ_FINALIZER if finalizer else 0) |
-                 (OBJ_LEGACY_FINALIZER if legacy_finalizer else 0))
+        flags = _obj_flags(finalizer, legacy_finalizer)
         objs = []
         while len(objs) < n:
-            k = min(n - len(objs), VEC_MAX)
-            handles = array.array("I", bytes(4 * k))
-            self._call(CMD_OBJ_NEWV, _OBJ_NEWV, _OBJ_NEWV.size, flags, slots,
-                       size, k, 0, _buffer_address(handles))
+            k = min(n - len(objs), PYHEAP_VEC_MAX)
+            handles = (_u32 * k)()
+            self._ioctl(PYHEAP_CMD_OBJ_NEWV, PyheapObjNewv(
+                flags=flags, nslots=slots, payload_size=size, count=k,
+                handles=ctypes.addressof(handles)))
             objs.extend(Obj(self, h) for h in handles)
         return objs
 
@@ -183,23 +619,22 @@ class Heap:
         one of them is closed already, or named twice, none of its 4096 is
         closed and PyheapError(ENOENT) is raised."""
         objs = list(objs)
-        for i in range(0, len(objs), VEC_MAX):
-            part = objs[i:i + VEC_MAX]
-            handles = array.array("I", (o.handle for o in part))
-            self._call(CMD_HANDLE_CLOSEV, _HANDLE_CLOSEV,
-                       _HANDLE_CLOSEV.size, 0, len(part), 0,
-                       _buffer_address(handles))
+        for i in range(0, len(objs), PYHEAP_VEC_MAX):
+            part = objs[i:i + PYHEAP_VEC_MAX]
+            handles = (_u32 * len(part))(*(o.handle for o in part))
+            self._ioctl(PYHEAP_CMD_HANDLE_CLOSEV, PyheapHandleClosev(
+                count=len(part), handles=ctypes.addressof(handles)))
             for o in part:
                 o.handle = 0
 
     def link_many(self, links):
         """Set many slots at once: [(obj, index, target or None), ...]."""
         links = list(links)
-        for i in range(0, len(links), 4096):
-            ops = [(CMD_SLOT_SET,
-                    _SLOT.pack(_SLOT.size, 0, o.handle, k,
-                               t.handle if t else 0, 0))
-                   for o, k, t in links[i:i + 4096]]
+        for i in range(0, len(links), PYHEAP_BATCH_MAX):
+            ops = [(PYHEAP_CMD_SLOT_SET,
+                    PyheapSlot(handle=o.handle, index=k,
+                               target=t.handle if t else PYHEAP_HANDLE_NONE))
+                   for o, k, t in links[i:i + PYHEAP_BATCH_MAX]]
             for result, _ in self.batch(ops):
                 if result:
                     raise PyheapError(-result, os.strerror(-result))
@@ -208,117 +643,124 @@ class Heap:
 
     def collect(self, generation=2):
         """gc.collect(): the number of unreachable objects found."""
-        return self._call(CMD_GC_COLLECT, _GC_COLLECT, _GC_COLLECT.size, 0,
-                          generation, 0, 0)[4]
+        return self._ioctl(PYHEAP_CMD_GC_COLLECT, PyheapGcCollect(
+            generation=generation)).out_unreachable
+
+    def _gc_get(self):
+        return self._ioctl(PYHEAP_CMD_GC_GET, PyheapGcState())
 
     def _gc_state(self):
-        return self._call(CMD_GC_GET, _GC_STATE, _GC_STATE.size, 0, 0, 0,
-                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        """The GC_GET struct as a tuple of its members in order (the
+        arrays spread out): [12] is out_events.  _gc_get() names them."""
+        return _GC_STATE.unpack(bytes(self._gc_get()))
 
     def _gc_set(self, flags, enabled=0, debug=0, threshold=(0, 0, 0)):
-        self._call(CMD_GC_SET, _GC_STATE, _GC_STATE.size, flags, enabled,
-                   debug, *threshold, 0, 0, 0, 0, 0, 0, 0, 0)
+        self._ioctl(PYHEAP_CMD_GC_SET, PyheapGcState(
+            flags=flags, enabled=enabled, debug=debug, threshold=threshold))
 
     def isenabled(self):
-        return bool(self._gc_state()[2])
+        return bool(self._gc_get().enabled)
 
     def enable(self):
-        self._gc_set(_GC_SET_ENABLED, enabled=1)
+        self._gc_set(PYHEAP_GC_SET_ENABLED, enabled=1)
 
     def disable(self):
-        self._gc_set(_GC_SET_ENABLED, enabled=0)
+        self._gc_set(PYHEAP_GC_SET_ENABLED, enabled=0)
 
     def get_debug(self):
-        return self._gc_state()[3]
+        return self._gc_get().debug
 
     def set_debug(self, flags):
-        self._gc_set(_GC_SET_DEBUG, debug=flags)
+        self._gc_set(PYHEAP_GC_SET_DEBUG, debug=flags)
 
     def get_threshold(self):
-        return tuple(self._gc_state()[4:7])
+        return tuple(self._gc_get().threshold)
 
     def set_threshold(self, threshold0, threshold1=None, threshold2=None):
         old = self.get_threshold()
         new = (threshold0,
                old[1] if threshold1 is None else threshold1,
                old[2] if threshold2 is None else threshold2)
-        self._gc_set(_GC_SET_THRESHOLD, threshold=new)
+        self._gc_set(PYHEAP_GC_SET_THRESHOLD, threshold=new)
 
     def get_count(self):
-        return tuple(self._gc_state()[7:10])
+        return tuple(self._gc_get().out_count)
 
     def get_freeze_count(self):
-        return self._gc_state()[10]
+        return self._gc_get().out_freeze_count
 
     def freeze(self):
-        self._call(CMD_GC_FREEZE, _GC_FREEZE, _GC_FREEZE.size, _FREEZE,
-                   0)
+        self._ioctl(PYHEAP_CMD_GC_FREEZE,
+                    PyheapGcFreeze(flags=PYHEAP_GC_FREEZE))
 
     def unfreeze(self):
-        self._call(CMD_GC_FREEZE, _GC_FREEZE, _GC_FREEZE.size,
-                   _UNFREEZE, 0)
+        self._ioctl(PYHEAP_CMD_GC_FREEZE,
+                    PyheapGcFreeze(flags=PYHEAP_GC_UNFREEZE))
 
     def get_stats(self):
         """gc.get_stats(), plus candidates, durations and pauses."""
-        out = self._call(CMD_GC_STATS, _GC_STATS, _GC_STATS.size, 0,
-                         *([0] * 21))
-        keys = ("collections", "collected", "uncollectable", "candidates",
-                "duration_ns", "max_pause_ns", "objects")
-        return [dict(zip(keys, out[2 + 7 * g:9 + 7 * g])) for g in range(3)]
+        out = self._ioctl(PYHEAP_CMD_GC_STATS, PyheapGcStats())
+        return [{name: getattr(gen, name)
+                 for name, _ in PyheapGcGenStats._fields_}
+                for gen in out.out_gen]
 
     def _obj_info(self, obj):
-        return self._call(CMD_GC_OBJ_INFO, _GC_OBJ_INFO, _GC_OBJ_INFO.size,
-                          0, obj.handle, 0, 0, 0, 0, 0, 0, b"")
+        return self._ioctl(PYHEAP_CMD_GC_OBJ_INFO,
+                           PyheapGcObjInfo(handle=obj.handle))
 
     def is_tracked(self, obj):
-        return bool(self._obj_info(obj)[3])
+        return bool(self._obj_info(obj).out_tracked)
 
     def is_finalized(self, obj):
-        return bool(self._obj_info(obj)[4])
+        return bool(self._obj_info(obj).out_finalized)
 
     def generation(self, obj):
         """0, 1 or 2; 3 when frozen."""
-        return self._obj_info(obj)[5]
+        return self._obj_info(obj).out_generation
 
     def getrefcount(self, obj):
         """The object's reference count, this handle's included."""
-        return self._obj_info(obj)[6]
+        return self._obj_info(obj).out_refcnt
 
     def id_of(self, obj):
         """Python's id(): equal for every handle of one object, and
         stable while it lives; a keyed hash, never an address."""
-        return self._obj_info(obj)[8]
+        return self._obj_info(obj).out_id
 
     def typename(self, obj):
         """type(obj).__name__: "object", "lru_cache", ..."""
-        return self._obj_info(obj)[9].rstrip(b"\0").decode()
+        return self._obj_info(obj).out_type.decode()
 
-    def _handles_out(self, cmd, layout, flags, a, b, limit):
-        arr = (ctypes.c_uint32 * limit)()
-        out = self._call(cmd, layout, layout.size, flags, a, b,
-                         ctypes.addressof(arr), 0, 0)
-        return [Obj(self, arr[i]) for i in range(out[5])], out[6]
+    def _handles_out(self, cmd, arg, limit):
+        """GC_REFS or GC_GARBAGE LIST with room for limit handles: the
+        new Objs and out_total."""
+        handles = (_u32 * limit)()
+        arg.max = limit
+        arg.handles = ctypes.addressof(handles)
+        out = self._ioctl(cmd, arg)
+        return ([Obj(self, handles[i]) for i in range(out.out_count)],
+                out.out_total)
 
-    def get_referents(self, obj, limit=4096):
-        return self._handles_out(CMD_GC_REFS, _GC_REFS, _GC_REFERENTS,
-                                 obj.handle, limit, limit)[0]
+    def get_referents(self, obj, limit=PYHEAP_GC_REFS_MAX):
+        return self._handles_out(PYHEAP_CMD_GC_REFS, PyheapGcRefs(
+            flags=PYHEAP_GC_REFERENTS, handle=obj.handle), limit)[0]
 
-    def get_referrers(self, obj, limit=4096):
-        return self._handles_out(CMD_GC_REFS, _GC_REFS, _GC_REFERRERS,
-                                 obj.handle, limit, limit)[0]
+    def get_referrers(self, obj, limit=PYHEAP_GC_REFS_MAX):
+        return self._handles_out(PYHEAP_CMD_GC_REFS, PyheapGcRefs(
+            flags=PYHEAP_GC_REFERRERS, handle=obj.handle), limit)[0]
 
     @property
     def garbage(self):
         """gc.garbage: the uncollectable objects (at most 4096 here)."""
-        if not self._gc_state()[11]:
+        if not self._gc_get().out_garbage:
             return []
-        return self._handles_out(CMD_GC_GARBAGE, _GC_GARBAGE,
-                                 _GC_GARBAGE_LIST, 4096, 0, 4096)[0]
+        return self._handles_out(PYHEAP_CMD_GC_GARBAGE, PyheapGcGarbage(
+            flags=PYHEAP_GC_GARBAGE_LIST), PYHEAP_GC_REFS_MAX)[0]
 
     def clear_garbage(self):
         """del gc.garbage[:]; returns how many went."""
-        return self._call(CMD_GC_GARBAGE, _GC_GARBAGE, _GC_GARBAGE.size,
-                          _GC_GARBAGE_CLEAR, 0, 0, 0, 0, 0)[5]
+        return self._ioctl(PYHEAP_CMD_GC_GARBAGE, PyheapGcGarbage(
+            flags=PYHEAP_GC_GARBAGE_CLEAR)).out_count
 
     def lru_cache(self, maxsize=128, typed=False, compute_once=False,
                   timeout=10.0):
@@ -331,50 +773,52 @@ class Heap:
     def events(self, block=False):
         """Objects whose finalizer is due, as new Objs (reading them
         off the file).  Drop them to let the collector free them."""
+        size = ctypes.sizeof(PyheapEvent)
         os.set_blocking(self.fd, block)
         try:
-            data = os.read(self.fd, _EVENT.size * 256)
+            data = os.read(self.fd, size * 256)
         except BlockingIOError:
             return []
-        return [Obj(self, _EVENT.unpack_from(data, i)[1])
-                for i in range(0, len(data), _EVENT.size)]
+        return [Obj(self, PyheapEvent.from_buffer_copy(data, i).handle)
+                for i in range(0, len(data), size)]
 
     def info(self):
-        out = self._call(CMD_HEAP_INFO, _HEAP_INFO, _HEAP_INFO.size, 0,
-                         0, 0, 0, 0, 0, 0)
-        return HeapInfo(*out[2:])
+        out = self._ioctl(PYHEAP_CMD_HEAP_INFO, PyheapHeapInfo())
+        return HeapInfo(*(getattr(out, "out_" + name)
+                          for name in HeapInfo._fields))
 
     def sizeinfo(self, obj, deep=False):
-        out = self._call(CMD_GETSIZEOF, _GETSIZEOF, _GETSIZEOF.size,
-                         GETSIZEOF_DEEP if deep else 0, obj.handle, 0,
-                         0, 0, 0, 0)
-        return SizeInfo(*out[4:])
+        out = self._ioctl(PYHEAP_CMD_GETSIZEOF, PyheapGetsizeof(
+            flags=PYHEAP_GETSIZEOF_DEEP if deep else 0, handle=obj.handle))
+        return SizeInfo(*(getattr(out, "out_" + name)
+                          for name in SizeInfo._fields))
 
     def getsizeof(self, obj):
         """What sys.getsizeof() reports: header, slots and payload."""
         return self.sizeinfo(obj).size
 
     def batch(self, ops, stop_on_error=False):
-        """Run [(cmd, packed_struct), ...] in one ioctl; returns the list
-        of (result, output bytes), result 0 or a negative errno."""
-        arr = bytearray()
-        for cmd, arg in ops:
-            arr += _OP.pack(cmd, 0, bytes(arg))
-        buf = bytearray(_BATCH.pack(_BATCH.size,
-                                    BATCH_STOP_ON_ERROR if stop_on_error
-                                    else 0, len(ops), _OP.size, 0, 0, 0))
-        addr = _buffer_address(arr)
-        struct.pack_into("=Q", buf, 16, addr)
-        try:
-            fcntl.ioctl(self.fd, _io(CMD_BATCH), buf)
-        except OSError as e:
-            raise PyheapError(e.errno, os.strerror(e.errno)) from None
-        done = struct.unpack_from("=I", buf, 24)[0]
-        res = []
-        for i in range(done):
-            _, result, out = _OP.unpack_from(arr, i * _OP.size)
-            res.append((result, out))
-        return res
+        """Run [(cmd, arg), ...] in one ioctl, arg a Structure above or
+        its bytes; returns the list of (result, output bytes), result 0
+        or a negative errno."""
+        ops = list(ops)
+        arr = (PyheapOp * len(ops))()
+        room = PyheapOp.arg.size
+        for op, (cmd, arg) in zip(arr, ops):
+            op.cmd = cmd
+            data = bytes(arg)[:room]
+            ctypes.memmove(op.arg, data, len(data))
+        out = self._ioctl(PYHEAP_CMD_BATCH, PyheapBatch(
+            flags=PYHEAP_BATCH_STOP_ON_ERROR if stop_on_error else 0,
+            count=len(ops), op_size=ctypes.sizeof(PyheapOp),
+            ops=ctypes.addressof(arr)))
+        return [(op.out_result, bytes(op.arg))
+                for op in arr[:out.out_executed]]
+
+
+def _obj_flags(finalizer, legacy_finalizer):
+    return ((PYHEAP_OBJ_FINALIZER if finalizer else 0) |
+            (PYHEAP_OBJ_LEGACY_FINALIZER if legacy_finalizer else 0))
 
 
 def _buffer_address(buf):
@@ -437,58 +881,62 @@ class LruCache:
         if maxsize is not None and maxsize < 0:
             maxsize = 0
         self.heap = heap
-        out = heap._call(CMD_LRU_NEW, _LRU_NEW, _LRU_NEW.size,
-                         _LRU_TYPED if typed else 0,
-                         -1 if maxsize is None else maxsize, 0, 0)
-        self.obj = Obj(heap, out[3])
+        out = heap._ioctl(PYHEAP_CMD_LRU_NEW, PyheapLruNew(
+            flags=PYHEAP_LRU_TYPED if typed else 0,
+            maxsize=PYHEAP_LRU_MAXSIZE_NONE if maxsize is None else maxsize))
+        self.obj = Obj(heap, out.out_handle)
         self.typed = typed
         self.compute_once = compute_once
         self.timeout_ms = int(timeout * 1000)
 
     def _op(self, cmd, flags, tag, key, value=b"", value_handle=0,
-            room=0):
-        """One LRU ioctl; value_handle doubles as timeout_ms for GET."""
+            room=0, timeout_ms=0):
+        """One LRU GET, SET or DELETE: (the struct afterwards, the value
+        buffer).  value_handle and timeout_ms share their member."""
         kbuf = bytearray(key) or bytearray(1)
         vbuf = bytearray(value) or bytearray(max(room, 1))
-        out = self.heap._call(cmd, _LRU_OP, _LRU_OP.size, flags,
-                              self.obj.handle, tag, len(key),
-                              len(value) if value else room,
-                              _buffer_address(kbuf),
-                              _buffer_address(vbuf) if (value or room)
-                              else 0, value_handle, 0, 0, 0)
-        return out, vbuf
+        arg = PyheapLruOp(
+            flags=flags, handle=self.obj.handle, key_type=tag,
+            key_len=len(key), value_len=len(value) if value else room,
+            key=_buffer_address(kbuf),
+            value=_buffer_address(vbuf) if (value or room) else 0,
+            value_handle=value_handle)
+        if timeout_ms:
+            arg.timeout_ms = timeout_ms
+        return self.heap._ioctl(cmd, arg), vbuf
 
     def _lookup(self, tag, data, flags):
-        """(found, value); found is _LRU_CLAIMED when this caller must
-        compute the value (compute-once)."""
+        """(found, value); found is PYHEAP_LRU_CLAIMED when this caller
+        must compute the value (compute-once)."""
         room = 256
-        timeout = self.timeout_ms if flags & _LRU_COMPUTE else 0
+        timeout = self.timeout_ms if flags & PYHEAP_LRU_COMPUTE else 0
         while True:
             try:
-                out, vbuf = self._op(CMD_LRU_GET, flags, tag, data,
-                                     room=room, value_handle=timeout)
+                out, vbuf = self._op(PYHEAP_CMD_LRU_GET, flags, tag, data,
+                                     room=room, timeout_ms=timeout)
                 break
             except PyheapError as e:
                 if e.errno != errno.EOVERFLOW:
                     raise
                 # too small: ask again with room for it (peek, so the
                 # statistics count one lookup)
-                out, _ = self._op(CMD_LRU_GET, _LRU_PEEK, tag, data)
-                room = max(out[10], room * 2)
-        if out[9] == _LRU_CLAIMED:
-            return _LRU_CLAIMED, None
-        if not out[9]:
+                out, _ = self._op(PYHEAP_CMD_LRU_GET, PYHEAP_LRU_PEEK, tag,
+                                  data)
+                room = max(out.out_value_len, room * 2)
+        if out.out_hit == PYHEAP_LRU_CLAIMED:
+            return PYHEAP_LRU_CLAIMED, None
+        if out.out_hit == PYHEAP_LRU_MISS:
             return False, None
-        if out[11]:
-            return True, Obj(self.heap, out[11])
-        return True, pickle.loads(bytes(vbuf[:out[10]]))
+        if out.out_value_handle:
+            return True, Obj(self.heap, out.out_value_handle)
+        return True, pickle.loads(bytes(vbuf[:out.out_value_len]))
 
     def _store(self, tag, data, value):
         if isinstance(value, Obj):
-            self._op(CMD_LRU_SET, _LRU_VALUE_OBJECT, tag, data,
+            self._op(PYHEAP_CMD_LRU_SET, PYHEAP_LRU_VALUE_OBJECT, tag, data,
                      value_handle=value.handle)
         else:
-            self._op(CMD_LRU_SET, 0, tag, data, pickle.dumps(value))
+            self._op(PYHEAP_CMD_LRU_SET, 0, tag, data, pickle.dumps(value))
 
     def _key(self, key):
         return _make_key((key,), None, self.typed)
@@ -498,7 +946,7 @@ class LruCache:
         return value if found else default
 
     def peek(self, key, default=None):
-        found, value = self._lookup(*self._key(key), _LRU_PEEK)
+        found, value = self._lookup(*self._key(key), PYHEAP_LRU_PEEK)
         return value if found else default
 
     def get_many(self, keys, default=None, peek=False):
@@ -506,12 +954,12 @@ class LruCache:
         misses and recency, in one LRU_GETV ioctl per run of keys of
         equal length and type tag."""
         packed = [self._key(k) for k in keys]
-        flags = _LRU_PEEK if peek else 0
+        flags = PYHEAP_LRU_PEEK if peek else 0
         values, i = [], 0
         while i < len(packed):
             tag, data = packed[i]
             j = i + 1
-            while (j < len(packed) and j - i < _LRU_GETV_MAX and
+            while (j < len(packed) and j - i < PYHEAP_LRU_GETV_MAX and
                    packed[j][0] == tag and len(packed[j][1]) == len(data)):
                 j += 1
             values += self._getv(tag, [d for _, d in packed[i:j]], flags,
@@ -524,29 +972,29 @@ class LruCache:
         EOVERFLOW (which changed nothing) and asks again."""
         klen, room, values = len(datas[0]), 256, []
         while datas:
-            n = max(1, min(len(datas), _LRU_GETV_MAX_BYTES // room))
+            n = max(1, min(len(datas), PYHEAP_LRU_GETV_MAX_BYTES // room))
             kbuf = bytearray(b"".join(datas[:n])) or bytearray(1)
             vbuf = bytearray(n * room)
-            rbuf = bytearray(n * _LRU_RESULT.size)
+            results = (PyheapLruResult * n)()
             try:
-                self.heap._call(CMD_LRU_GETV, _LRU_GETV, _LRU_GETV.size,
-                                flags, self.obj.handle, n, tag, klen, room,
-                                0, _buffer_address(kbuf),
-                                _buffer_address(vbuf), _buffer_address(rbuf))
+                self.heap._ioctl(PYHEAP_CMD_LRU_GETV, PyheapLruGetv(
+                    flags=flags, handle=self.obj.handle, count=n,
+                    key_type=tag, key_len=klen, value_len=room,
+                    keys=_buffer_address(kbuf), values=_buffer_address(vbuf),
+                    results=ctypes.addressof(results)))
             except PyheapError as e:
                 if e.errno != errno.EOVERFLOW:
                     raise
-                room = max(r[1] for r in _LRU_RESULT.iter_unpack(rbuf))
+                room = max(r.out_value_len for r in results)
                 continue
-            for i, (hit, vlen, handle, _) in \
-                    enumerate(_LRU_RESULT.iter_unpack(rbuf)):
-                if not hit:
+            for i, r in enumerate(results):
+                if r.out_hit == PYHEAP_LRU_MISS:
                     values.append(default)
-                elif handle:
-                    values.append(Obj(self.heap, handle))
+                elif r.out_value_handle:
+                    values.append(Obj(self.heap, r.out_value_handle))
                 else:
                     values.append(pickle.loads(
-                        bytes(vbuf[i * room:i * room + vlen])))
+                        bytes(vbuf[i * room:i * room + r.out_value_len])))
             datas = datas[n:]
         return values
 
@@ -555,28 +1003,28 @@ class LruCache:
 
     def delete(self, key):
         tag, data = self._key(key)
-        out, _ = self._op(CMD_LRU_DELETE, 0, tag, data)
-        return bool(out[9])
+        out, _ = self._op(PYHEAP_CMD_LRU_DELETE, 0, tag, data)
+        return bool(out.out_hit)
 
     def _info(self, flags=0):
-        return self.heap._call(CMD_LRU_INFO, _LRU_INFO, _LRU_INFO.size,
-                               flags, self.obj.handle, 0, 0, 0, 0, 0, 0)
+        return self.heap._ioctl(PYHEAP_CMD_LRU_INFO, PyheapLruCacheInfo(
+            flags=flags, handle=self.obj.handle))
 
     def cache_info(self):
         out = self._info()
-        return CacheInfo(out[5], out[6], None if out[4] < 0 else out[4],
-                         out[7])
+        return CacheInfo(out.out_hits, out.out_misses,
+                         _maxsize(out.out_maxsize), out.out_currsize)
 
     def evictions(self):
-        return self._info()[8]
+        return self._info().out_evictions
 
     def cache_clear(self):
-        self._info(_LRU_CLEAR)
+        self._info(PYHEAP_LRU_CLEAR)
 
     def cache_parameters(self):
         out = self._info()
-        return {"maxsize": None if out[4] < 0 else out[4],
-                "typed": bool(out[3])}
+        return {"maxsize": _maxsize(out.out_maxsize),
+                "typed": bool(out.out_typed)}
 
     def __call__(self, user_function):
         """Decorate a function, as functools.lru_cache does."""
@@ -592,7 +1040,7 @@ class LruCache:
                 cache._store(tag, data, result)
                 return result
             try:
-                found, value = cache._lookup(tag, data, _LRU_COMPUTE)
+                found, value = cache._lookup(tag, data, PYHEAP_LRU_COMPUTE)
             except PyheapError as e:
                 if e.errno != errno.EAGAIN:
                     raise
@@ -602,8 +1050,9 @@ class LruCache:
             try:
                 result = user_function(*args, **kwds)
             except BaseException:
-                if found == _LRU_CLAIMED:
-                    cache._op(CMD_LRU_DELETE, 0, tag, data)   # give up
+                if found == PYHEAP_LRU_CLAIMED:
+                    # give up
+                    cache._op(PYHEAP_CMD_LRU_DELETE, 0, tag, data)
                 raise
             cache._store(tag, data, result)
             return result
@@ -616,6 +1065,12 @@ class LruCache:
         return wrapper
 
 
+def _maxsize(out_maxsize):
+    """cache_parameters()["maxsize"] of an out_maxsize: None if unbounded
+    (PYHEAP_LRU_MAXSIZE_NONE, or any negative)."""
+    return None if out_maxsize < 0 else out_maxsize
+
+
 class Obj:
     """A handle on one object: indexing reads and writes its slots."""
 
@@ -626,13 +1081,16 @@ class Obj:
         self.handle = handle
 
     def __getitem__(self, index):
-        out = self.heap._call(CMD_SLOT_GET, _SLOT, _SLOT.size, 0,
-                              self.handle, index, 0, 0)
-        return Obj(self.heap, out[5]) if out[5] else None
+        out = self.heap._ioctl(PYHEAP_CMD_SLOT_GET,
+                               PyheapSlot(handle=self.handle, index=index))
+        if out.out_handle == PYHEAP_HANDLE_NONE:
+            return None
+        return Obj(self.heap, out.out_handle)
 
     def __setitem__(self, index, target):
-        self.heap._call(CMD_SLOT_SET, _SLOT, _SLOT.size, 0, self.handle,
-                        index, target.handle if target else 0, 0)
+        self.heap._ioctl(PYHEAP_CMD_SLOT_SET, PyheapSlot(
+            handle=self.handle, index=index,
+            target=target.handle if target else PYHEAP_HANDLE_NONE))
 
     def __delitem__(self, index):
         self[index] = None
@@ -640,25 +1098,26 @@ class Obj:
     def write(self, offset, data):
         data = bytes(data)
         buf = bytearray(data) or bytearray(1)
-        self.heap._call(CMD_PAYLOAD_WRITE, _PAYLOAD, _PAYLOAD.size, 0,
-                        self.handle, len(data), offset,
-                        _buffer_address(buf))
+        self.heap._ioctl(PYHEAP_CMD_PAYLOAD_WRITE, PyheapPayload(
+            handle=self.handle, length=len(data), offset=offset,
+            data=_buffer_address(buf)))
 
     def payload_u32(self):
         """The first 4 payload bytes as an unsigned integer."""
-        return struct.unpack("=I", self.read(0, 4))[0]
+        return _u32.from_buffer_copy(self.read(0, 4)).value
 
     def read(self, offset, length):
         buf = bytearray(length or 1)
-        self.heap._call(CMD_PAYLOAD_READ, _PAYLOAD, _PAYLOAD.size, 0,
-                        self.handle, length, offset, _buffer_address(buf))
+        self.heap._ioctl(PYHEAP_CMD_PAYLOAD_READ, PyheapPayload(
+            handle=self.handle, length=length, offset=offset,
+            data=_buffer_address(buf)))
         return bytes(buf[:length])
 
     def close(self):
         """Drop this handle's reference now (``del`` does the same)."""
         if self.handle and self.heap.fd >= 0:
-            self.heap._call(CMD_HANDLE_CLOSE, _HANDLE_CLOSE,
-                            _HANDLE_CLOSE.size, 0, self.handle, 0)
+            self.heap._ioctl(PYHEAP_CMD_HANDLE_CLOSE,
+                             PyheapHandleClose(handle=self.handle))
         self.handle = 0
 
     def __del__(self):
