@@ -670,16 +670,21 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 
 	/* 9. break the cycles of what is still unreachable, and free it */
 	collected = gc_list_count(&still);
-	uncollectable = gc_list_count(&finalizers);
-	if (gc->debug & (PYHEAP_GC_DEBUG_COLLECTABLE |
-			 PYHEAP_GC_DEBUG_UNCOLLECTABLE)) {
+	if (gc->debug & PYHEAP_GC_DEBUG_COLLECTABLE)
 		gc_debug_count(&still, dc.collectable);
-		gc_debug_count(&finalizers, dc.uncollectable);
-		gc_debug_report(heap, &dc);
-	}
 	gc_delete_garbage(heap, &still, old);
 
-	/* 10. uncollectable cycles go to the garbage list */
+	/*
+	 * 10. uncollectable cycles go to the garbage list.  Counted only now,
+	 * as CPython counts them: step 9 may have freed a legacy-finalizer
+	 * object that only the collectable objects held.
+	 */
+	uncollectable = gc_list_count(&finalizers);
+	if (gc->debug & PYHEAP_GC_DEBUG_UNCOLLECTABLE)
+		gc_debug_count(&finalizers, dc.uncollectable);
+	if (gc->debug & (PYHEAP_GC_DEBUG_COLLECTABLE |
+			 PYHEAP_GC_DEBUG_UNCOLLECTABLE))
+		gc_debug_report(heap, &dc);
 	gc_handle_legacy_finalizers(heap, &finalizers, old);
 
 	/* 11. statistics */
