@@ -16,6 +16,11 @@
  *	tentatively unreachable	    1	        1	  0
  *	legacy finalizer set	    0	        0	  (unused)
  *
+ * At step 7a, only when a finalizer could not start, heap_priv of each
+ * unreachable object holds its index for the union-find instead, and
+ * PYHEAP_OBJF_KEEP tags the objects kept for a later collection; step 8
+ * recomputes gc_refs, and nothing kept is tagged after 7a.
+ *
  * Locking: a collection runs under heap->lock from start to end (stop the
  * world, like the GIL), so no reference changes under its "is it dead?"
  * decision; every path that creates a reference takes the same lock.
@@ -389,8 +394,8 @@ static u64 gc_list_count(struct list_head *list)
  * over the edges between unreachable objects (indices in heap_priv, which
  * holds nothing here), and send the components of the tagged objects back
  * to @old.  Everything else, unrelated cycles included, goes on to be
- * freed in this collection.  If even the union-find's array cannot be
- * had, everything unreachable waits for the next collection.
+ * freed in this collection.  If the union-find's arrays cannot be had,
+ * gc_keep_spread() finds the same components more slowly, in place.
  */
 struct gc_components {
 	u32 *parent;
@@ -419,6 +424,56 @@ static void visit_union(struct pyheap_obj *target, void *arg)
 		c->parent[max(a, b)] = min(a, b);
 }
 
+/*
+ * The same components without memory, for when the union-find's arrays
+ * cannot be had (the likely case when a finalizer failed for want of
+ * memory): spread the KEEP tag along every edge between unreachable
+ * objects, both ways, until a pass changes nothing.  Each pass is one
+ * traverse of each object; the number of passes is bounded by the
+ * components' diameter.
+ */
+struct gc_spread {
+	bool hit;	/* the traversed object references a kept one */
+	bool keep;	/* the traversed object is kept */
+	bool changed;
+};
+
+static void visit_spread(struct pyheap_obj *target, void *arg)
+{
+	struct gc_spread *sp = arg;
+
+	if (!(target->flags & PYHEAP_OBJF_UNREACHABLE))
+		return;
+	if (target->flags & PYHEAP_OBJF_KEEP) {
+		sp->hit = true;
+	} else if (sp->keep) {
+		target->flags |= PYHEAP_OBJF_KEEP;
+		sp->changed = true;
+	}
+}
+
+static void gc_keep_spread(struct list_head *unreachable)
+{
+	struct gc_spread sp;
+	struct pyheap_obj *obj;
+	unsigned int n = 0;
+
+	do {
+		sp.changed = false;
+		list_for_each_entry(obj, unreachable, node) {
+			sp.keep = obj->flags & PYHEAP_OBJF_KEEP;
+			sp.hit = false;
+			obj->type->traverse(obj, visit_spread, &sp);
+			if (!sp.keep && sp.hit) {
+				obj->flags |= PYHEAP_OBJF_KEEP;
+				sp.changed = true;
+			}
+			if (!(++n % 1024))
+				cond_resched();
+		}
+	} while (sp.changed);
+}
+
 static void gc_keep_unfinalized(struct pyheap_gc *gc,
 				struct list_head *unreachable, u32 old)
 {
@@ -429,16 +484,14 @@ static void gc_keep_unfinalized(struct pyheap_gc *gc,
 	u32 i = 0;
 
 	c.parent = n <= U32_MAX ?
-		   kvmalloc_array(n, sizeof(*c.parent), GFP_KERNEL_ACCOUNT) :
-		   NULL;
+		   kvmalloc_array(n, sizeof(*c.parent),
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN) : NULL;
 	keep = c.parent ? kvcalloc(BITS_TO_LONGS(n), sizeof(*keep),
-				   GFP_KERNEL_ACCOUNT) : NULL;
+				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN) : NULL;
 	if (!keep) {
 		kvfree(c.parent);
-		list_for_each_entry(obj, unreachable, node)
-			obj->flags &= ~PYHEAP_OBJF_KEEP;
-		gc_move_all(gc, unreachable, old);
-		return;
+		gc_keep_spread(unreachable);
+		goto move;
 	}
 	list_for_each_entry(obj, unreachable, node) {
 		obj->heap_priv = i;
@@ -454,15 +507,19 @@ static void gc_keep_unfinalized(struct pyheap_gc *gc,
 	list_for_each_entry(obj, unreachable, node)
 		if (obj->flags & PYHEAP_OBJF_KEEP)
 			__set_bit(gc_find(c.parent, obj->heap_priv), keep);
+	list_for_each_entry(obj, unreachable, node)
+		if (test_bit(gc_find(c.parent, obj->heap_priv), keep))
+			obj->flags |= PYHEAP_OBJF_KEEP;
+	kvfree(keep);
+	kvfree(c.parent);
+move:
 	list_for_each_entry_safe(obj, tmp, unreachable, node) {
-		if (!test_bit(gc_find(c.parent, obj->heap_priv), keep))
+		if (!(obj->flags & PYHEAP_OBJF_KEEP))
 			continue;
 		obj->flags &= ~(PYHEAP_OBJF_KEEP | PYHEAP_OBJF_COLLECTING |
 				PYHEAP_OBJF_UNREACHABLE);
 		__gc_move(gc, obj, old);
 	}
-	kvfree(keep);
-	kvfree(c.parent);
 }
 
 /*
