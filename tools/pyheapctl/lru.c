@@ -115,98 +115,184 @@ int lru_store(struct shell *sh, __u32 map, const struct value *key,
 	return err ? serrno(sh, "lru_cache", err) : 0;
 }
 
-static struct value lru_parameters(const struct pyheap_lru_cache_info *info)
+/*
+ * The methods.  Each takes the map's handle, its own name (get and peek
+ * share one function), the arguments and where the result goes.
+ */
+static int lru_get(struct shell *sh, __u32 map, const char *m,
+		   struct args *a, struct value *res)
 {
-	const char *py = info->out_typed ? "True" : "False";
-	const char *js = info->out_typed ? "true" : "false";
-	char n[32];
+	unsigned int claimed = 0;
+	const struct value *k = arg(a, 0, "key", &claimed);
+	const struct value *def = arg(a, 1, "default", &claimed);
+	bool found;
 
-	if (info->out_maxsize < 0)
-		snprintf(n, sizeof(n), "None");
-	else
-		snprintf(n, sizeof(n), "%lld", (long long)info->out_maxsize);
-	return v_text(xasprintf("{'maxsize': %s, 'typed': %s}", n, py),
-		      xasprintf("{\"maxsize\": %s, \"typed\": %s}",
-				info->out_maxsize < 0 ? "null" : n, js));
+	if (!k)
+		return serr(sh, "TypeError: %s() needs a key", m);
+	if (args_check(sh, a, m, claimed))
+		return -1;
+	if (lru_lookup(sh, map, k, PYHEAP_IOC_LRU_GET,
+		       !strcmp(m, "peek") ? PYHEAP_LRU_PEEK : 0, res, &found))
+		return -1;
+	if (!found && def)
+		*res = value_copy(sh, def);
+	return 0;
 }
 
-int lru_method(struct shell *sh, __u32 map, const char *m,
-	       struct args *a, struct value *res)
+static int lru_set(struct shell *sh, __u32 map, const char *m,
+		   struct args *a, struct value *res)
 {
-	struct pyheap_lru_cache_info info = { .handle = map };
+	unsigned int claimed = 0;
+	const struct value *k = arg(a, 0, "key", &claimed);
+	const struct value *v = arg(a, 1, "value", &claimed);
+
+	if (!k || !v)
+		return serr(sh, "TypeError: set(key, value)");
+	return args_check(sh, a, m, claimed) ?: lru_store(sh, map, k, v);
+}
+
+/* delete(key): whether the key was there. */
+static int lru_delete(struct shell *sh, __u32 map, const char *m,
+		      struct args *a, struct value *res)
+{
 	unsigned int claimed = 0;
 	const struct value *k = arg(a, 0, "key", &claimed);
 	bool found;
+
+	if (!k)
+		return serr(sh, "TypeError: delete(key)");
+	if (args_check(sh, a, m, claimed) ||
+	    lru_lookup(sh, map, k, PYHEAP_IOC_LRU_DELETE, 0, res, &found))
+		return -1;
+	*res = v_bool(found);
+	return 0;
+}
+
+/*
+ * The methods without arguments read (or, with PYHEAP_LRU_CLEAR, clear)
+ * the map through LRU_INFO.  They let a key argument pass unused, as
+ * they always have.
+ */
+static int lru_info(struct shell *sh, __u32 map, const char *m,
+		    struct args *a, __u32 flags,
+		    struct pyheap_lru_cache_info *info)
+{
+	unsigned int claimed = 0;
 	int err;
 
-	if (!strcmp(m, "get") || !strcmp(m, "peek")) {
-		const struct value *def = arg(a, 1, "default", &claimed);
-
-		if (!k || args_check(sh, a, m, claimed))
-			return k ? -1 : serr(sh, "TypeError: %s() needs a key",
-					     m);
-		if (lru_lookup(sh, map, k, PYHEAP_IOC_LRU_GET,
-			       *m == 'p' ? PYHEAP_LRU_PEEK : 0, res, &found))
-			return -1;
-		if (!found && def)
-			*res = value_copy(sh, def);
-		return 0;
-	}
-	if (!strcmp(m, "set")) {
-		const struct value *v = arg(a, 1, "value", &claimed);
-
-		if (!k || !v)
-			return serr(sh, "TypeError: set(key, value)");
-		return args_check(sh, a, m, claimed) ?:
-		       lru_store(sh, map, k, v);
-	}
-	if (!strcmp(m, "delete")) {
-		if (!k || args_check(sh, a, m, claimed))
-			return k ? -1 : serr(sh, "TypeError: delete(key)");
-		if (lru_lookup(sh, map, k, PYHEAP_IOC_LRU_DELETE, 0, res,
-			       &found))
-			return -1;
-		*res = v_bool(found);
-		return 0;
-	}
+	arg(a, 0, "key", &claimed);
 	if (args_check(sh, a, m, claimed))
 		return -1;
-	if (!strcmp(m, "cache_clear"))
-		info.flags = PYHEAP_LRU_CLEAR;
-	else if (strcmp(m, "cache_info") && strcmp(m, "cache_parameters") &&
-		 strcmp(m, "evictions"))
-		return serr(sh, "AttributeError: %s '%s'",
-			    "'lru_cache' object has no attribute", m);
-	err = px(sh->fd, PYHEAP_IOC_LRU_INFO, &info, sizeof(info));
-	if (err)
-		return serrno(sh, m, err);
-	if (!strcmp(m, "cache_info")) {
-		struct sbuf py = {}, js = {};
-		char max[24] = "None", jmax[24] = "null";
+	memset(info, 0, sizeof(*info));
+	info->handle = map;
+	info->flags = flags;
+	err = px(sh->fd, PYHEAP_IOC_LRU_INFO, info, sizeof(*info));
+	return err ? serrno(sh, m, err) : 0;
+}
 
-		/* functools prints maxsize=None for an unbounded cache */
-		if (info.out_maxsize >= 0) {
-			snprintf(max, sizeof(max), "%lld",
-				 (long long)info.out_maxsize);
-			snprintf(jmax, sizeof(jmax), "%s", max);
-		}
-		sb_add(&py, "CacheInfo(hits=%llu, misses=%llu, ",
-		       (unsigned long long)info.out_hits,
-		       (unsigned long long)info.out_misses);
-		sb_add(&py, "maxsize=%s, currsize=%llu)", max,
-		       (unsigned long long)info.out_currsize);
-		sb_add(&js, "{\"hits\": %llu, \"misses\": %llu, ",
-		       (unsigned long long)info.out_hits,
-		       (unsigned long long)info.out_misses);
-		sb_add(&js, "\"maxsize\": %s, \"currsize\": %llu, ", jmax,
-		       (unsigned long long)info.out_currsize);
-		sb_add(&js, "\"evictions\": %llu}",
-		       (unsigned long long)info.out_evictions);
-		*res = v_text(sb_take(&py), sb_take(&js));
-	} else if (!strcmp(m, "cache_parameters")) {
-		*res = lru_parameters(&info);
-	} else if (!strcmp(m, "evictions")) {
-		*res = v_int(info.out_evictions);
+static int lru_cache_clear(struct shell *sh, __u32 map, const char *m,
+			   struct args *a, struct value *res)
+{
+	struct pyheap_lru_cache_info info;
+
+	return lru_info(sh, map, m, a, PYHEAP_LRU_CLEAR, &info);
+}
+
+/* cache_info(): functools' CacheInfo, and the evictions in JSON. */
+static int lru_cache_info(struct shell *sh, __u32 map, const char *m,
+			  struct args *a, struct value *res)
+{
+	struct pyheap_lru_cache_info info;
+	struct sbuf py = {}, js = {};
+	char max[24] = "None", jmax[24] = "null";
+
+	if (lru_info(sh, map, m, a, 0, &info))
+		return -1;
+	/* functools prints maxsize=None for an unbounded cache */
+	if (info.out_maxsize >= 0) {
+		snprintf(max, sizeof(max), "%lld",
+			 (long long)info.out_maxsize);
+		snprintf(jmax, sizeof(jmax), "%s", max);
 	}
+	sb_add(&py, "CacheInfo(hits=%llu, misses=%llu, ",
+	       (unsigned long long)info.out_hits,
+	       (unsigned long long)info.out_misses);
+	sb_add(&py, "maxsize=%s, currsize=%llu)", max,
+	       (unsigned long long)info.out_currsize);
+	sb_add(&js, "{\"hits\": %llu, \"misses\": %llu, ",
+	       (unsigned long long)info.out_hits,
+	       (unsigned long long)info.out_misses);
+	sb_add(&js, "\"maxsize\": %s, \"currsize\": %llu, ", jmax,
+	       (unsigned long long)info.out_currsize);
+	sb_add(&js, "\"evictions\": %llu}",
+	       (unsigned long long)info.out_evictions);
+	*res = v_text(sb_take(&py), sb_take(&js));
 	return 0;
+}
+
+/* cache_parameters(): the dict functools returns. */
+static int lru_cache_parameters(struct shell *sh, __u32 map, const char *m,
+				struct args *a, struct value *res)
+{
+	struct pyheap_lru_cache_info info;
+	const char *py, *js;
+	char n[32];
+
+	if (lru_info(sh, map, m, a, 0, &info))
+		return -1;
+	py = info.out_typed ? "True" : "False";
+	js = info.out_typed ? "true" : "false";
+	if (info.out_maxsize < 0)
+		snprintf(n, sizeof(n), "None");
+	else
+		snprintf(n, sizeof(n), "%lld", (long long)info.out_maxsize);
+	*res = v_text(xasprintf("{'maxsize': %s, 'typed': %s}", n, py),
+		      xasprintf("{\"maxsize\": %s, \"typed\": %s}",
+				info.out_maxsize < 0 ? "null" : n, js));
+	return 0;
+}
+
+/* evictions(): how many entries the size limit pushed out. */
+static int lru_evictions(struct shell *sh, __u32 map, const char *m,
+			 struct args *a, struct value *res)
+{
+	struct pyheap_lru_cache_info info;
+
+	if (lru_info(sh, map, m, a, 0, &info))
+		return -1;
+	*res = v_int(info.out_evictions);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct shell *sh, __u32 map, const char *m, struct args *a,
+		  struct value *res);
+} lru_methods[] = {
+	{ "get", lru_get },
+	{ "peek", lru_get },
+	{ "set", lru_set },
+	{ "delete", lru_delete },
+	{ "cache_clear", lru_cache_clear },
+	{ "cache_info", lru_cache_info },
+	{ "cache_parameters", lru_cache_parameters },
+	{ "evictions", lru_evictions },
+};
+
+/* Call method @m of the lru_cache @map. */
+int lru_method(struct shell *sh, __u32 map, const char *m, struct args *a,
+	       struct value *res)
+{
+	unsigned int claimed = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(lru_methods); i++)
+		if (!strcmp(m, lru_methods[i].name))
+			return lru_methods[i].fn(sh, map, m, a, res);
+	/* an unknown method, too, takes a key before it complains */
+	arg(a, 0, "key", &claimed);
+	if (args_check(sh, a, m, claimed))
+		return -1;
+	return serr(sh, "AttributeError: %s '%s'",
+		    "'lru_cache' object has no attribute", m);
 }
