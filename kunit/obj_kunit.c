@@ -6,6 +6,7 @@
 
 #include <kunit/test.h>
 #include <linux/err.h>
+#include <linux/spinlock.h>
 
 #include "../mod/internal.h"
 
@@ -49,6 +50,51 @@ static struct pyheap_type link_type = {
 	.release = link_release,
 };
 
+/*
+ * A type that, like the LRU map, calls visit under a spinlock of its own:
+ * a walker that sleeps in visit shows as "BUG: sleeping function called
+ * from invalid context" (DEBUG_ATOMIC_SLEEP), which fails the KUnit run.
+ */
+#define FAN_KIDS	300
+
+struct fan_obj {
+	struct pyheap_obj ob;
+	spinlock_t lock;
+	struct pyheap_obj *kids[FAN_KIDS];
+};
+
+static void fan_traverse(struct pyheap_obj *obj, pyheap_visit_t visit,
+			 void *arg)
+{
+	struct fan_obj *f = container_of(obj, struct fan_obj, ob);
+	int i;
+
+	spin_lock(&f->lock);
+	for (i = 0; i < FAN_KIDS; i++)
+		if (f->kids[i])
+			visit(f->kids[i], arg);
+	spin_unlock(&f->lock);
+}
+
+static void fan_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	struct fan_obj *f = container_of(obj, struct fan_obj, ob);
+	struct pyheap_obj *kid;
+	int i;
+
+	for (i = 0; i < FAN_KIDS; i++) {
+		kid = f->kids[i];
+		f->kids[i] = NULL;
+		pyheap_obj_put(heap, kid);
+	}
+}
+
+static struct pyheap_type fan_type = {
+	.name = "kunit_fan",
+	.traverse = fan_traverse,
+	.clear = fan_clear,
+};
+
 struct obj_ctx {
 	struct pyheap_heap *heap;
 	unsigned int released;
@@ -56,11 +102,19 @@ struct obj_ctx {
 
 static int obj_suite_init(struct kunit_suite *suite)
 {
-	return pyheap_type_register(&link_type);
+	int err = pyheap_type_register(&link_type);
+
+	if (err)
+		return err;
+	err = pyheap_type_register(&fan_type);
+	if (err)
+		pyheap_type_unregister(&link_type);
+	return err;
 }
 
 static void obj_suite_exit(struct kunit_suite *suite)
 {
+	pyheap_type_unregister(&fan_type);
 	pyheap_type_unregister(&link_type);
 }
 
@@ -267,6 +321,42 @@ static void obj_deep_size_counts_each_object_once(struct kunit *test)
 	pyheap_heap_unlock(ctx->heap);
 }
 
+/*
+ * A deep size of an object whose traverse holds a spinlock and visits more
+ * objects than the walk's first queue holds: the queue grows between
+ * traversals, never inside one.
+ */
+static void obj_deep_size_never_sleeps_in_visit(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct pyheap_deep_size deep = {};
+	struct pyheap_obj *obj;
+	struct fan_obj *f;
+	struct link_obj *l;
+	int i;
+
+	pyheap_heap_lock(ctx->heap);
+	obj = pyheap_obj_new(ctx->heap, &fan_type, sizeof(*f));
+	KUNIT_EXPECT_FALSE(test, IS_ERR(obj));
+	if (IS_ERR(obj))
+		goto out;
+	f = container_of(obj, struct fan_obj, ob);
+	spin_lock_init(&f->lock);
+	for (i = 0; i < FAN_KIDS; i++) {
+		l = link_new(ctx, NULL);
+		if (!l)
+			break;
+		f->kids[i] = &l->ob;
+	}
+	KUNIT_EXPECT_EQ(test, i, FAN_KIDS);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_deep_size(ctx->heap, obj, &deep), 0);
+	KUNIT_EXPECT_EQ(test, deep.objects, (u64)i + 1);
+	pyheap_obj_put(ctx->heap, obj);
+	KUNIT_EXPECT_EQ(test, ctx->heap->nr_objects, 0ULL);
+out:
+	pyheap_heap_unlock(ctx->heap);
+}
+
 /* Destroying a heap frees cycles and self-references too (KASAN, leaks). */
 static void heap_destroy_frees_cycles(struct kunit *test)
 {
@@ -370,6 +460,7 @@ static struct kunit_case obj_cases[] = {
 	KUNIT_CASE_SLOW(obj_put_frees_long_chain_without_recursion),
 	KUNIT_CASE(obj_new_stops_at_heap_limits),
 	KUNIT_CASE(obj_deep_size_counts_each_object_once),
+	KUNIT_CASE(obj_deep_size_never_sleeps_in_visit),
 	KUNIT_CASE(heap_destroy_frees_cycles),
 	KUNIT_CASE(handles_open_close_reuse_and_refuse),
 	KUNIT_CASE(type_register_rejects_bad_types),

@@ -20,52 +20,14 @@
 #include <linux/pyheap.h>
 
 #include "kselftest_harness.h"
+#include "pyheap_utils.h"
 
-#define FAILSLAB "/sys/kernel/debug/failslab/"
-#define FAIL_PAGE "/sys/kernel/debug/fail_page_alloc/"
-#define FAIL_NTH "/proc/thread-self/fail-nth"
-
-static int write_file(const char *path, const char *s)
+/* A new object's handle, or 0. */
+static uint32_t new_handle(int fd, uint32_t nslots, uint32_t payload)
 {
-	int fd = open(path, O_WRONLY), ret;
+	__u32 h;
 
-	if (fd < 0)
-		return -1;
-	ret = write(fd, s, strlen(s)) < 0 ? -1 : 0;
-	close(fd);
-	return ret;
-}
-
-/* Still armed: the file does not read 0 yet, or opening it took the hit. */
-static int still_armed(void)
-{
-	char buf[16] = "";
-	int fd = open(FAIL_NTH, O_RDONLY);
-
-	if (fd < 0)
-		return 1;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = 0;
-	close(fd);
-	return atoi(buf) != 0;
-}
-
-static struct pyheap_heap_info info(int fd)
-{
-	struct pyheap_heap_info c = { .size = sizeof(c) };
-
-	if (ioctl(fd, PYHEAP_IOC_HEAP_INFO, &c))
-		memset(&c, 0xff, sizeof(c));
-	return c;
-}
-
-static uint32_t obj_new(int fd, uint32_t nslots, uint32_t payload)
-{
-	struct pyheap_obj_new c = {
-		.size = sizeof(c), .nslots = nslots, .payload_size = payload,
-	};
-
-	return ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c) ? 0 : c.out_handle;
+	return obj_new(fd, nslots, payload, &h) ? 0 : h;
 }
 
 enum path {
@@ -112,7 +74,7 @@ static void prepare(int fd, enum path p, struct setup *s)
 	memset(s, 0, sizeof(*s));
 	if (p == OBJ_NEW_FIRST)
 		return;		/* the heap's first object: a new arena */
-	s->a = obj_new(fd, 1, p == PAYLOAD_WRITE ? 64 : 0);
+	s->a = new_handle(fd, 1, p == PAYLOAD_WRITE ? 64 : 0);
 	if ((p == LRU_SET || p == LRU_CLAIM || p == LRU_SET_OBJ ||
 	     p == LRU_GETV) && !ioctl(fd, PYHEAP_IOC_LRU_NEW, &n))
 		s->map = n.out_handle;
@@ -156,7 +118,7 @@ static void prepare(int fd, enum path p, struct setup *s)
 	}
 	if (p == SLOT_GET || p == GC_REFS || p == GETSIZEOF_DEEP) {
 		sl.handle = s->a;
-		sl.target = obj_new(fd, 0, 0);
+		sl.target = new_handle(fd, 0, 0);
 		ioctl(fd, PYHEAP_IOC_SLOT_SET, &sl);
 	}
 	for (i = 0; i < 8; i++) {
@@ -271,7 +233,7 @@ static int run(int fd, enum path p, struct setup *s)
 	case SLOT_GET:
 		return ioctl(fd, PYHEAP_IOC_SLOT_GET, &sl);
 	case OBJ_NEW_FIRST:
-		return obj_new(fd, 1, 0) ? 0 : -1;
+		return new_handle(fd, 1, 0) ? 0 : -1;
 	default:
 		return run_more(fd, p, s);
 	}
@@ -283,18 +245,11 @@ FIXTURE(failnth) {
 
 FIXTURE_SETUP(failnth)
 {
-	if (access(FAILSLAB, F_OK))
+	if (access(PYHEAP_FAILSLAB, F_OK))
 		SKIP(return, "no failslab in this kernel");
-	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
 	/* page allocations too (arenas, large objects), where configured */
-	if (!access(FAIL_PAGE, F_OK)) {
-		ASSERT_EQ(0, write_file(FAIL_PAGE "ignore-gfp-wait", "N"));
-		ASSERT_EQ(0, write_file(FAIL_PAGE "ignore-gfp-highmem", "N"));
-		ASSERT_EQ(0, write_file(FAIL_PAGE "min-order", "0"));
-		ASSERT_EQ(0, write_file(FAIL_PAGE "verbose", "0"));
-	}
-	self->nth = open(FAIL_NTH, O_WRONLY);
+	ASSERT_EQ(0, fail_nth_arm());
+	self->nth = open(PYHEAP_FAIL_NTH, O_WRONLY);
 	ASSERT_GE(self->nth, 0);
 }
 
@@ -344,7 +299,7 @@ TEST_F(failnth, every_failure_changes_nothing)
 						      strlen(num)));
 		ret = run(fd, variant->path, &s);
 		err = errno;
-		armed = still_armed();
+		armed = fail_nth_armed();
 		ASSERT_EQ(1, write(self->nth, "0", 1));
 		if (ret) {
 			failures++;

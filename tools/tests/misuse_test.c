@@ -23,99 +23,20 @@
 #include <linux/pyheap.h>
 
 #include "kselftest_harness.h"
-
-#define PARAM_DIR "/sys/module/pyheap/parameters/"
+#include "pyheap_utils.h"
 
 static long page_size;
-
-static int obj_new(int fd, __u32 nslots, __u32 flags, __u32 *handle)
-{
-	struct pyheap_obj_new c = {
-		.size = sizeof(c), .flags = flags, .nslots = nslots,
-	};
-	int ret = ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c);
-
-	*handle = c.out_handle;
-	return ret;
-}
-
-static int hclose(int fd, __u32 handle)
-{
-	struct pyheap_handle_close c = { .size = sizeof(c), .handle = handle };
-
-	return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSE, &c);
-}
-
-static int slot_set(int fd, __u32 handle, __u32 index, __u32 target)
-{
-	struct pyheap_slot c = {
-		.size = sizeof(c), .handle = handle, .index = index,
-		.target = target,
-	};
-
-	return ioctl(fd, PYHEAP_IOC_SLOT_SET, &c);
-}
-
-static struct pyheap_heap_info info(int fd)
-{
-	struct pyheap_heap_info c = { .size = sizeof(c) };
-
-	if (ioctl(fd, PYHEAP_IOC_HEAP_INFO, &c))
-		memset(&c, 0xff, sizeof(c));
-	return c;
-}
-
-static struct pyheap_gc_state gc_get(int fd)
-{
-	struct pyheap_gc_state c = { .size = sizeof(c) };
-
-	if (ioctl(fd, PYHEAP_IOC_GC_GET, &c))
-		memset(&c, 0xff, sizeof(c));
-	return c;
-}
-
-static long long collect(int fd)
-{
-	struct pyheap_gc_collect c = { .size = sizeof(c), .generation = 2 };
-
-	return ioctl(fd, PYHEAP_IOC_GC_COLLECT, &c) ? -errno :
-	       (long long)c.out_unreachable;
-}
 
 /* A cycle of two plain objects, with no handle left on it. */
 static int garbage_pair(int fd, __u32 flags)
 {
 	__u32 a, b;
 
-	if (obj_new(fd, 1, flags, &a) || obj_new(fd, 1, 0, &b) ||
+	if (obj_new_flags(fd, 1, 0, flags, &a) || obj_new(fd, 1, 0, &b) ||
 	    slot_set(fd, a, 0, b) || slot_set(fd, b, 0, a) ||
 	    hclose(fd, a) || hclose(fd, b))
 		return -1;
 	return 0;
-}
-
-static void write_param(const char *name, const char *val)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(val, f);
-		fclose(f);
-	}
-}
-
-/* A heap opened while module parameter @name is @val (default 1048576). */
-static int open_limited(const char *name, const char *val)
-{
-	int fd;
-
-	write_param(name, val);
-	fd = open("/dev/pyheap", O_RDWR);
-	write_param(name, "1048576");
-	return fd;
 }
 
 /* /dev/kmsg from now on. */
@@ -382,6 +303,79 @@ TEST(a_stuck_finalizer_keeps_only_its_own_component)
 	EXPECT_EQ(1, gc_get(fd).out_events);
 	EXPECT_EQ(5, info(fd).out_objects);
 	close(fd);
+}
+
+/*
+ * Bug 6 again, when memory runs out: every allocation the collection
+ * makes fails in turn (the event, then the union-find's arrays, which
+ * sends the collector to its in-place fallback), and each time the plain
+ * pair goes and only the finalizer's pair waits.
+ */
+TEST(a_stuck_finalizer_under_every_allocation_failure)
+{
+	struct pyheap_gc_state off = {
+		.size = sizeof(off), .flags = PYHEAP_GC_SET_ENABLED,
+	};
+	int fd, nth, n, i, armed;
+	long long got;
+	char num[16];
+	__u32 h;
+
+	if (fail_nth_arm())
+		SKIP(return, "no failslab in this kernel");
+	nth = open(PYHEAP_FAIL_NTH, O_WRONLY);
+	ASSERT_GE(nth, 0);
+	for (n = 1; n < 20; n++) {
+		fd = open_limited("heap_max_handles", "4");
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(0, ioctl(fd, PYHEAP_IOC_GC_SET, &off));
+		ASSERT_EQ(0, garbage_pair(fd, PYHEAP_OBJ_FINALIZER));
+		ASSERT_EQ(0, garbage_pair(fd, 0));
+		for (i = 0; i < 4; i++)
+			ASSERT_EQ(0, obj_new(fd, 0, 0, &h));
+		snprintf(num, sizeof(num), "%d", n);
+		ASSERT_EQ((ssize_t)strlen(num), write(nth, num, strlen(num)));
+		got = collect(fd);
+		armed = fail_nth_armed();
+		ASSERT_EQ(1, write(nth, "0", 1));
+		EXPECT_EQ(2, got) TH_LOG("n=%d", n);
+		EXPECT_EQ(6, info(fd).out_objects) TH_LOG("n=%d", n);
+		EXPECT_EQ(0, gc_get(fd).out_events) TH_LOG("n=%d", n);
+		close(fd);
+		if (armed)
+			break;	/* the Nth allocation was never reached */
+	}
+	/* the event, the union-find's parents and its bitmap: 3 at least */
+	EXPECT_GE(n, 4);
+	close(nth);
+}
+
+/*
+ * Found in review of the fix for bug 5: counting the legacy-finalizer set
+ * before the collectable objects were freed counted an object that only
+ * they held, and that died with them, as uncollectable.  CPython counts
+ * after delete_garbage().
+ */
+TEST_F(heap, a_legacy_object_freed_with_its_holders_is_not_uncollectable)
+{
+	struct pyheap_gc_stats st = { .size = sizeof(st) };
+	__u32 a, b, l;
+
+	ASSERT_EQ(0, obj_new(self->fd, 2, 0, &a));
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &b));
+	ASSERT_EQ(0, obj_new_flags(self->fd, 0, 0,
+				   PYHEAP_OBJ_LEGACY_FINALIZER, &l));
+	ASSERT_EQ(0, slot_set(self->fd, a, 0, b));
+	ASSERT_EQ(0, slot_set(self->fd, b, 0, a));
+	ASSERT_EQ(0, slot_set(self->fd, a, 1, l));
+	ASSERT_EQ(0, hclose(self->fd, a));
+	ASSERT_EQ(0, hclose(self->fd, b));
+	ASSERT_EQ(0, hclose(self->fd, l));
+	EXPECT_EQ(2, collect(self->fd));
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_STATS, &st));
+	EXPECT_EQ(0, st.out_gen[2].uncollectable);
+	EXPECT_EQ(0, gc_get(self->fd).out_garbage);
+	EXPECT_EQ(0, info(self->fd).out_objects);
 }
 
 /*

@@ -19,47 +19,7 @@
 #include <linux/pyheap.h>
 
 #include "kselftest_harness.h"
-
-#define PARAM_DIR "/sys/module/pyheap/parameters/"
-
-static int obj_new(int fd, __u32 nslots, __u32 payload, __u32 *handle)
-{
-	struct pyheap_obj_new c = {
-		.size = sizeof(c), .nslots = nslots, .payload_size = payload,
-	};
-	int ret = ioctl(fd, PYHEAP_IOC_OBJ_NEW, &c);
-
-	*handle = c.out_handle;
-	return ret;
-}
-
-static int hclose(int fd, __u32 handle)
-{
-	struct pyheap_handle_close c = { .size = sizeof(c), .handle = handle };
-
-	return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSE, &c);
-}
-
-static int slot_set(int fd, __u32 handle, __u32 index, __u32 target)
-{
-	struct pyheap_slot c = {
-		.size = sizeof(c), .handle = handle, .index = index,
-		.target = target,
-	};
-
-	return ioctl(fd, PYHEAP_IOC_SLOT_SET, &c);
-}
-
-static int slot_get(int fd, __u32 handle, __u32 index, __u32 *out)
-{
-	struct pyheap_slot c = {
-		.size = sizeof(c), .handle = handle, .index = index,
-	};
-	int ret = ioctl(fd, PYHEAP_IOC_SLOT_GET, &c);
-
-	*out = c.out_handle;
-	return ret;
-}
+#include "pyheap_utils.h"
 
 static int payload(int fd, unsigned long cmd, __u32 handle, __u64 off,
 		   __u32 len, void *data)
@@ -72,15 +32,6 @@ static int payload(int fd, unsigned long cmd, __u32 handle, __u64 off,
 	return ioctl(fd, cmd, &c);
 }
 
-static struct pyheap_heap_info info(int fd)
-{
-	struct pyheap_heap_info c = { .size = sizeof(c) };
-
-	if (ioctl(fd, PYHEAP_IOC_HEAP_INFO, &c))
-		memset(&c, 0xff, sizeof(c));
-	return c;
-}
-
 static int getsizeof(int fd, __u32 handle, __u32 flags,
 		     struct pyheap_getsizeof *c)
 {
@@ -89,30 +40,6 @@ static int getsizeof(int fd, __u32 handle, __u32 flags,
 	c->flags = flags;
 	c->handle = handle;
 	return ioctl(fd, PYHEAP_IOC_GETSIZEOF, c);
-}
-
-static void write_param(const char *name, const char *val)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(val, f);
-		fclose(f);
-	}
-}
-
-/* A heap opened while module parameter @name is @val (default 1048576). */
-static int open_limited(const char *name, const char *val)
-{
-	int fd;
-
-	write_param(name, val);
-	fd = open("/dev/pyheap", O_RDWR);
-	write_param(name, "1048576");
-	return fd;
 }
 
 FIXTURE(heap) {
@@ -338,41 +265,12 @@ TEST(limits_give_enospc)
 	close(fd);
 }
 
-static void op_new(struct pyheap_op *op, __u32 nslots)
-{
-	struct pyheap_obj_new c = { .size = sizeof(c), .nslots = nslots };
-
-	memset(op, 0, sizeof(*op));
-	op->cmd = PYHEAP_CMD_OBJ_NEW;
-	memcpy(op->arg, &c, sizeof(c));
-}
-
 static __u32 op_new_handle(const struct pyheap_op *op)
 {
 	struct pyheap_obj_new c;
 
 	memcpy(&c, op->arg, sizeof(c));
 	return c.out_handle;
-}
-
-static void op_slot_set(struct pyheap_op *op, __u32 h, __u32 i, __u32 t)
-{
-	struct pyheap_slot c = {
-		.size = sizeof(c), .handle = h, .index = i, .target = t,
-	};
-
-	memset(op, 0, sizeof(*op));
-	op->cmd = PYHEAP_CMD_SLOT_SET;
-	memcpy(op->arg, &c, sizeof(c));
-}
-
-static void op_close(struct pyheap_op *op, __u32 h)
-{
-	struct pyheap_handle_close c = { .size = sizeof(c), .handle = h };
-
-	memset(op, 0, sizeof(*op));
-	op->cmd = PYHEAP_CMD_HANDLE_CLOSE;
-	memcpy(op->arg, &c, sizeof(c));
 }
 
 static int batch(int fd, struct pyheap_op *ops, __u32 n, __u32 flags,
@@ -394,9 +292,9 @@ TEST_F(heap, batch_runs_each_op_and_reports_each_result)
 	__u32 done, i;
 
 	for (i = 0; i < 64; i++)
-		op_new(&ops[i], 1);
+		op_new(&ops[i], 1, 0);
 	op_close(&ops[64], 12345);		/* fails: no such handle */
-	op_new(&ops[65], 0);
+	op_new(&ops[65], 0, 0);
 	ASSERT_EQ(0, batch(self->fd, ops, 66, 0, &done));
 	EXPECT_EQ(66, done);
 	for (i = 0; i < 64; i++)
@@ -443,7 +341,7 @@ TEST_F(heap, long_chain_freed_by_one_close)
 	ASSERT_NE(NULL, ops);
 	for (i = 0; i < n; i += per) {
 		for (j = 0; j < per; j++)
-			op_new(&ops[j], 1);
+			op_new(&ops[j], 1, 0);
 		ASSERT_EQ(0, batch(self->fd, ops, per, 0, &done));
 		/* link each to the one before, then drop the older handle */
 		for (j = 0, k = 0; j < per; j++) {

@@ -31,6 +31,7 @@
 #include <linux/pyheap.h>
 
 #include "kselftest_harness.h"
+#include "pyheap_utils.h"
 
 #define RING	32
 
@@ -67,35 +68,9 @@ static int set_threshold0(int fd, __u32 t0)
 	return ioctl(fd, PYHEAP_IOC_GC_SET, &st);
 }
 
-static void op_new(struct pyheap_op *op, __u32 nslots, __u32 flags)
-{
-	struct pyheap_obj_new c = {
-		.size = sizeof(c), .nslots = nslots, .flags = flags,
-	};
-
-	memset(op, 0, sizeof(*op));
-	op->cmd = PYHEAP_CMD_OBJ_NEW;
-	memcpy(op->arg, &c, sizeof(c));
-}
-
 static void op_link(struct pyheap_op *op, __u32 from, __u32 to)
 {
-	struct pyheap_slot s = {
-		.size = sizeof(s), .handle = from, .target = to,
-	};
-
-	memset(op, 0, sizeof(*op));
-	op->cmd = PYHEAP_CMD_SLOT_SET;
-	memcpy(op->arg, &s, sizeof(s));
-}
-
-static void op_close(struct pyheap_op *op, __u32 h)
-{
-	struct pyheap_handle_close c = { .size = sizeof(c), .handle = h };
-
-	memset(op, 0, sizeof(*op));
-	op->cmd = PYHEAP_CMD_HANDLE_CLOSE;
-	memcpy(op->arg, &c, sizeof(c));
+	op_slot_set(op, from, 0, to);
 }
 
 static int batch(int fd, struct pyheap_op *ops, __u32 n)
