@@ -165,6 +165,8 @@ int pyheap_handle_open(struct pyheap_heap *heap, struct pyheap_obj *obj,
 {
 	int err;
 
+	/* A free entry's next index must survive the shift. */
+	BUILD_BUG_ON((u64)HANDLES_MAX << HANDLE_NEXT_SHIFT > ULONG_MAX);
 	lockdep_assert_held(&heap->lock);
 	if (heap->nr_handles >= heap->limits.max_handles)
 		return -ENOSPC;

@@ -90,9 +90,9 @@ def _finalizer_garbage_charge(by_work, n=100000):
                 h.set_threshold(1)
                 h.enable()
                 h.new()                    # queues the work item
-                for _ in range(600):
-                    if h._gc_state()[12] == n:
-                        break
+                deadline = time.monotonic() + 120
+                while (h._gc_state()[12] < n and
+                       time.monotonic() < deadline):
                     time.sleep(0.05)
             else:
                 h.collect()
@@ -101,6 +101,8 @@ def _finalizer_garbage_charge(by_work, n=100000):
                 after = int(f.read())
             os.write(w, b"%d %d" % (events, after - before))
             code = 0
+        except BaseException as e:         # say why, from the child
+            sys.stderr.write("# child (by_work=%d): %r\n" % (by_work, e))
         finally:
             os._exit(code)
     os.close(w)

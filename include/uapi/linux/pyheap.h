@@ -23,8 +23,9 @@
  *   with ``EINVAL``;
  * - a @size larger than the kernel knows is accepted only if every byte the
  *   kernel does not know is zero, otherwise the call fails with ``E2BIG``;
- * - a @size larger than a page (4096 bytes on x86-64) fails with ``E2BIG``
- *   whatever the bytes are, as for clone3() and openat2();
+ * - a @size larger than a page (sysconf(_SC_PAGESIZE): 4096 bytes on
+ *   x86-64) fails with ``E2BIG`` whatever the bytes are, as for clone3()
+ *   and openat2();
  * - unknown bits in @flags, and non-zero ``__reserved`` members, fail with
  *   ``EINVAL``.
  *
