@@ -1,16 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pyheap lru: functools.lru_cache semantics on an rhashtable and a list
+ * pyheap lru: functools.lru_cache semantics on a hash table and a list
  *
- * Entries sit in an rhashtable for lookup and on one list in recency
- * order, least recent first, as lru_cache's circular list does.  A hit
- * moves its entry to the tail; a set into a full map evicts the head.
- * Values the map lets go are collected on a local list and released after
- * the lock is dropped.  See "The LRU map" in Documentation/pyheap/design.rst.
+ * Entries sit in a chained hash table of the map's own for lookup and on
+ * one list in recency order, least recent first, as lru_cache's circular
+ * list does.  A hit moves its entry to the tail; a set into a full map
+ * evicts the head.  Values the map lets go are collected on a local list
+ * and released after the lock is dropped.  See "The LRU map" in
+ * Documentation/pyheap/design.rst.
  *
- * Locking: lru->lock protects the table's contents, the list and the
- * counters; the rhashtable's own locks nest inside it.
- * Lock order: (heap->lock ->) lru->lock -> rhashtable bucket locks
+ * The table is a power-of-two array of singly linked chains.  A map with
+ * at most one entry uses the one chain head inside struct pyheap_lru and
+ * allocates nothing; a set that would take the load past one entry per
+ * chain first doubles the array, a delete that leaves it below a quarter
+ * halves it (at least), and clearing returns to the inline head.  A new
+ * array is allocated and charged with no lock held, then filled and
+ * swapped in under lru->lock; there is no worker and nothing deferred.
+ * Every allocation is GFP_KERNEL_ACCOUNT, so the caller's memory cgroup
+ * sees all of it, and a map made with pyheap_lru_create_charged() also
+ * reports each allocation's real size through its charge callbacks.
+ *
+ * Locking: lru->lock protects the table, the list and the counters.
+ * Lock order: (heap->lock ->) lru->lock
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,19 +29,29 @@
 #include <linux/jhash.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/rhashtable.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/unaligned/packed_struct.h>	/* as jhash() reads keys */
 
+#include <kunit/visibility.h>
 #include <pyheap/lru.h>
-#include "internal.h"
+#include "lru_internal.h"
+
+/*
+ * The largest table: 2^26 chain heads, 512 MiB on 64-bit.  A map with
+ * more entries than that keeps working with a load above one.
+ */
+#define LRU_MAX_BITS	26
 
 /* Tags: I: set at creation   L: lru->lock */
 struct pyheap_lru_entry {
-	struct rhash_head	hnode;		/* L */
+	struct pyheap_lru_entry	*next;		/* L: in its chain */
 	struct list_head	node;		/* L: recency, oldest first */
 	void			*value;		/* L */
 	u32			type;		/* I: 0 in untyped maps */
@@ -38,17 +59,26 @@ struct pyheap_lru_entry {
 	u8			key[];		/* I */
 };
 
+/*
+ * @buckets points at @bucket0 while @mask is 0, else at an array of
+ * @mask + 1 heads allocated with kvmalloc().
+ */
 struct pyheap_lru {
 	spinlock_t		lock;		/* protects what is tagged L */
-	struct rhashtable	table;		/* L */
-	struct list_head	list;		/* L: least recent first */
-	long			maxsize;	/* I */
+	u32			mask;		/* L: chains - 1 */
+	struct pyheap_lru_entry	**buckets;	/* L */
+	struct pyheap_lru_entry	*bucket0;	/* L: the table if mask is 0 */
+	u32			seed;		/* I: hashes keys to chains */
 	bool			typed;		/* I */
-	const struct pyheap_lru_ops *ops;	/* I */
+	long			maxsize;	/* I */
+	struct list_head	list;		/* L: least recent first */
 	u64			currsize;	/* L */
 	u64			hits;		/* L */
 	u64			misses;		/* L */
 	u64			evictions;	/* L */
+	const struct pyheap_lru_ops *ops;	/* I */
+	void			*charge_arg;	/* I: for ops->charge */
+	unsigned int		fail_nth;	/* KUnit fault point */
 };
 
 /*
@@ -87,38 +117,6 @@ static __always_inline bool lru_key_equal(const void *a, const void *b,
 	return __get_unaligned_cpu64(a) == __get_unaligned_cpu64(b);
 }
 
-static inline u32 lru_key_hashfn(const void *data, u32 len, u32 seed)
-{
-	const struct pyheap_lru_key *key = data;
-
-	return lru_hash(key->type, key->len, key->data, seed);
-}
-
-static u32 lru_obj_hashfn(const void *data, u32 len, u32 seed)
-{
-	const struct pyheap_lru_entry *e = data;
-
-	return lru_hash(e->type, e->len, e->key, seed);
-}
-
-static inline int lru_obj_cmpfn(struct rhashtable_compare_arg *arg,
-				const void *obj)
-{
-	const struct pyheap_lru_key *key = arg->key;
-	const struct pyheap_lru_entry *e = obj;
-
-	return key->type != e->type || key->len != e->len ||
-	       !lru_key_equal(key->data, e->key, e->len);
-}
-
-static const struct rhashtable_params lru_params = {
-	.head_offset = offsetof(struct pyheap_lru_entry, hnode),
-	.hashfn = lru_key_hashfn,
-	.obj_hashfn = lru_obj_hashfn,
-	.obj_cmpfn = lru_obj_cmpfn,
-	.automatic_shrinking = true,
-};
-
 /* An untyped map forgets the tag, so f(3) and f(3.0) share an entry. */
 static struct pyheap_lru_key lru_key(struct pyheap_lru *lru,
 				     const struct pyheap_lru_key *key)
@@ -129,6 +127,250 @@ static struct pyheap_lru_key lru_key(struct pyheap_lru *lru,
 		k.type = 0;
 	return k;
 }
+
+static u32 lru_entry_hash(struct pyheap_lru *lru,
+			  const struct pyheap_lru_entry *e)
+{
+	return lru_hash(e->type, e->len, e->key, lru->seed);
+}
+
+/*
+ * The link that points at @k's entry, or at the NULL that ends its chain:
+ * the caller reads the entry from it, unlinks it, or appends there.
+ */
+static __always_inline struct pyheap_lru_entry **
+__lru_slot(struct pyheap_lru *lru, const struct pyheap_lru_key *k)
+	__must_hold(&lru->lock)
+{
+	struct pyheap_lru_entry **pp, *e;
+
+	pp = &lru->buckets[lru_hash(k->type, k->len, k->data, lru->seed) &
+			   lru->mask];
+	while ((e = *pp)) {
+		if (e->type == k->type && e->len == k->len &&
+		    lru_key_equal(k->data, e->key, k->len))
+			break;
+		pp = &e->next;
+	}
+	return pp;
+}
+
+/* What a map reports it holds, as the slab allocator rounds it. */
+static size_t lru_table_bytes(u32 mask)
+{
+	return mask ? kmalloc_size_roundup(array_size(mask + 1UL,
+					   sizeof(struct pyheap_lru_entry *))) :
+		      0;
+}
+
+static size_t lru_entry_bytes(u32 len)
+{
+	struct pyheap_lru_entry *e;
+
+	return kmalloc_size_roundup(struct_size(e, key, len));
+}
+
+static int lru_charge(const struct pyheap_lru_ops *ops, void *arg,
+		      size_t bytes)
+{
+	return ops->charge && bytes ? ops->charge(arg, bytes) : 0;
+}
+
+static void lru_uncharge(const struct pyheap_lru_ops *ops, void *arg,
+			 size_t bytes)
+{
+	if (ops->uncharge && bytes)
+		ops->uncharge(arg, bytes);
+}
+
+/* The KUnit fault point: the nth allocation from now fails. */
+static bool lru_should_fail(struct pyheap_lru *lru)
+{
+	return lru->fail_nth && --lru->fail_nth == 0;
+}
+
+/**
+ * pyheap_lru_fail_nth() - make a map's nth allocation from now fail
+ * @lru: the map
+ * @nth: 1 for the next allocation, 0 for none
+ *
+ * For KUnit: the allocations counted are a set's entry and every table
+ * a resize asks for.  The caller must not use @lru concurrently.
+ *
+ * Return: what was left of the previous setting.
+ */
+unsigned int pyheap_lru_fail_nth(struct pyheap_lru *lru, unsigned int nth)
+{
+	unsigned int old = lru->fail_nth;
+
+	lru->fail_nth = nth;
+	return old;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_lru_fail_nth);
+
+/**
+ * pyheap_lru_chains() - the number of chains in a map's table now
+ * @lru: the map
+ *
+ * For KUnit and debugging.
+ *
+ * Context: Any context that may take a spinlock.
+ * Return: a power of two, 1 while the map uses its inline chain head.
+ */
+u32 pyheap_lru_chains(struct pyheap_lru *lru)
+{
+	u32 mask;
+
+	spin_lock(&lru->lock);
+	mask = lru->mask;
+	spin_unlock(&lru->lock);
+	return mask + 1;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_lru_chains);
+
+/*
+ * Move every entry into a table of @new_mask + 1 chains, charged and
+ * allocated outside the lock.  Only a resize from @old_mask happens: if
+ * another caller resized first, this one gives up.  A failed allocation
+ * or a refused charge leaves the map as it was, working with a higher
+ * (or lower) load than it wants; the next set or delete tries again.
+ * Process context: may sleep.
+ */
+static void lru_resize(struct pyheap_lru *lru, u32 old_mask, u32 new_mask)
+{
+	size_t bytes = lru_table_bytes(new_mask);
+	struct pyheap_lru_entry **table = NULL, **old, *e;
+
+	if (new_mask) {
+		if (lru_charge(lru->ops, lru->charge_arg, bytes))
+			return;
+		if (!lru_should_fail(lru))
+			table = kvcalloc(new_mask + 1UL, sizeof(*table),
+					 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!table) {
+			lru_uncharge(lru->ops, lru->charge_arg, bytes);
+			return;
+		}
+	}
+
+	spin_lock(&lru->lock);
+	if (lru->mask != old_mask) {
+		spin_unlock(&lru->lock);
+		kvfree(table);
+		lru_uncharge(lru->ops, lru->charge_arg, bytes);
+		return;
+	}
+	old = lru->buckets;
+	if (!new_mask) {
+		lru->bucket0 = NULL;	/* unused while the array was */
+		table = &lru->bucket0;
+	}
+	list_for_each_entry(e, &lru->list, node) {
+		struct pyheap_lru_entry **head;
+
+		head = &table[lru_entry_hash(lru, e) & new_mask];
+		e->next = *head;
+		*head = e;
+	}
+	lru->buckets = table;
+	lru->mask = new_mask;
+	spin_unlock(&lru->lock);
+
+	if (old_mask) {
+		kvfree(old);
+		lru_uncharge(lru->ops, lru->charge_arg,
+			     lru_table_bytes(old_mask));
+	}
+}
+
+/*
+ * The table a map of @n entries shrinks to: a load of a quarter to a half
+ * (no array at all for 0 or 1 entries).
+ */
+static u32 lru_shrunk_mask(u64 n)
+{
+	if (n <= 1)
+		return 0;
+	return (2U << order_base_2(n)) - 1;
+}
+
+/* After a delete: halve (at least) a table below a quarter full. */
+static void lru_maybe_shrink(struct pyheap_lru *lru)
+{
+	/*
+	 * Lockless: a stale size or load costs a resize too few, which the
+	 * next call makes good, or one too many, which lru_resize() turns
+	 * down if the table changed meanwhile.
+	 */
+	u32 mask = data_race(lru->mask);
+	/* Lockless, as the mask: a torn or stale count only misjudges. */
+	u64 n = data_race(lru->currsize);
+
+	if (mask && n * 4 < mask + 1ULL)
+		lru_resize(lru, mask, lru_shrunk_mask(n));
+}
+
+/* Before a set: double a table that one more entry would overload. */
+static void lru_maybe_grow(struct pyheap_lru *lru)
+{
+	/* Lockless, as in lru_maybe_shrink(). */
+	u32 mask = data_race(lru->mask);
+	/* Lockless, as in lru_maybe_shrink(). */
+	u64 n = data_race(lru->currsize);
+
+	if (n < mask + 1ULL || (lru->maxsize > 0 && n >= lru->maxsize) ||
+	    mask >= (1U << LRU_MAX_BITS) - 1)
+		return;
+	lru_resize(lru, mask, (mask << 1) | 1);
+}
+
+/**
+ * pyheap_lru_create_charged() - create an LRU map that reports its memory
+ * @maxsize: %PYHEAP_LRU_UNBOUNDED, 0, or the most entries to keep
+ * @typed: whether key type tags count, as lru_cache(typed=True)
+ * @ops: value callbacks; @ops->release must be set, @ops->hold may be NULL;
+ *	@ops->charge and @ops->uncharge both, or neither
+ * @charge_arg: passed to @ops->charge and @ops->uncharge
+ *
+ * The map charges its own struct before allocating it, and from then on
+ * each entry and each table as it allocates them; it uncharges each as
+ * it frees it, the struct last, in pyheap_lru_destroy().
+ *
+ * Context: Process context; may sleep.
+ * Return: the map, ERR_PTR(-EINVAL) for a negative @maxsize other than
+ * %PYHEAP_LRU_UNBOUNDED or missing callbacks, what @ops->charge
+ * returned, or ERR_PTR(-ENOMEM).
+ */
+struct pyheap_lru *pyheap_lru_create_charged(long maxsize, bool typed,
+					     const struct pyheap_lru_ops *ops,
+					     void *charge_arg)
+{
+	size_t bytes = kmalloc_size_roundup(sizeof(struct pyheap_lru));
+	struct pyheap_lru *lru;
+	int err;
+
+	if ((maxsize < 0 && maxsize != PYHEAP_LRU_UNBOUNDED) || !ops ||
+	    !ops->release || !ops->charge != !ops->uncharge)
+		return ERR_PTR(-EINVAL);
+	err = lru_charge(ops, charge_arg, bytes);
+	if (err)
+		return ERR_PTR(err);
+	lru = kzalloc(sizeof(*lru), GFP_KERNEL_ACCOUNT);
+	if (!lru) {
+		lru_uncharge(ops, charge_arg, bytes);
+		return ERR_PTR(-ENOMEM);
+	}
+	spin_lock_init(&lru->lock);
+	lru->buckets = &lru->bucket0;
+	lru->seed = get_random_u32();
+	INIT_LIST_HEAD(&lru->list);
+	lru->maxsize = maxsize;
+	lru->typed = typed;
+	lru->ops = ops;
+	lru->charge_arg = charge_arg;
+	return lru;
+}
+EXPORT_SYMBOL_GPL(pyheap_lru_create_charged);
 
 /**
  * pyheap_lru_create() - create an LRU map
@@ -144,38 +386,32 @@ static struct pyheap_lru_key lru_key(struct pyheap_lru *lru,
 struct pyheap_lru *pyheap_lru_create(long maxsize, bool typed,
 				     const struct pyheap_lru_ops *ops)
 {
-	struct pyheap_lru *lru;
-	int err;
-
-	if ((maxsize < 0 && maxsize != PYHEAP_LRU_UNBOUNDED) || !ops ||
-	    !ops->release)
-		return ERR_PTR(-EINVAL);
-	lru = kzalloc(sizeof(*lru), GFP_KERNEL_ACCOUNT);
-	if (!lru)
-		return ERR_PTR(-ENOMEM);
-	err = rhashtable_init(&lru->table, &lru_params);
-	if (err) {
-		kfree(lru);
-		return ERR_PTR(err);
-	}
-	spin_lock_init(&lru->lock);
-	INIT_LIST_HEAD(&lru->list);
-	lru->maxsize = maxsize;
-	lru->typed = typed;
-	lru->ops = ops;
-	return lru;
+	return pyheap_lru_create_charged(maxsize, typed, ops, NULL);
 }
 EXPORT_SYMBOL_GPL(pyheap_lru_create);
 
-/* Unlink @e and queue it on @dead; its value is released later. */
-static void __lru_unlink(struct pyheap_lru *lru,
+/* Unlink @e, found at *@pp, and queue it on @dead; freed later. */
+static void __lru_unlink(struct pyheap_lru *lru, struct pyheap_lru_entry **pp,
 			 struct pyheap_lru_entry *e, struct list_head *dead)
 	__must_hold(&lru->lock)
 {
 	lockdep_assert_held(&lru->lock);
-	rhashtable_remove_fast(&lru->table, &e->hnode, lru_params);
+	*pp = e->next;
 	list_move_tail(&e->node, dead);
 	lru->currsize--;
+}
+
+/* The link that points at @e, which is in the table. */
+static struct pyheap_lru_entry **__lru_link_of(struct pyheap_lru *lru,
+					       struct pyheap_lru_entry *e)
+	__must_hold(&lru->lock)
+{
+	struct pyheap_lru_entry **pp;
+
+	pp = &lru->buckets[lru_entry_hash(lru, e) & lru->mask];
+	while (*pp != e)
+		pp = &(*pp)->next;
+	return pp;
 }
 
 /* Release what __lru_unlink() queued, with no lock held. */
@@ -185,6 +421,8 @@ static void lru_release_dead(struct pyheap_lru *lru, struct list_head *dead)
 
 	list_for_each_entry_safe(e, tmp, dead, node) {
 		lru->ops->release(e->value);
+		lru_uncharge(lru->ops, lru->charge_arg,
+			     lru_entry_bytes(e->len));
 		kfree(e);
 	}
 }
@@ -199,7 +437,7 @@ static struct pyheap_lru_entry *__lru_find(struct pyheap_lru *lru,
 	struct pyheap_lru_entry *e;
 
 	lockdep_assert_held(&lru->lock);
-	e = rhashtable_lookup_fast(&lru->table, &k, lru_params);
+	e = *__lru_slot(lru, &k);
 	if (e) {
 		if (hold && lru->ops->hold)
 			lru->ops->hold(e->value);
@@ -366,17 +604,22 @@ EXPORT_SYMBOL_GPL(pyheap_lru_touch_many);
  *
  * The entry becomes the most recent.  An existing value under @key is
  * replaced (and released).  With maxsize 0 nothing is stored and @value
- * is released at once, as lru_cache(0) stores nothing.
+ * is released at once, as lru_cache(0) stores nothing.  The new entry is
+ * charged before it is allocated; a table that cannot grow (its charge
+ * refused, or no memory for it) does not fail the set: the map goes on
+ * with more than one entry per chain until a later set grows it.
  *
  * Context: Process context; may sleep.  Calls release without the lock.
- * Return: 0, -EINVAL for an oversized key, or -ENOMEM (the caller keeps
- * its reference).
+ * Return: 0, -EINVAL for an oversized key, what the charge callback
+ * returned (-ENOSPC from pyheap's heaps), or -ENOMEM (in each error case
+ * the caller keeps its reference).
  */
 int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		   void *value)
 {
 	struct pyheap_lru_key k = lru_key(lru, key);
-	struct pyheap_lru_entry *e, *old;
+	struct pyheap_lru_entry **pp, *e, *old;
+	size_t bytes;
 	LIST_HEAD(dead);
 	int err;
 
@@ -386,42 +629,46 @@ int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		lru->ops->release(value);
 		return 0;
 	}
-	e = kmalloc(struct_size(e, key, k.len), GFP_KERNEL_ACCOUNT);
-	if (!e)
+	bytes = lru_entry_bytes(k.len);
+	err = lru_charge(lru->ops, lru->charge_arg, bytes);
+	if (err)
+		return err;
+	e = NULL;
+	if (!lru_should_fail(lru))
+		e = kmalloc(struct_size(e, key, k.len), GFP_KERNEL_ACCOUNT);
+	if (!e) {
+		lru_uncharge(lru->ops, lru->charge_arg, bytes);
 		return -ENOMEM;
+	}
+	e->next = NULL;
 	e->value = value;
 	e->type = k.type;
 	e->len = k.len;
 	memcpy(e->key, k.data, k.len);
+	lru_maybe_grow(lru);
 
 	spin_lock(&lru->lock);
-	old = rhashtable_lookup_get_insert_key(&lru->table, &k, &e->hnode,
-					       lru_params);
-	if (IS_ERR(old)) {
-		spin_unlock(&lru->lock);
-		kfree(e);
-		return PTR_ERR(old);
-	}
+	pp = __lru_slot(lru, &k);
+	old = *pp;
 	if (old) {
 		/* Replace in place: the old value goes, the entry is fresh. */
 		swap(old->value, e->value);
 		list_move_tail(&old->node, &lru->list);
 		list_add(&e->node, &dead);
-		err = 0;
 	} else {
+		*pp = e;
 		list_add_tail(&e->node, &lru->list);
 		lru->currsize++;
 		if (lru->maxsize > 0 && lru->currsize > lru->maxsize) {
 			old = list_first_entry(&lru->list,
 					       struct pyheap_lru_entry, node);
-			__lru_unlink(lru, old, &dead);
+			__lru_unlink(lru, __lru_link_of(lru, old), old, &dead);
 			lru->evictions++;
 		}
-		err = 0;
 	}
 	spin_unlock(&lru->lock);
 	lru_release_dead(lru, &dead);
-	return err;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(pyheap_lru_set);
 
@@ -430,24 +677,31 @@ EXPORT_SYMBOL_GPL(pyheap_lru_set);
  * @lru: the map
  * @key: the key
  *
- * Context: Process context.  Calls release without the lock.
+ * A table left less than a quarter full shrinks; if the smaller table
+ * cannot be had, the map keeps the larger one.
+ *
+ * Context: Process context; may sleep.  Calls release without the lock.
  * Return: 0 if the key was there, -ENOENT if not, -EINVAL if oversized.
  */
 int pyheap_lru_delete(struct pyheap_lru *lru, const struct pyheap_lru_key *key)
 {
 	struct pyheap_lru_key k = lru_key(lru, key);
-	struct pyheap_lru_entry *e;
+	struct pyheap_lru_entry **pp, *e;
 	LIST_HEAD(dead);
 
 	if (key->len > PYHEAP_LRU_MAX_KEY)
 		return -EINVAL;
 	spin_lock(&lru->lock);
-	e = rhashtable_lookup_fast(&lru->table, &k, lru_params);
+	pp = __lru_slot(lru, &k);
+	e = *pp;
 	if (e)
-		__lru_unlink(lru, e, &dead);
+		__lru_unlink(lru, pp, e, &dead);
 	spin_unlock(&lru->lock);
+	if (!e)
+		return -ENOENT;
 	lru_release_dead(lru, &dead);
-	return e ? 0 : -ENOENT;
+	lru_maybe_shrink(lru);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(pyheap_lru_delete);
 
@@ -455,20 +709,32 @@ EXPORT_SYMBOL_GPL(pyheap_lru_delete);
  * pyheap_lru_clear() - cache_clear(): drop every entry, zero the counters
  * @lru: the map
  *
+ * The table goes too; the map is back to its inline chain head.
+ *
  * Context: Process context.  Calls release without the lock.
  */
 void pyheap_lru_clear(struct pyheap_lru *lru)
 {
-	struct pyheap_lru_entry *e, *tmp;
+	struct pyheap_lru_entry **old;
 	LIST_HEAD(dead);
+	u32 mask;
 
 	spin_lock(&lru->lock);
-	list_for_each_entry_safe(e, tmp, &lru->list, node)
-		__lru_unlink(lru, e, &dead);
+	list_splice_init(&lru->list, &dead);
+	old = lru->buckets;
+	mask = lru->mask;
+	lru->buckets = &lru->bucket0;
+	lru->bucket0 = NULL;
+	lru->mask = 0;
+	lru->currsize = 0;
 	lru->hits = 0;
 	lru->misses = 0;
 	lru->evictions = 0;
 	spin_unlock(&lru->lock);
+	if (mask) {
+		kvfree(old);
+		lru_uncharge(lru->ops, lru->charge_arg, lru_table_bytes(mask));
+	}
 	lru_release_dead(lru, &dead);
 }
 EXPORT_SYMBOL_GPL(pyheap_lru_clear);
@@ -536,10 +802,15 @@ EXPORT_SYMBOL_GPL(pyheap_lru_for_each);
  */
 void pyheap_lru_destroy(struct pyheap_lru *lru)
 {
+	const struct pyheap_lru_ops *ops;
+	void *arg;
+
 	if (!lru)
 		return;
 	pyheap_lru_clear(lru);
-	rhashtable_destroy(&lru->table);
+	ops = lru->ops;
+	arg = lru->charge_arg;
 	kfree(lru);
+	lru_uncharge(ops, arg, kmalloc_size_roundup(sizeof(*lru)));
 }
 EXPORT_SYMBOL_GPL(pyheap_lru_destroy);

@@ -6,8 +6,10 @@
  * in-kernel one of mod/lru.c; its values are records holding bytes or a
  * reference to an object of the same heap, so a value can keep an object
  * alive, and one that refers back to the map makes a cycle the collector
- * frees (the map's traverse visits its object values).  Entries count
- * against the heap's byte limit.
+ * frees (the map's traverse visits its object values).  Everything a map
+ * allocates counts against the heap's byte limit at the size the slab
+ * gives it: the map's struct from its creation, each table it grows to,
+ * each entry and each value record, all uncharged as they are freed.
  *
  * Locking: every caller holds heap->lock; the map's own spinlock nests
  * inside it.
@@ -72,9 +74,35 @@ static void lru_value_release(void *p)
 	kfree(v);
 }
 
+/*
+ * The map's own memory (its struct, table and entries) against the heap's
+ * byte limit.  The map calls these without its spinlock, from calls made
+ * under the heap's lock.
+ */
+static int ulru_charge(void *arg, size_t bytes)
+{
+	struct pyheap_heap *heap = arg;
+
+	lockdep_assert_held(&heap->lock);
+	if (bytes > heap->limits.max_bytes - heap->nr_bytes)
+		return -ENOSPC;
+	heap->nr_bytes += bytes;
+	return 0;
+}
+
+static void ulru_uncharge(void *arg, size_t bytes)
+{
+	struct pyheap_heap *heap = arg;
+
+	lockdep_assert_held(&heap->lock);
+	heap->nr_bytes -= bytes;
+}
+
 static const struct pyheap_lru_ops lru_value_ops = {
 	.hold = lru_value_hold,
 	.release = lru_value_release,
+	.charge = ulru_charge,
+	.uncharge = ulru_uncharge,
 };
 
 struct lru_visit {
@@ -137,7 +165,7 @@ struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
 	struct pyheap_lru *lru;
 	struct pyheap_obj *obj;
 
-	lru = pyheap_lru_create(maxsize, typed, &lru_value_ops);
+	lru = pyheap_lru_create_charged(maxsize, typed, &lru_value_ops, heap);
 	if (IS_ERR(lru))
 		return ERR_CAST(lru);
 	obj = pyheap_obj_new(heap, &pyheap_ulru_type,
@@ -196,7 +224,9 @@ void pyheap_ulru_show(struct pyheap_heap *heap, struct seq_file *m, bool keys)
 
 /*
  * A value record for SET: @len bytes from user memory at @ubuf, or a
- * reference to @target.  Checked against the heap's byte limit first.
+ * reference to @target.  Checked against the heap's byte limit first, at
+ * the record's slab size; the entry that will hold it (@key_len bytes of
+ * key) is the map's to charge, in pyheap_lru_set().
  */
 struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 				       struct pyheap_obj *target,
@@ -204,8 +234,8 @@ struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 				       u32 key_len)
 	__must_hold(&heap->lock)
 {
-	u64 charge = sizeof(struct lru_value) + len + key_len + 64;
 	struct lru_value *v;
+	u64 charge = kmalloc_size_roundup(struct_size(v, data, len));
 
 	lockdep_assert_held(&heap->lock);
 	if (charge > heap->limits.max_bytes - heap->nr_bytes)

@@ -10,9 +10,13 @@
  * eviction).  hits, misses, maxsize and currsize are cache_info().
  *
  * Limitations: keys are at most %PYHEAP_LRU_MAX_KEY bytes.  The map takes
- * its own spinlock; the callbacks never run under it.  Lookups are O(1)
- * through an rhashtable; every hit moves its entry (a strict LRU, unlike
- * the BPF LRU's approximation).
+ * its own spinlock; the callbacks other than hold never run under it.
+ * Lookups are O(1) through a chained hash table of the map's own that
+ * grows and shrinks with the map; every hit moves its entry (a strict
+ * LRU, unlike the BPF LRU's approximation).  All of a map's memory is
+ * charged to the memory cgroup of the caller that made it allocate; a
+ * map made with pyheap_lru_create_charged() also reports every byte of
+ * it through its charge callbacks.
  */
 #ifndef _PYHEAP_LRU_H
 #define _PYHEAP_LRU_H
@@ -34,10 +38,19 @@ struct pyheap_lru_entry;	/* opaque: from pyheap_lru_peek_many() */
  *	bare value and the caller must not release it.
  * @release: drop the map's (or a getter's) reference; runs without the
  *	map's lock, in the caller's context
+ * @charge: for pyheap_lru_create_charged(): the map is about to allocate
+ *	@bytes (the slab's rounded size: its struct, an entry, a table);
+ *	return 0 to let it, or an errno the map's call then fails with (a
+ *	table's growth is only skipped).  Runs without the map's lock, in
+ *	the context of the map call that allocates.  May be NULL.
+ * @uncharge: the map freed @bytes it had charged.  Runs without the map's
+ *	lock, in the caller's context.  Set with @charge, or NULL with it.
  */
 struct pyheap_lru_ops {
 	void (*hold)(void *value);
 	void (*release)(void *value);
+	int (*charge)(void *arg, size_t bytes);
+	void (*uncharge)(void *arg, size_t bytes);
 };
 
 /**
@@ -72,6 +85,9 @@ struct pyheap_lru_info {
 
 struct pyheap_lru *pyheap_lru_create(long maxsize, bool typed,
 				     const struct pyheap_lru_ops *ops);
+struct pyheap_lru *pyheap_lru_create_charged(long maxsize, bool typed,
+					     const struct pyheap_lru_ops *ops,
+					     void *charge_arg);
 void pyheap_lru_destroy(struct pyheap_lru *lru);
 int pyheap_lru_get(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 		   void **value);
