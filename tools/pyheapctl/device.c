@@ -16,6 +16,7 @@
 
 #include "pyheapctl.h"
 
+/* A new heap: open the device, or die saying how to get access to it. */
 int heap_open(void)
 {
 	int fd = open(dev_path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -39,6 +40,7 @@ int px(int fd, unsigned long cmd, void *arg, __u32 size)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
+/* Drop handle @h (0 is no handle, and is left alone). */
 void handle_close(int fd, __u32 h)
 {
 	struct pyheap_handle_close c = { .handle = h };
@@ -47,6 +49,7 @@ void handle_close(int fd, __u32 h)
 		px(fd, PYHEAP_IOC_HANDLE_CLOSE, &c, sizeof(c));
 }
 
+/* A second handle to the object behind @h; dies if there is none. */
 __u32 handle_dup(int fd, __u32 h)
 {
 	struct pyheap_handle_dup d = { .handle = h };
@@ -56,6 +59,7 @@ __u32 handle_dup(int fd, __u32 h)
 	return d.out_handle;
 }
 
+/* What the collector knows of the object behind @h: 0 or a negative errno. */
 int obj_info(int fd, __u32 h, struct pyheap_gc_obj_info *info)
 {
 	memset(info, 0, sizeof(*info));

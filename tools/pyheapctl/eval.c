@@ -56,6 +56,7 @@ static int atom(struct shell *sh, struct lexer *lx, struct value *v,
 	return lex(sh, lx);
 }
 
+/* Release the arguments the call owns (not the ones borrowed from names). */
 void args_release(struct shell *sh, struct args *a)
 {
 	unsigned int i;
@@ -297,6 +298,7 @@ out_args:
 	return -1;
 }
 
+/* Run one line.  0, or -1 with the message in sh->err. */
 int statement(struct shell *sh, const char *line)
 {
 	struct lexer lx = { .p = line };

@@ -444,6 +444,7 @@ out:
 	return 0;
 }
 
+/* graph() and why(x): print even when a script's output is quiet. */
 int graph_cmd(struct shell *sh, const struct value *why)
 {
 	struct pyheap_gc_obj_info info;
@@ -464,6 +465,7 @@ int graph_cmd(struct shell *sh, const struct value *why)
 	return 0;
 }
 
+/* pyheapctl graph [--why NAME] [FILE]: run the script quietly, then draw. */
 int do_graph(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -14,6 +14,7 @@
 
 #include "shell.h"
 
+/* Read the next token of the line into @lx; T_END at its end or at a '#'. */
 int lex(struct shell *sh, struct lexer *lx)
 {
 	const char *p = lx->p;
@@ -80,11 +81,13 @@ int lex(struct shell *sh, struct lexer *lx)
 	return 0;
 }
 
+/* Whether the current token is the operator @op. */
 bool is_op(const struct lexer *lx, char op)
 {
 	return lx->t == T_OP && lx->op == op;
 }
 
+/* Step over the operator @op, which must come next. */
 int expect(struct shell *sh, struct lexer *lx, char op)
 {
 	if (!is_op(lx, op))

@@ -51,6 +51,7 @@ static void drain_events(struct shell *sh)
 	}
 }
 
+/* A new session with a heap of its own, and no names yet. */
 void shell_init(struct shell *sh)
 {
 	memset(sh, 0, sizeof(*sh));
@@ -58,6 +59,7 @@ void shell_init(struct shell *sh)
 	sh->vbuf = xcalloc(PYHEAP_LRU_MAX_VALUE_SIZE, 1);
 }
 
+/* Drop every name, then the heap: closing the device frees what is left. */
 void shell_fini(struct shell *sh)
 {
 	while (sh->nvars)
@@ -121,6 +123,7 @@ int run_script(struct shell *sh, FILE *in, const char *file)
 	return 0;
 }
 
+/* The script @file (stdin for none or "-"); a prompt only on a terminal. */
 FILE *open_script(const char *file, bool *interactive)
 {
 	FILE *in;
@@ -136,6 +139,7 @@ FILE *open_script(const char *file, bool *interactive)
 	return in;
 }
 
+/* pyheapctl shell [FILE]: a prompt on a terminal, else a script. */
 int do_shell(int argc, char **argv)
 {
 	struct shell sh;

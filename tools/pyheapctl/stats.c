@@ -17,6 +17,7 @@
 
 #include "pyheapctl.h"
 
+/* Free every cell of @t and leave it empty. */
 void table_free(struct table *t)
 {
 	int r, c;
@@ -126,6 +127,7 @@ void table_drop_idle(struct table *t, int keep)
 	t->nrows = out;
 }
 
+/* Print @t with its columns right-aligned: all rows, or at most @max_rows. */
 void table_print(const struct table *t, int max_rows)
 {
 	int *w = xcalloc(t->ncols, sizeof(int));
@@ -246,6 +248,7 @@ void section_load(struct table *t, const char *sec, long long heap)
 	}
 }
 
+/* pyheapctl stats [-H HEAP] [SECTION...]: the default sections, or these. */
 int do_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -98,6 +98,7 @@ static void top_signal(int sig)
 	atomic_store(&top_stop, true);
 }
 
+/* pyheapctl top [-d SECS] [-n COUNT] [-s COLUMN]: redraw until told to stop. */
 int do_top(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = top_signal };

@@ -72,6 +72,7 @@ void sb_add(struct sbuf *b, const char *fmt, ...)
 	b->len += n;
 }
 
+/* The string built so far, which the caller now owns; @b starts again empty. */
 char *sb_take(struct sbuf *b)
 {
 	char *p = b->p ? b->p : xstrdup("");
@@ -101,6 +102,7 @@ void sb_quote(struct sbuf *b, const char *s, bool as_json)
 	sb_add(b, "%c", as_json ? '"' : '\'');
 }
 
+/* Whether @s is a decimal integer, as a JSON number may be printed bare. */
 bool is_number(const char *s)
 {
 	if (*s == '-')

@@ -17,6 +17,7 @@
 
 #include "shell.h"
 
+/* Leave an error message in sh->err and return -1, for "return serr()". */
 int serr(struct shell *sh, const char *fmt, ...)
 {
 	va_list ap;
@@ -40,6 +41,7 @@ int serrno(struct shell *sh, const char *what, int err)
 		    strerror(-err));
 }
 
+/* Free what @v owns (its handle, its strings) and make it None. */
 void value_release(struct shell *sh, struct value *v)
 {
 	if (v->kind == V_OBJ)
@@ -49,6 +51,7 @@ void value_release(struct shell *sh, struct value *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* A copy of @v that owns its own handle and strings. */
 struct value value_copy(struct shell *sh, const struct value *v)
 {
 	struct value c = *v;
@@ -120,6 +123,7 @@ void sb_value(struct sbuf *b, struct shell *sh, const struct value *v,
 	}
 }
 
+/* Print the value of an expression statement: nothing for None. */
 void print_value(struct shell *sh, const struct value *v)
 {
 	struct sbuf b = {};
@@ -195,6 +199,7 @@ struct value record(const char *type, const char *const *names,
 	return v_text(sb_take(&py), sb_take(&js));
 }
 
+/* The binding of @name, or NULL if the name is not defined. */
 struct binding *name_lookup(struct shell *sh, const char *name)
 {
 	size_t i;
@@ -221,6 +226,7 @@ void name_bind(struct shell *sh, const char *name, struct value v)
 	sh->nvars++;
 }
 
+/* "del name": drop the binding and what its value owns. */
 int name_unbind(struct shell *sh, const char *name)
 {
 	struct binding *b = name_lookup(sh, name);
