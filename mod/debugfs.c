@@ -12,7 +12,7 @@
  * heap->lock to read its counters.  A per-heap file reads its heap under
  * heap->lock only; pyheap_heap_destroy() removes the directory, waiting
  * for readers, before it frees the heap's contents.
- * Lock order: pyheap_heaps_mutex -> heap->lock
+ * Lock order: "Lock order" in mod/internal.h (2 -> 3, and rule b).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -11,7 +11,7 @@
  * Locking: the dispatcher takes heap->lock around each handler (a batch
  * holds it for all its operations), so the handlers and everything they
  * call run under it.  They copy to and from user memory under it too.
- * Lock order: heap->lock -> the heap's allocator and xarrays
+ * Lock order: "Lock order" in mod/internal.h (3, rules a and c).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -24,8 +24,7 @@
  * Locking: a collection runs under heap->lock from start to end (stop the
  * world, like the GIL), so no reference changes under its "is it dead?"
  * decision; every path that creates a reference takes the same lock.
- * Lock order: heap->lock -> allocator, xarrays;  gc->events_wait's lock
- * is taken inside heap->lock by wake_up().
+ * Lock order: "Lock order" in mod/internal.h (3, rule a).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -27,7 +27,7 @@
  * unrelated object.
  *
  * Locking: heap->lock protects the table and heap->nr_handles.
- * Lock order: heap->lock -> the page allocator (the table's growth)
+ * Lock order: "Lock order" in mod/internal.h (3 -> 5: the table grows).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -4,12 +4,15 @@
  *
  * A heap has two lifetimes.  Its contents live from pyheap_heap_create() to
  * pyheap_heap_destroy(); the struct itself lives until the last
- * pyheap_heap_put(), so a debugfs reader that found the heap on the list can
- * still look at its (now empty) counters.
+ * pyheap_heap_put(), for in-kernel users that keep a pointer to it.
+ * debugfs takes no such reference: its readers find heaps on the list
+ * under pyheap_heaps_mutex, which pyheap_heap_destroy() takes first to
+ * unlist the heap, and its per-heap files are removed, waiting for their
+ * readers, before the contents go.
  *
  * Locking: pyheap_heaps_mutex protects pyheap_heaps.  heap->lock protects
  * everything in the heap tagged H in mod/internal.h.
- * Lock order: pyheap_heaps_mutex -> heap->lock
+ * Lock order: "Lock order" in mod/internal.h (2 -> 3, rules a and b).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

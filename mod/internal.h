@@ -2,7 +2,35 @@
 /*
  * pyheap internals shared by the module and its KUnit suites
  *
- * Lock order: pyheap_heaps_mutex -> heap->lock
+ * Lock order, outermost first; every file of mod/ points here.  A lock may
+ * be taken while holding only locks above it in this list:
+ *
+ *  1. pyheap_types_mutex (obj.c): the registered types.  Taken alone.
+ *  2. pyheap_heaps_mutex (heap.c): the list of heaps, which debugfs's
+ *     "every heap" tables walk.
+ *  3. heap->lock (a mutex): the heap's GIL.  Every ioctl handler, read()
+ *     of events, the collector's work item and debugfs's per-heap tables
+ *     run under it; it protects everything tagged H below.
+ *  4. lru->lock (a spinlock, lru.c): one map's table, list and counters.
+ *     Nothing sleeps under it: no allocation, no copy to or from user
+ *     memory, no visit that allocates (include/pyheap/obj.h).
+ *  5. Locks of the kernel's own, taken and dropped inside one call: the
+ *     allocator's xarray locks (obmalloc.c), the page and slab
+ *     allocators, wait queue locks (wake_up() under heap->lock).
+ *
+ * And rules that are not about nesting:
+ *
+ *  a. Never flush or cancel gc->work under heap->lock: the work item takes
+ *     heap->lock, so it would wait for itself.  pyheap_gc_throttle() and
+ *     pyheap_gc_shutdown() run without it.
+ *  b. Never remove a heap's debugfs files under pyheap_heaps_mutex or
+ *     heap->lock: removal waits for readers in flight, which take them.
+ *     pyheap_heap_destroy() unlists the heap, then removes its directory,
+ *     then takes heap->lock to free the contents.
+ *  c. Never wait for a compute-once claim under heap->lock: the
+ *     dispatcher drops it and sleeps on heap->lru_wait.
+ *  d. No copy to user memory under lru->lock (rule 4); the handlers copy
+ *     out under heap->lock only, which user faults may sleep under.
  */
 #ifndef _PYHEAP_INTERNAL_H
 #define _PYHEAP_INTERNAL_H

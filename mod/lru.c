@@ -21,7 +21,7 @@
  * reports each allocation's real size through its charge callbacks.
  *
  * Locking: lru->lock protects the table, the list and the counters.
- * Lock order: (heap->lock ->) lru->lock
+ * Lock order: "Lock order" in mod/internal.h (4: nothing sleeps under it).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

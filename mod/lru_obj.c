@@ -13,7 +13,7 @@
  *
  * Locking: every caller holds heap->lock; the map's own spinlock nests
  * inside it.
- * Lock order: heap->lock -> lru->lock
+ * Lock order: "Lock order" in mod/internal.h (3 -> 4, rules c and d).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -9,7 +9,7 @@
  *
  * Locking: heap->lock protects every object, the heap's lists and counters.
  * pyheap_types_mutex protects pyheap_types[].
- * Lock order: pyheap_types_mutex (alone); heap->lock -> allocator
+ * Lock order: "Lock order" in mod/internal.h (1 alone; 3 -> 5).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

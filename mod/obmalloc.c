@@ -8,7 +8,8 @@
  * Locking: the owner's lock (pa->lock, a heap's mutex) serialises every
  * entry point, like the GIL serialises pymalloc, so the fast paths need no
  * atomics.  The xarrays take their own internal spinlock.
- * Lock order: pa->lock -> xa_lock of pa->pool_map or pa->blocks
+ * Lock order: "Lock order" in mod/internal.h (pa->lock is heap->lock, 3
+ * -> 5: the xa_lock of pa->pool_map or pa->blocks).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": obmalloc: " fmt

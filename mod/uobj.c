@@ -7,7 +7,7 @@
  * opaque payload.  Layout: header, nslots pointers, payload bytes.
  *
  * Locking: heap->lock, held by every caller (the ioctl dispatcher).
- * Lock order: heap->lock -> allocator
+ * Lock order: "Lock order" in mod/internal.h (3 -> 5).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
