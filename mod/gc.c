@@ -34,12 +34,10 @@
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/module.h>
-#include <linux/poll.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include <uapi/linux/pyheap.h>
@@ -87,11 +85,6 @@ struct gc_debug_counts {
 	u64 uncollectable[PYHEAP_MAX_TYPES];
 };
 
-struct pyheap_gc_event {
-	struct list_head node;
-	u32 handle;
-};
-
 static u32 gc_gen_of(const struct pyheap_obj *obj)
 {
 	return (obj->flags & PYHEAP_OBJF_GEN_MASK) >> PYHEAP_OBJF_GEN_SHIFT;
@@ -136,8 +129,6 @@ void pyheap_gc_heap_init(struct pyheap_heap *heap)
 	}
 	INIT_LIST_HEAD(&gc->permanent);
 	INIT_LIST_HEAD(&gc->untracked);
-	INIT_LIST_HEAD(&gc->events);
-	init_waitqueue_head(&gc->events_wait);
 	xa_init_flags(&gc->garbage, XA_FLAGS_ACCOUNT);
 	INIT_WORK(&gc->work, pyheap_gc_work);
 	gc->enabled = true;
@@ -328,7 +319,7 @@ static void gc_move_legacy_finalizers(struct list_head *unreachable,
  * (heap->draining), so nothing on @unreachable is freed under the loop;
  * objects whose count reaches zero leave the list for the to-free list.
  * Returns false if a finalizer could not be started (no memory, or no
- * handle for user space); such objects are tagged PYHEAP_OBJF_KEEP, for
+ * event for user space); such objects are tagged PYHEAP_OBJF_KEEP, for
  * gc_keep_unfinalized().
  */
 static bool gc_finalize_garbage(struct pyheap_heap *heap,
@@ -526,9 +517,9 @@ move:
  * Run the deduction again on what is left; the resurrected survive into
  * @old.
  */
-static void gc_handle_resurrected(struct pyheap_gc *gc,
-				  struct list_head *unreachable,
-				  struct list_head *still, u32 old)
+static void gc_check_resurrected(struct pyheap_gc *gc,
+				 struct list_head *unreachable,
+				 struct list_head *still, u32 old)
 {
 	struct pyheap_obj *obj;
 
@@ -587,8 +578,8 @@ static void gc_delete_garbage(struct pyheap_heap *heap, struct list_head *still,
 }
 
 /* 10. The legacy-finalizer set goes to the garbage list, alive. */
-static void gc_handle_legacy_finalizers(struct pyheap_heap *heap,
-					struct list_head *finalizers, u32 old)
+static void gc_keep_legacy_finalizers(struct pyheap_heap *heap,
+				      struct list_head *finalizers, u32 old)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_gc *gc = &heap->gc;
@@ -722,7 +713,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 		gc_keep_unfinalized(gc, &unreachable, old);	/* try later */
 
 	/* 8. resurrected objects survive */
-	gc_handle_resurrected(gc, &unreachable, &still, old);
+	gc_check_resurrected(gc, &unreachable, &still, old);
 
 	/* 9. break the cycles of what is still unreachable, and free it */
 	collected = gc_list_count(&still);
@@ -741,7 +732,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	if (gc->debug & (PYHEAP_GC_DEBUG_COLLECTABLE |
 			 PYHEAP_GC_DEBUG_UNCOLLECTABLE))
 		gc_debug_report(heap, &dc);
-	gc_handle_legacy_finalizers(heap, &finalizers, old);
+	gc_keep_legacy_finalizers(heap, &finalizers, old);
 
 	/* 11. statistics */
 	gc_account(heap, generation, candidates, collected, uncollectable,
@@ -807,9 +798,10 @@ void pyheap_gc_work(struct work_struct *work)
 	int gen;
 
 	/*
-	 * What the collection allocates (the garbage list, finalizer events,
-	 * handles) is the heap's, not the kworker's: charge the memory
-	 * cgroup of the heap's creator, as a call from it would.
+	 * What the collection allocates (the garbage list, finalizer events
+	 * and the names user space gets for them) is the heap's, not the
+	 * kworker's: charge the memory cgroup of the heap's creator, as a
+	 * call from it would.
 	 */
 	memcg = set_active_memcg(heap->memcg);
 	mutex_lock(&heap->lock);
@@ -853,14 +845,7 @@ void pyheap_gc_shutdown(struct pyheap_heap *heap)
 void pyheap_gc_release(struct pyheap_heap *heap)
 	__must_hold(&heap->lock)
 {
-	struct pyheap_gc *gc = &heap->gc;
-	struct pyheap_gc_event *ev, *tmp;
-
 	pyheap_gc_garbage_clear(heap);
-	list_for_each_entry_safe(ev, tmp, &gc->events, node)
-		kfree(ev);
-	INIT_LIST_HEAD(&gc->events);
-	WRITE_ONCE(gc->nr_events, 0);
 }
 
 /* Move every object of every list onto @all, for the heap's teardown. */
@@ -931,86 +916,177 @@ void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
 EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_freeze);
 
 /*
- * The finalizer of user-space objects: hand the object back to the file's
- * owner as an event carrying a new handle (which keeps it alive until the
- * owner closes it).
+ * What the collector tells the rest of the module.  Its interface to user
+ * space (mod/gcmodule.c), debugfs and the tests read and change its state
+ * through these, never its fields.  All of them: caller holds heap->lock.
  */
-int pyheap_gc_queue_finalize_event(struct pyheap_heap *heap,
-				   struct pyheap_obj *obj)
+
+/**
+ * pyheap_gc_generation() - the generation an object is in
+ * @obj: a live object
+ *
+ * Return: 0..2, %PYHEAP_GEN_PERMANENT (frozen), %PYHEAP_GEN_UNTRACKED or
+ * %PYHEAP_GEN_NONE (being collected, or dying).
+ */
+u32 pyheap_gc_generation(const struct pyheap_obj *obj)
+{
+	return gc_gen_of(obj);
+}
+
+/* Whether an object's PEP 442 finalizer has run. */
+bool pyheap_gc_is_finalized(const struct pyheap_obj *obj)
+{
+	return obj->flags & PYHEAP_OBJF_FINALIZED;
+}
+
+void pyheap_gc_get_params(struct pyheap_heap *heap, struct pyheap_gc_params *p)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_gc *gc = &heap->gc;
-	struct pyheap_gc_event *ev;
-	int err;
+	int i;
 
-	ev = kmalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
-	if (!ev)
-		return -ENOMEM;
-	err = pyheap_handle_open(heap, obj, &ev->handle);
-	if (err) {
-		kfree(ev);
-		return err;
-	}
-	/* Until read() hands it out, the handle cannot be closed and reused. */
-	pyheap_handle_pin(heap, ev->handle);
-	list_add_tail(&ev->node, &gc->events);
-	/* Paired with the READ_ONCE()s in the readers and pyheap_gc_poll(). */
-	WRITE_ONCE(gc->nr_events, gc->nr_events + 1);
-	wake_up_interruptible(&gc->events_wait);
-	return 0;
+	lockdep_assert_held(&heap->lock);
+	p->enabled = gc->enabled;
+	p->debug = gc->debug;
+	for (i = 0; i < NR_GENS; i++)
+		p->threshold[i] = gc->gens[i].threshold;
 }
 
-/* Copy out whole events; 0 if there is none. */
-static ssize_t __gc_read_events(struct pyheap_heap *heap, char __user *buf,
-				size_t len)
+/* Set every parameter at once; the caller has checked them. */
+void pyheap_gc_set_params(struct pyheap_heap *heap,
+			  const struct pyheap_gc_params *p)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_gc *gc = &heap->gc;
-	struct pyheap_gc_event *ev;
-	struct pyheap_event out = { .type = PYHEAP_EVENT_FINALIZE };
-	size_t done = 0;
+	int i;
 
-	while (len - done >= sizeof(out) &&
-	       (ev = list_first_entry_or_null(&gc->events,
-					      struct pyheap_gc_event, node))) {
-		out.handle = ev->handle;
-		if (copy_to_user(buf + done, &out, sizeof(out)))
-			return done ? done : -EFAULT;
-		list_del(&ev->node);
-		pyheap_handle_unpin(heap, ev->handle);
-		kfree(ev);
-		WRITE_ONCE(gc->nr_events, gc->nr_events - 1);
-		done += sizeof(out);
-	}
-	return done;
+	lockdep_assert_held(&heap->lock);
+	gc->enabled = p->enabled;
+	gc->debug = p->debug;
+	for (i = 0; i < NR_GENS; i++)
+		gc->gens[i].threshold = p->threshold[i];
 }
 
-ssize_t pyheap_gc_read_events(struct pyheap_heap *heap, char __user *buf,
-			      size_t len, bool nonblock)
+/* gc.get_count(): each generation's count, as CPython keeps it. */
+void pyheap_gc_get_count(struct pyheap_heap *heap, u32 count[NR_GENS])
+	__must_hold(&heap->lock)
 {
+	int i;
+
+	lockdep_assert_held(&heap->lock);
+	for (i = 0; i < NR_GENS; i++)
+		count[i] = heap->gc.gens[i].count;
+}
+
+/* gc.get_freeze_count(): the objects of the permanent generation. */
+u64 pyheap_gc_nr_frozen(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	return heap->gc.nr_permanent;
+}
+
+/* The objects of generations 0 to 2: what a freeze would move. */
+u64 pyheap_gc_nr_tracked(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	u64 n = 0;
+	int i;
+
+	lockdep_assert_held(&heap->lock);
+	for (i = 0; i < NR_GENS; i++)
+		n += heap->gc.gens[i].nr;
+	return n;
+}
+
+/* len(gc.garbage). */
+u64 pyheap_gc_nr_garbage(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	return heap->gc.nr_garbage;
+}
+
+/* gc.get_stats(), one entry per generation. */
+void pyheap_gc_get_stats(struct pyheap_heap *heap,
+			 struct pyheap_gc_gen_stats out[NR_GENS])
+	__must_hold(&heap->lock)
+{
+	const struct pyheap_gc_gen *g;
+	int i;
+
+	lockdep_assert_held(&heap->lock);
+	for (i = 0; i < NR_GENS; i++) {
+		g = &heap->gc.gens[i];
+		out[i] = (struct pyheap_gc_gen_stats) {
+			.collections = g->collections,
+			.collected = g->collected,
+			.uncollectable = g->uncollectable,
+			.candidates = g->candidates,
+			.duration_ns = g->duration_ns,
+			.max_pause_ns = g->max_pause_ns,
+			.objects = g->nr,
+		};
+	}
+}
+
+/* Call @fn on each object of gc.garbage, in order. */
+void pyheap_gc_for_each_garbage(struct pyheap_heap *heap, pyheap_visit_t fn,
+				void *arg)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_obj *obj;
+	unsigned long i;
+
+	lockdep_assert_held(&heap->lock);
+	xa_for_each(&heap->gc.garbage, i, obj)
+		fn(obj, arg);
+}
+
+struct gc_referrer_probe {
+	const struct pyheap_obj *match;
+	bool found;
+};
+
+static void visit_match(struct pyheap_obj *target, void *arg)
+{
+	struct gc_referrer_probe *probe = arg;
+
+	probe->found |= target == probe->match;
+}
+
+/**
+ * pyheap_gc_for_each_referrer() - gc.get_referrers() for one object
+ * @heap: the heap
+ * @match: the object referred to
+ * @fn: called once for each tracked object (generations 0 to 2 and the
+ *	permanent one) whose traverse visits @match, under heap->lock only
+ * @arg: passed to @fn
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ */
+void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
+				 const struct pyheap_obj *match,
+				 pyheap_visit_t fn, void *arg)
+	__must_hold(&heap->lock)
+{
+	struct gc_referrer_probe probe = { .match = match };
 	struct pyheap_gc *gc = &heap->gc;
-	ssize_t ret;
+	struct pyheap_obj *obj;
+	unsigned int n = 0;
+	u32 gen;
 
-	if (len < sizeof(struct pyheap_event))
-		return -EINVAL;
-	for (;;) {
-		if (mutex_lock_killable(&heap->lock))
-			return -EINTR;
-		ret = __gc_read_events(heap, buf, len);
-		mutex_unlock(&heap->lock);
-		if (ret || nonblock)
-			return ret ? ret : -EAGAIN;
-		if (wait_event_interruptible(gc->events_wait,
-					     READ_ONCE(gc->nr_events)))
-			return -ERESTARTSYS;
+	lockdep_assert_held(&heap->lock);
+	for (gen = 0; gen <= PYHEAP_GEN_PERMANENT; gen++) {
+		list_for_each_entry(obj, gc_list(gc, gen), node) {
+			probe.found = false;
+			obj->type->traverse(obj, visit_match, &probe);
+			if (probe.found)
+				fn(obj, arg);
+			if (!(++n % 1024))
+				cond_resched();
+		}
 	}
-}
-
-__poll_t pyheap_gc_poll(struct pyheap_heap *heap, struct file *file,
-			poll_table *wait)
-{
-	poll_wait(file, &heap->gc.events_wait, wait);
-	return READ_ONCE(heap->gc.nr_events) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 int pyheap_gc_init(void)

@@ -124,6 +124,7 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 	INIT_LIST_HEAD(&heap->lru_maps);
 	init_waitqueue_head(&heap->lru_wait);
 	pyheap_gc_heap_init(heap);
+	pyheap_events_init(heap);
 	heap->alloc = pyheap_obmalloc_create(&heap->lock,
 					     READ_ONCE(obmalloc_mode));
 	if (IS_ERR(heap->alloc)) {
@@ -203,6 +204,7 @@ void pyheap_heap_destroy(struct pyheap_heap *heap)
 
 	mutex_lock(&heap->lock);
 	pyheap_handles_close_all(heap);
+	pyheap_events_release(heap);
 	pyheap_gc_release(heap);
 	pyheap_obj_teardown(heap);
 	pyheap_obmalloc_destroy(heap->alloc);

@@ -95,9 +95,20 @@ struct pyheap_gc {
 	struct work_struct	work;		/* the heap's one work item */
 	struct xarray		garbage;	/* H: gc.garbage, 1 ref each */
 	u64			nr_garbage;	/* H */
-	struct list_head	events;		/* H: finalizer events */
-	u64			nr_events;	/* W */
-	wait_queue_head_t	events_wait;	/* readers of events */
+};
+
+/* Finalizer events not read yet, in mod/events.c. */
+struct pyheap_events {
+	struct list_head	list;		/* H: oldest first */
+	u64			nr;		/* W: entries on the list */
+	wait_queue_head_t	wait;		/* readers waiting for one */
+};
+
+/* The collector's parameters, as gc.get_threshold() and friends. */
+struct pyheap_gc_params {
+	bool			enabled;
+	u32			debug;		/* PYHEAP_GC_DEBUG_* */
+	u32			threshold[PYHEAP_GC_NR_GENS];
 };
 
 /* The handle table, in mod/handle.c.  Tags: H: heap->lock */
@@ -120,6 +131,7 @@ struct pyheap_heap {
 	struct dentry		*debugfs;	/* I: debugfs directory <id> */
 	struct pyheap_obmalloc	*alloc;		/* H: small-object allocator */
 	struct pyheap_gc	gc;		/* the collector */
+	struct pyheap_events	events;		/* finalizers for user space */
 	struct list_head	lru_maps;	/* H: its LRU map objects */
 	u32			next_lru_id;	/* H: names them in debugfs */
 	u64			lru_seq;	/* W: claims ended, ever */
@@ -162,6 +174,7 @@ void pyheap_heap_exit(void);
 
 /* mod/obj.c */
 extern const struct pyheap_type *pyheap_types[PYHEAP_MAX_TYPES];
+u64 pyheap_obj_id(struct pyheap_heap *heap, const struct pyheap_obj *obj);
 void pyheap_obj_teardown(struct pyheap_heap *heap);
 void pyheap_obj_drain(struct pyheap_heap *heap);
 
@@ -179,12 +192,34 @@ void pyheap_gc_release(struct pyheap_heap *heap);
 void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all);
 u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap);
 void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze);
-int pyheap_gc_queue_finalize_event(struct pyheap_heap *heap,
-				   struct pyheap_obj *obj);
-ssize_t pyheap_gc_read_events(struct pyheap_heap *heap, char __user *buf,
-			      size_t len, bool nonblock);
-__poll_t pyheap_gc_poll(struct pyheap_heap *heap, struct file *file,
-			poll_table *wait);
+u32 pyheap_gc_generation(const struct pyheap_obj *obj);
+bool pyheap_gc_is_finalized(const struct pyheap_obj *obj);
+void pyheap_gc_get_params(struct pyheap_heap *heap, struct pyheap_gc_params *p);
+void pyheap_gc_set_params(struct pyheap_heap *heap,
+			  const struct pyheap_gc_params *p);
+void pyheap_gc_get_count(struct pyheap_heap *heap,
+			 u32 count[PYHEAP_GC_NR_GENS]);
+u64 pyheap_gc_nr_frozen(struct pyheap_heap *heap);
+u64 pyheap_gc_nr_tracked(struct pyheap_heap *heap);
+u64 pyheap_gc_nr_garbage(struct pyheap_heap *heap);
+void pyheap_gc_get_stats(struct pyheap_heap *heap,
+			 struct pyheap_gc_gen_stats out[PYHEAP_GC_NR_GENS]);
+void pyheap_gc_for_each_garbage(struct pyheap_heap *heap, pyheap_visit_t fn,
+				void *arg);
+void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
+				 const struct pyheap_obj *match,
+				 pyheap_visit_t fn, void *arg);
+
+/* mod/events.c */
+void pyheap_events_init(struct pyheap_heap *heap);
+void pyheap_events_release(struct pyheap_heap *heap);
+u64 pyheap_events_pending(struct pyheap_heap *heap);
+int pyheap_event_queue_finalize(struct pyheap_heap *heap,
+				struct pyheap_obj *obj);
+ssize_t pyheap_events_read(struct pyheap_heap *heap, char __user *buf,
+			   size_t len, bool nonblock);
+__poll_t pyheap_events_poll(struct pyheap_heap *heap, struct file *file,
+			    poll_table *wait);
 
 /* mod/uobj.c */
 extern struct pyheap_type pyheap_uobj_type;

@@ -25,6 +25,7 @@
 
 #include <pyheap/lru.h>
 #include "internal.h"
+#include "ucmd.h"
 
 /* Tags: I: set at creation   H: heap->lock */
 struct lru_value {
@@ -284,4 +285,422 @@ const u8 *pyheap_lru_value_data(struct lru_value *v, u32 *len)
 {
 	*len = v->len;
 	return v->data;
+}
+
+/* The LRU ioctls. */
+
+int pyheap_ioc_lru_new(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_new *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+	struct pyheap_obj *obj;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if ((cmd->flags & ~PYHEAP_LRU_TYPED) || cmd->__reserved ||
+	    cmd->out_handle ||
+	    (cmd->maxsize < 0 && cmd->maxsize != PYHEAP_LRU_MAXSIZE_NONE) ||
+	    cmd->maxsize > LONG_MAX)
+		return -EINVAL;
+	obj = pyheap_ulru_new(heap, cmd->maxsize < 0 ? PYHEAP_LRU_UNBOUNDED :
+			      (long)cmd->maxsize,
+			      cmd->flags & PYHEAP_LRU_TYPED);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));
+	pyheap_obj_put(heap, obj);
+	return err;
+}
+
+/* The LRU map an open handle names; -ENOENT, or -EINVAL if not a map. */
+static struct pyheap_lru *ucmd_lru(struct pyheap_ucmd *ucmd, u32 handle)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_obj *obj = ucmd_obj(ucmd, handle);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	if (!pyheap_is_ulru(obj))
+		return ERR_PTR(-EINVAL);
+	return pyheap_ulru_map(obj);
+}
+
+/* A key read from user memory: short ones stay on the stack. */
+struct lru_key_buf {
+	u8 small[64];
+	void *big;	/* a kmalloc()ed copy of a longer key, or NULL */
+};
+
+static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
+				      struct pyheap_lru_key *key,
+				      struct lru_key_buf *kb)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_lru *lru;
+
+	if (cmd->key_len > PYHEAP_LRU_MAX_KEY_SIZE ||
+	    cmd->out_hit || cmd->out_value_len || cmd->out_value_handle)
+		return ERR_PTR(-EINVAL);
+	lru = ucmd_lru(ucmd, cmd->handle);
+	if (IS_ERR(lru))
+		return lru;
+	kb->big = NULL;
+	key->data = kb->small;
+	if (cmd->key_len > sizeof(kb->small)) {
+		kb->big = memdup_user(u64_to_user_ptr(cmd->key), cmd->key_len);
+		if (IS_ERR(kb->big))
+			return ERR_CAST(kb->big);
+		key->data = kb->big;
+	} else if (copy_from_user(kb->small, u64_to_user_ptr(cmd->key),
+				  cmd->key_len)) {
+		return ERR_PTR(-EFAULT);
+	}
+	key->type = cmd->key_type;
+	key->len = cmd->key_len;
+	return lru;
+}
+
+/*
+ * GET found the key claimed by another caller (compute-once).  A plain GET
+ * sees a miss; a COMPUTE GET waits for the value, outside the heap lock,
+ * and runs again.
+ */
+static int lru_get_pending(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	int err;
+
+	if (!(cmd->flags & PYHEAP_LRU_COMPUTE)) {
+		cmd->out_hit = PYHEAP_LRU_MISS;
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+		if (!err && !(cmd->flags & PYHEAP_LRU_PEEK))
+			pyheap_lru_miss(lru);
+		return err;
+	}
+	if (ucmd->in_batch || ucmd->nonblock || !cmd->timeout_ms ||
+	    ucmd->wait_jiffies == 0)
+		return -EAGAIN;
+	if (ucmd->wait_jiffies < 0)	/* first time round */
+		ucmd->wait_jiffies = msecs_to_jiffies(cmd->timeout_ms);
+	ucmd->wait_seq = ucmd->heap->lru_seq;
+	return -PYHEAP_EWAIT;
+}
+
+/* A COMPUTE GET missed: claim the key for this caller, who computes it. */
+static int lru_get_claim(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
+			 const struct pyheap_lru_key *key)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct lru_value *pending;
+	int err;
+
+	pending = pyheap_lru_value_new(ucmd->heap, NULL, NULL, 0, key->len);
+	if (IS_ERR(pending))
+		return PTR_ERR(pending);
+	pyheap_lru_value_set_pending(pending);
+	err = pyheap_lru_set(lru, key, pending);
+	if (err) {
+		pyheap_lru_value_put(pending);
+		return err;
+	}
+	cmd->out_hit = PYHEAP_LRU_CLAIMED;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		pyheap_lru_delete(lru, key);	/* nobody knows of it */
+	else
+		pyheap_lru_miss(lru);
+	return err;
+}
+
+/*
+ * Look first without touching anything, answer, and only once the answer
+ * is out count the hit or miss and move the entry: a failed GET changes
+ * nothing.  Nothing else can change the map meanwhile (heap->lock).
+ */
+int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_lru_key key;
+	struct pyheap_lru *lru;
+	struct lru_value *v = NULL;
+	struct lru_key_buf kb;
+	void *p;
+	const u8 *data;
+	u32 len;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if ((cmd->flags & ~(PYHEAP_LRU_PEEK | PYHEAP_LRU_COMPUTE)) ||
+	    ((cmd->flags & PYHEAP_LRU_PEEK) &&
+	     (cmd->flags & PYHEAP_LRU_COMPUTE)) ||
+	    (!(cmd->flags & PYHEAP_LRU_COMPUTE) && cmd->timeout_ms))
+		return -EINVAL;
+	lru = lru_op_load(ucmd, &key, &kb);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	err = pyheap_lru_peek(lru, &key, &p);
+	if (!err && pyheap_lru_value_pending(p)) {
+		pyheap_lru_value_put(p);
+		err = lru_get_pending(ucmd, lru);
+		goto out;
+	}
+	if (err == -ENOENT && (cmd->flags & PYHEAP_LRU_COMPUTE)) {
+		err = lru_get_claim(ucmd, lru, &key);
+		goto out;
+	}
+	if (!err) {
+		v = p;
+		cmd->out_hit = PYHEAP_LRU_HIT;
+		data = pyheap_lru_value_data(v, &len);
+		cmd->out_value_len = len;
+		if (pyheap_lru_value_obj(v))
+			err = pyheap_handle_open(ucmd->heap,
+						 pyheap_lru_value_obj(v),
+						 &cmd->out_value_handle);
+		else if (len > cmd->value_len)
+			err = -EOVERFLOW;
+		else if (copy_to_user(u64_to_user_ptr(cmd->value), data, len))
+			err = -EFAULT;
+	} else if (err == -ENOENT) {
+		err = 0;
+	}
+	if (!err)
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err && cmd->out_value_handle)
+		pyheap_handle_close(ucmd->heap, cmd->out_value_handle);
+	if (!err && !(cmd->flags & PYHEAP_LRU_PEEK) &&
+	    !pyheap_lru_get(lru, &key, &p))
+		pyheap_lru_value_put(p);
+	if (v)
+		pyheap_lru_value_put(v);
+out:
+	kfree(kb.big);
+	return err;
+}
+
+int pyheap_ioc_lru_set(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_obj *target = NULL;
+	struct pyheap_lru_key key;
+	struct pyheap_lru *lru;
+	struct lru_value *v;
+	struct lru_key_buf kb;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags & ~PYHEAP_LRU_VALUE_OBJECT)
+		return -EINVAL;
+	if (cmd->flags & PYHEAP_LRU_VALUE_OBJECT) {
+		if (cmd->value_len || cmd->value)
+			return -EINVAL;
+		target = ucmd_obj(ucmd, cmd->value_handle);
+		if (IS_ERR(target))
+			return PTR_ERR(target);
+	} else if (cmd->value_handle ||
+		   cmd->value_len > PYHEAP_LRU_MAX_VALUE_SIZE) {
+		return -EINVAL;
+	}
+	lru = lru_op_load(ucmd, &key, &kb);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	v = pyheap_lru_value_new(ucmd->heap, target,
+				 u64_to_user_ptr(cmd->value), cmd->value_len,
+				 cmd->key_len);
+	if (IS_ERR(v)) {
+		err = PTR_ERR(v);
+	} else {
+		err = pyheap_lru_set(lru, &key, v);
+		if (err)
+			pyheap_lru_value_put(v);
+	}
+	kfree(kb.big);
+	return err;
+}
+
+int pyheap_ioc_lru_delete(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_lru_key key;
+	struct pyheap_lru *lru;
+	struct lru_key_buf kb;
+	void *p;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->value_handle || cmd->value || cmd->value_len)
+		return -EINVAL;
+	lru = lru_op_load(ucmd, &key, &kb);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	/* peek first, so that an unwritable answer changes nothing */
+	err = pyheap_lru_peek(lru, &key, &p);
+	cmd->out_hit = !err;
+	if (!err)
+		pyheap_lru_value_put(p);
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!err && cmd->out_hit)
+		pyheap_lru_delete(lru, &key);
+	kfree(kb.big);
+	return err;
+}
+
+int pyheap_ioc_lru_info(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_cache_info *cmd = ucmd->cmd;
+	struct pyheap_lru_info info;
+	struct pyheap_lru *lru;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags & ~PYHEAP_LRU_CLEAR)
+		return -EINVAL;
+	lru = ucmd_lru(ucmd, cmd->handle);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+	pyheap_lru_info(lru, &info);
+	cmd->out_typed = info.typed;
+	cmd->out_maxsize = info.maxsize < 0 ? PYHEAP_LRU_MAXSIZE_NONE :
+			   info.maxsize;
+	cmd->out_hits = info.hits;
+	cmd->out_misses = info.misses;
+	cmd->out_currsize = info.currsize;
+	cmd->out_evictions = info.evictions;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!err && (cmd->flags & PYHEAP_LRU_CLEAR))
+		pyheap_lru_clear(lru);
+	return err;
+}
+
+/*
+ * GETV is GET's look, answer, touch done for a whole vector of keys: peek
+ * every key under one acquisition of the map, write every answer, and
+ * only once all are out count the calls and move the entries, so that a
+ * failed call changes nothing.  heap->lock keeps the map still between.
+ */
+/* One hit's result and slot; with no @slot, only the result. */
+static int lru_getv_answer(struct pyheap_ucmd *ucmd, void *p,
+			   struct pyheap_lru_result *res, u8 *slot)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_getv *cmd = ucmd->cmd;
+	struct lru_value *v = p;
+	const u8 *data;
+	u32 len;
+
+	data = pyheap_lru_value_data(v, &len);
+	res->out_hit = PYHEAP_LRU_HIT;
+	res->out_value_len = len;
+	if (!slot)
+		return 0;
+	if (pyheap_lru_value_obj(v))
+		return pyheap_handle_open(ucmd->heap, pyheap_lru_value_obj(v),
+					  &res->out_value_handle);
+	if (len > cmd->value_len)
+		return -EOVERFLOW;
+	memcpy(slot, data, len);
+	return 0;
+}
+
+int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_lru_getv *cmd = ucmd->cmd;
+	struct pyheap_lru_entry **entries;
+	struct pyheap_lru_result *res;
+	struct pyheap_lru_key *keys;
+	size_t kbytes, vbytes, i, n;
+	struct pyheap_lru *lru;
+	void **values;
+	u8 *kbuf, *vbuf;
+	int err, ret;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if ((cmd->flags & ~PYHEAP_LRU_PEEK) || cmd->out_hits ||
+	    !cmd->count || cmd->count > PYHEAP_LRU_GETV_MAX ||
+	    cmd->key_len > PYHEAP_LRU_MAX_KEY_SIZE ||
+	    cmd->value_len > PYHEAP_LRU_GETV_MAX_BYTES)
+		return -EINVAL;
+	n = cmd->count;
+	kbytes = n * cmd->key_len;
+	vbytes = n * cmd->value_len;
+	if (kbytes > PYHEAP_LRU_GETV_MAX_BYTES ||
+	    vbytes > PYHEAP_LRU_GETV_MAX_BYTES)
+		return -EINVAL;
+	lru = ucmd_lru(ucmd, cmd->handle);
+	if (IS_ERR(lru))
+		return PTR_ERR(lru);
+
+	/* One buffer: keys, values, entries, results, key bytes, slots. */
+	keys = kvmalloc(n * (sizeof(*keys) + sizeof(*values) +
+			     sizeof(*entries) + sizeof(*res)) +
+			kbytes + vbytes, GFP_KERNEL_ACCOUNT);
+	if (!keys)
+		return -ENOMEM;
+	values = (void **)(keys + n);
+	entries = (struct pyheap_lru_entry **)(values + n);
+	res = (struct pyheap_lru_result *)(entries + n);
+	kbuf = (u8 *)(res + n);
+	vbuf = kbuf + kbytes;
+	if (copy_from_user(kbuf, u64_to_user_ptr(cmd->keys), kbytes)) {
+		err = -EFAULT;
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		keys[i].type = cmd->key_type;
+		keys[i].len = cmd->key_len;
+		keys[i].data = kbuf + i * cmd->key_len;
+	}
+	/* unheld: under heap->lock no value goes before this call ends */
+	err = pyheap_lru_peek_many(lru, keys, n, values, entries, false);
+	if (err < 0)
+		goto out_free;
+	memset(res, 0, n * sizeof(*res));
+	memset(vbuf, 0, vbytes);
+	err = 0;
+	for (i = 0; i < n; i++) {
+		if (!entries[i])
+			continue;
+		if (pyheap_lru_value_pending(values[i])) {
+			/* claimed for compute-once: a miss, as for GET */
+			entries[i] = NULL;
+			continue;
+		}
+		cmd->out_hits++;
+		/* after a failure, only the lengths are still reported */
+		ret = lru_getv_answer(ucmd, values[i], &res[i],
+				      err ? NULL : vbuf + i * cmd->value_len);
+		if (!err)
+			err = ret;
+	}
+	if (!err && (copy_to_user(u64_to_user_ptr(cmd->values), vbuf,
+				  vbytes) ||
+		     copy_to_user(u64_to_user_ptr(cmd->results), res,
+				  n * sizeof(*res))))
+		err = -EFAULT;
+	if (!err)
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!err && !(cmd->flags & PYHEAP_LRU_PEEK))
+		pyheap_lru_touch_many(lru, entries, n);
+	for (i = 0; err && i < n; i++) {
+		if (!res[i].out_value_handle)
+			continue;
+		pyheap_handle_close(ucmd->heap, res[i].out_value_handle);
+		res[i].out_value_handle = PYHEAP_HANDLE_NONE;
+	}
+	/* Tell a caller short of room how much each value needs. */
+	if (err == -EOVERFLOW &&
+	    copy_to_user(u64_to_user_ptr(cmd->results), res, n * sizeof(*res)))
+		err = -EFAULT;
+out_free:
+	kvfree(keys);
+	return err;
 }

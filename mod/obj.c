@@ -19,10 +19,12 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include <pyheap/obj.h>
+
 #include "internal.h"
 
 static DEFINE_MUTEX(pyheap_types_mutex);
@@ -133,6 +135,25 @@ u32 pyheap_obj_refcnt(const struct pyheap_obj *obj)
 	return obj->refcnt;
 }
 EXPORT_SYMBOL_GPL(pyheap_obj_refcnt);
+
+/**
+ * pyheap_obj_id() - an object's identity, for user space
+ * @heap: the object's heap
+ * @obj: a live object
+ *
+ * A keyed hash of the object's address (the heap's own siphash key), so
+ * that equal ids mean the same object while it lives, yet no address
+ * leaves the kernel.  The top bit is clear, so an id never looks like a
+ * kernel address.
+ *
+ * Context: Any context.
+ * Return: the id.
+ */
+u64 pyheap_obj_id(struct pyheap_heap *heap, const struct pyheap_obj *obj)
+{
+	return siphash_1u64((u64)(uintptr_t)obj, &heap->id_key) &
+	       (U64_MAX >> 1);
+}
 
 /**
  * pyheap_obj_class_size() - the bytes an object actually occupies

@@ -19,6 +19,7 @@
 
 #include <uapi/linux/pyheap.h>
 #include "internal.h"
+#include "ucmd.h"
 
 /* Tags: I: set at creation   H: heap->lock */
 struct pyheap_uobj {
@@ -67,7 +68,7 @@ struct pyheap_type pyheap_uobj_type = {
 	.name = "object",
 	.traverse = uobj_traverse,
 	.clear = uobj_clear,
-	.finalize = pyheap_gc_queue_finalize_event,
+	.finalize = pyheap_event_queue_finalize,
 };
 
 /* Header, slots and payload: what sys.getsizeof() would say. */
@@ -206,4 +207,251 @@ u8 *pyheap_uobj_payload(struct pyheap_obj *obj, u64 offset, u32 len,
 	else if (end > u->payload_size)
 		*err = -ERANGE;
 	return *err ? NULL : uobj_payload(u) + offset;
+}
+
+/* The object and payload ioctls. */
+
+int pyheap_ioc_obj_new(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_obj_new *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+	struct pyheap_obj *obj;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->__reserved || cmd->out_handle)
+		return -EINVAL;
+	obj = pyheap_uobj_new(heap, cmd->nslots, cmd->payload_size,
+			      cmd->flags);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	/* The handle takes its own reference; ours goes either way. */
+	err = ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));
+	pyheap_obj_put(heap, obj);
+	return err;
+}
+
+int pyheap_ioc_handle_dup(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_handle_dup *cmd = ucmd->cmd;
+	struct pyheap_obj *obj;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->out_handle)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	return ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));
+}
+
+int pyheap_ioc_handle_close(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_handle_close *cmd = ucmd->cmd;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	return pyheap_handle_close(ucmd->heap, cmd->handle);
+}
+
+/*
+ * Objects and handles of OBJ_NEWV and HANDLE_CLOSEV: one buffer each way,
+ * kvmalloc()ed, its size capped by PYHEAP_VEC_MAX before it is computed.
+ */
+int pyheap_ioc_obj_newv(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_obj_newv *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+	struct pyheap_obj **objs;
+	u32 *handles, i, n = cmd->count;
+	int err;
+
+	lockdep_assert_held(&heap->lock);
+	if (cmd->__reserved || !n || n > PYHEAP_VEC_MAX ||
+	    !pyheap_uobj_shape_ok(cmd->nslots, cmd->payload_size, cmd->flags))
+		return -EINVAL;
+	objs = kvmalloc_array(n, sizeof(*objs) + sizeof(*handles),
+			      GFP_KERNEL_ACCOUNT);
+	if (!objs)
+		return -ENOMEM;
+	handles = (u32 *)(objs + n);
+	/* Room for the handles first: past here only ENOMEM undoes work. */
+	err = pyheap_handles_reserve(heap, n);
+	if (!err)
+		err = pyheap_uobj_new_many(heap, cmd->nslots,
+					   cmd->payload_size, cmd->flags, n,
+					   objs);
+	if (err)
+		goto out_free;
+	/* Reserved, so it succeeds; the handles take references, ours go. */
+	err = pyheap_handles_open_many(heap, objs, n, handles);
+	for (i = 0; i < n; i++)
+		pyheap_obj_put(heap, objs[i]);
+	if (err)
+		goto out_free;
+	if (copy_to_user(u64_to_user_ptr(cmd->handles), handles,
+			 n * sizeof(*handles))) {
+		pyheap_handles_close_many(heap, handles, n);
+		err = -EFAULT;
+	}
+out_free:
+	kvfree(objs);
+	return err;
+}
+
+int pyheap_ioc_handle_closev(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_handle_closev *cmd = ucmd->cmd;
+	u32 *handles, n = cmd->count;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->__reserved || !n || n > PYHEAP_VEC_MAX)
+		return -EINVAL;
+	handles = kvmalloc_array(n, sizeof(*handles), GFP_KERNEL_ACCOUNT);
+	if (!handles)
+		return -ENOMEM;
+	if (copy_from_user(handles, u64_to_user_ptr(cmd->handles),
+			   n * sizeof(*handles)))
+		err = -EFAULT;
+	else
+		err = pyheap_handles_close_many(ucmd->heap, handles, n);
+	kvfree(handles);
+	return err;
+}
+
+int pyheap_ioc_slot_set(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_slot *cmd = ucmd->cmd;
+	struct pyheap_obj *obj, *target = NULL;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->out_handle)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (cmd->target != PYHEAP_HANDLE_NONE) {
+		target = ucmd_obj(ucmd, cmd->target);
+		if (IS_ERR(target))
+			return PTR_ERR(target);
+	}
+	return pyheap_uobj_set_slot(ucmd->heap, obj, cmd->index, target);
+}
+
+int pyheap_ioc_slot_get(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_slot *cmd = ucmd->cmd;
+	struct pyheap_obj *obj, *target;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->target || cmd->out_handle)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = pyheap_uobj_get_slot(obj, cmd->index, &target);
+	if (err)
+		return err;
+	return ucmd_respond_handle(ucmd, target, &cmd->out_handle,
+				   sizeof(*cmd));
+}
+
+/* Check a payload command and find its bytes in the object. */
+static u8 *ucmd_payload(struct pyheap_ucmd *ucmd, int *err)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_payload *cmd = ucmd->cmd;
+	struct pyheap_obj *obj;
+
+	if (cmd->flags) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj)) {
+		*err = PTR_ERR(obj);
+		return NULL;
+	}
+	return pyheap_uobj_payload(obj, cmd->offset, cmd->length, err);
+}
+
+/*
+ * The bytes go through a bounce buffer, so that a fault half way through
+ * the user's buffer leaves the payload as it was.
+ */
+int pyheap_ioc_payload_write(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_payload *cmd = ucmd->cmd;
+	void *bounce;
+	u8 *dst;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	dst = ucmd_payload(ucmd, &err);
+	if (!dst)
+		return err;
+	bounce = kvmalloc(cmd->length, GFP_KERNEL_ACCOUNT);
+	if (!bounce)
+		return -ENOMEM;
+	if (copy_from_user(bounce, u64_to_user_ptr(cmd->data), cmd->length))
+		err = -EFAULT;
+	else
+		memcpy(dst, bounce, cmd->length);
+	kvfree(bounce);
+	return err;
+}
+
+int pyheap_ioc_payload_read(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_payload *cmd = ucmd->cmd;
+	u8 *src;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	src = ucmd_payload(ucmd, &err);
+	if (!src)
+		return err;
+	if (copy_to_user(u64_to_user_ptr(cmd->data), src, cmd->length))
+		return -EFAULT;
+	return 0;
+}
+
+int pyheap_ioc_getsizeof(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_getsizeof *cmd = ucmd->cmd;
+	struct pyheap_deep_size deep;
+	struct pyheap_obj *obj;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if ((cmd->flags & ~PYHEAP_GETSIZEOF_DEEP) || cmd->__reserved)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	cmd->out_size = obj->size;
+	cmd->out_class_size = pyheap_obj_class_size(obj);
+	cmd->out_deep_size = 0;
+	cmd->out_deep_objects = 0;
+	if (cmd->flags & PYHEAP_GETSIZEOF_DEEP) {
+		err = pyheap_obj_deep_size(ucmd->heap, obj, &deep);
+		if (err)
+			return err;
+		cmd->out_deep_size = deep.bytes;
+		cmd->out_deep_objects = deep.objects;
+	}
+	return ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pyheap gcmodule: the collector's interface to user space
+ *
+ * The ioctls that are Python's gc module for one heap: collect(),
+ * get/set of the thresholds, the debug flags and enable/disable,
+ * get_stats(), freeze(), is_tracked() and friends (GC_OBJ_INFO),
+ * get_referents() and get_referrers() (GC_REFS), and gc.garbage.  As
+ * CPython keeps Python/gc.c (the collector) apart from Modules/gcmodule.c
+ * (its interface), the collector itself is mod/gc.c; this file only
+ * checks, asks it and answers.
+ *
+ * Locking: every handler runs under heap->lock, taken by the dispatcher.
+ * Lock order: "Lock order" in mod/internal.h (3).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/pyheap.h>
+#include "internal.h"
+#include "ucmd.h"
+
+/*
+ * A collection cannot answer before it runs, so it makes sure the answer
+ * can be written before it starts: writing the argument back unchanged
+ * faults its page in and proves it writable.  After that only a caller
+ * that unmaps or write-protects its own argument while the call runs can
+ * make the final copy fail; the collection then stands and the call
+ * still returns 0 (see "A failed call changes nothing" in uapi.rst).
+ */
+int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_collect *cmd = ucmd->cmd;
+	long n;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->__reserved || cmd->out_unreachable)
+		return -EINVAL;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		return err;
+	n = pyheap_gc_collect(ucmd->heap, cmd->generation);
+	if (n < 0)
+		return n;
+	cmd->out_unreachable = n;
+	ucmd_respond(ucmd, sizeof(*cmd));
+	return 0;
+}
+
+/* GC_GET's answer: the parameters, the counts and the list lengths. */
+static void gc_state_fill(struct pyheap_heap *heap,
+			  struct pyheap_gc_state *cmd)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc_params p;
+
+	pyheap_gc_get_params(heap, &p);
+	cmd->enabled = p.enabled;
+	cmd->debug = p.debug;
+	memcpy(cmd->threshold, p.threshold, sizeof(cmd->threshold));
+	pyheap_gc_get_count(heap, cmd->out_count);
+	cmd->out_freeze_count = pyheap_gc_nr_frozen(heap);
+	cmd->out_garbage = pyheap_gc_nr_garbage(heap);
+	cmd->out_events = pyheap_events_pending(heap);
+}
+
+int pyheap_ioc_gc_get(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_state *cmd = ucmd->cmd;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
+		return -EINVAL;
+	gc_state_fill(ucmd->heap, cmd);
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+#define GC_DEBUG_ALL	(PYHEAP_GC_DEBUG_STATS | PYHEAP_GC_DEBUG_COLLECTABLE | \
+			 PYHEAP_GC_DEBUG_UNCOLLECTABLE | \
+			 PYHEAP_GC_DEBUG_SAVEALL)
+#define GC_SET_ALL	(PYHEAP_GC_SET_ENABLED | PYHEAP_GC_SET_DEBUG | \
+			 PYHEAP_GC_SET_THRESHOLD)
+
+/* Everything is checked before anything changes. */
+int pyheap_ioc_gc_set(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_state *cmd = ucmd->cmd;
+	struct pyheap_gc_state want;
+	struct pyheap_gc_params p;
+	int err, i;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if ((cmd->flags & ~GC_SET_ALL) || cmd->__reserved ||
+	    cmd->__reserved2 || cmd->enabled > 1 ||
+	    (cmd->debug & ~GC_DEBUG_ALL))
+		return -EINVAL;
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
+		if (cmd->out_count[i])
+			return -EINVAL;
+	/* Answer with the state as it will be, then make it so. */
+	want = *cmd;
+	gc_state_fill(ucmd->heap, cmd);
+	if (want.flags & PYHEAP_GC_SET_ENABLED)
+		cmd->enabled = want.enabled;
+	if (want.flags & PYHEAP_GC_SET_DEBUG)
+		cmd->debug = want.debug;
+	if (want.flags & PYHEAP_GC_SET_THRESHOLD)
+		memcpy(cmd->threshold, want.threshold, sizeof(cmd->threshold));
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		return err;
+	p.enabled = cmd->enabled;
+	p.debug = cmd->debug;
+	memcpy(p.threshold, cmd->threshold, sizeof(p.threshold));
+	pyheap_gc_set_params(ucmd->heap, &p);
+	return 0;
+}
+
+int pyheap_ioc_gc_stats(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_stats *cmd = ucmd->cmd;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags)
+		return -EINVAL;
+	pyheap_gc_get_stats(ucmd->heap, cmd->out_gen);
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+int pyheap_ioc_gc_freeze(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_freeze *cmd = ucmd->cmd;
+	struct pyheap_heap *heap = ucmd->heap;
+	bool freeze = cmd->flags == PYHEAP_GC_FREEZE;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags != PYHEAP_GC_FREEZE && cmd->flags != PYHEAP_GC_UNFREEZE)
+		return -EINVAL;
+	/* The count after the call is known beforehand: answer, then act. */
+	cmd->out_freeze_count = freeze ? pyheap_gc_nr_frozen(heap) +
+					 pyheap_gc_nr_tracked(heap) : 0;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		return err;
+	pyheap_gc_freeze(ucmd->heap, freeze);
+	return 0;
+}
+
+int pyheap_ioc_gc_obj_info(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_obj_info *cmd = ucmd->cmd;
+	struct pyheap_obj *obj;
+	u32 gen;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	gen = pyheap_gc_generation(obj);
+	cmd->out_tracked = gen != PYHEAP_GEN_UNTRACKED;
+	cmd->out_finalized = pyheap_gc_is_finalized(obj);
+	cmd->out_generation = gen;
+	cmd->out_refcnt = pyheap_obj_refcnt(obj);
+	cmd->out_id = pyheap_obj_id(ucmd->heap, obj);
+	strscpy_pad(cmd->out_type, obj->type->name,
+		    sizeof(cmd->out_type));
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * Handles out to user space, for GC_REFS and GC_GARBAGE: collect up to
+ * @max objects, then open one handle each and copy them out.  On any
+ * failure every handle opened here is closed again.
+ */
+struct refs_out {
+	struct pyheap_obj **objs;
+	u32 max, count, total;
+};
+
+static void refs_collect(struct pyheap_obj *target, void *arg)
+{
+	struct refs_out *out = arg;
+
+	if (out->count < out->max)
+		out->objs[out->count++] = target;
+	out->total++;
+}
+
+static int refs_respond(struct pyheap_ucmd *ucmd, struct refs_out *out,
+			u64 uaddr, u32 *out_count, u32 *out_total, size_t len)
+	__must_hold(&ucmd->heap->lock)
+{
+	u32 i, opened, *hs;
+	int err = 0;
+
+	hs = kvmalloc_array(max(out->count, 1U), sizeof(*hs),
+			    GFP_KERNEL_ACCOUNT);
+	if (!hs)
+		return -ENOMEM;
+	for (opened = 0; opened < out->count; opened++) {
+		err = pyheap_handle_open(ucmd->heap, out->objs[opened],
+					 &hs[opened]);
+		if (err)
+			break;
+	}
+	if (!err && copy_to_user(u64_to_user_ptr(uaddr), hs,
+				 out->count * sizeof(*hs)))
+		err = -EFAULT;
+	if (!err) {
+		*out_count = out->count;
+		*out_total = out->total;
+		err = ucmd_respond(ucmd, len);
+	}
+	if (err)
+		for (i = 0; i < opened; i++)
+			pyheap_handle_close(ucmd->heap, hs[i]);
+	kvfree(hs);
+	return err;
+}
+
+static int refs_init(struct refs_out *out, u32 max)
+{
+	if (!max || max > PYHEAP_GC_REFS_MAX)
+		return -EINVAL;
+	out->max = max;
+	out->objs = kvmalloc_array(max, sizeof(*out->objs),
+				   GFP_KERNEL_ACCOUNT);
+	return out->objs ? 0 : -ENOMEM;
+}
+
+int pyheap_ioc_gc_refs(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_refs *cmd = ucmd->cmd;
+	struct refs_out out = {};
+	struct pyheap_obj *obj;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if ((cmd->flags != PYHEAP_GC_REFERENTS &&
+	     cmd->flags != PYHEAP_GC_REFERRERS) ||
+	    cmd->out_count || cmd->out_total)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = refs_init(&out, cmd->max);
+	if (err)
+		return err;
+	if (cmd->flags == PYHEAP_GC_REFERENTS) {
+		if (obj->type->traverse)
+			obj->type->traverse(obj, refs_collect, &out);
+	} else {
+		pyheap_gc_for_each_referrer(ucmd->heap, obj, refs_collect,
+					    &out);
+	}
+	err = refs_respond(ucmd, &out, cmd->handles, &cmd->out_count,
+			   &cmd->out_total, sizeof(*cmd));
+	kvfree(out.objs);
+	return err;
+}
+
+int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_garbage *cmd = ucmd->cmd;
+	struct refs_out out = {};
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->__reserved || cmd->out_count || cmd->out_total)
+		return -EINVAL;
+	if (cmd->flags == PYHEAP_GC_GARBAGE_CLEAR) {
+		if (cmd->max || cmd->handles)
+			return -EINVAL;
+		cmd->out_total = pyheap_gc_nr_garbage(ucmd->heap);
+		cmd->out_count = cmd->out_total;
+		/* The answer goes out first: the clear cannot be undone. */
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+		if (!err)
+			pyheap_gc_garbage_clear(ucmd->heap);
+		return err;
+	}
+	if (cmd->flags != PYHEAP_GC_GARBAGE_LIST)
+		return -EINVAL;
+	err = refs_init(&out, cmd->max);
+	if (err)
+		return err;
+	pyheap_gc_for_each_garbage(ucmd->heap, refs_collect, &out);
+	err = refs_respond(ucmd, &out, cmd->handles, &cmd->out_count,
+			   &cmd->out_total, sizeof(*cmd));
+	kvfree(out.objs);
+	return err;
+}
