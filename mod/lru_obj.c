@@ -402,7 +402,16 @@ static int lru_get_claim(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
 	if (IS_ERR(pending))
 		return PTR_ERR(pending);
 	pyheap_lru_value_set_pending(pending);
-	err = pyheap_lru_set(lru, key, pending);
+	/*
+	 * Inserting the claim into a full map evicts its least recent entry,
+	 * which no delete gives back; so, as GC_COLLECT does, prove the
+	 * answer writable before inserting, by writing the argument back
+	 * unchanged.  Only a caller that unmaps its own argument meanwhile
+	 * can then make the answer fail, and the claim is taken back.
+	 */
+	err = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!err)
+		err = pyheap_lru_set(lru, key, pending);
 	if (err) {
 		pyheap_lru_value_put(pending);
 		return err;

@@ -378,6 +378,66 @@ TEST_F(heap, a_legacy_object_freed_with_its_holders_is_not_uncollectable)
 	EXPECT_EQ(0, info(self->fd).out_objects);
 }
 
+/* LRU_INFO of map @h, or all ones. */
+static struct pyheap_lru_cache_info lru_info(int fd, __u32 h)
+{
+	struct pyheap_lru_cache_info c = { .size = sizeof(c), .handle = h };
+
+	if (ioctl(fd, PYHEAP_IOC_LRU_INFO, &c))
+		memset(&c, 0xff, sizeof(c));
+	return c;
+}
+
+/*
+ * Found by the stateful fuzzer: a compute-once GET that misses claims the
+ * key by inserting a pending entry, which in a full map evicts the least
+ * recent one, and only then wrote its answer.  With the argument on a
+ * read-only page the claim was taken back, but the eviction stood: a
+ * failed call had dropped an entry.
+ */
+TEST_F(heap, a_compute_claim_on_a_read_only_argument_changes_nothing)
+{
+	struct pyheap_lru_new ln = { .size = sizeof(ln), .maxsize = 2 };
+	struct pyheap_lru_cache_info before, after;
+	struct pyheap_lru_op op;
+	__u64 key;
+	char v = 'v';
+	void *ro;
+	int i;
+
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_LRU_NEW, &ln));
+	for (i = 1; i <= 2; i++) {
+		key = i;
+		op = (struct pyheap_lru_op){
+			.size = sizeof(op), .handle = ln.out_handle,
+			.key_len = sizeof(key), .key = (unsigned long)&key,
+			.value = (unsigned long)&v, .value_len = 1,
+		};
+		ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_LRU_SET, &op));
+	}
+	before = lru_info(self->fd, ln.out_handle);
+	ASSERT_EQ(2, before.out_currsize);
+	key = 3;
+	op = (struct pyheap_lru_op){
+		.size = sizeof(op), .flags = PYHEAP_LRU_COMPUTE,
+		.handle = ln.out_handle, .key_len = sizeof(key),
+		.key = (unsigned long)&key, .timeout_ms = 1000,
+	};
+	ro = read_only_copy(&op, sizeof(op));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_LRU_GET, ro));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, page_size);
+	after = lru_info(self->fd, ln.out_handle);
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	EXPECT_EQ(2, after.out_currsize);
+	EXPECT_EQ(0, after.out_evictions);
+	/* Writable, the claim is made and evicts, as a miss would. */
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_LRU_GET, &op));
+	EXPECT_EQ(PYHEAP_LRU_CLAIMED, op.out_hit);
+	EXPECT_EQ(1, lru_info(self->fd, ln.out_handle).out_evictions);
+}
+
 /*
  * Bug 7: an argument size up to 4 GiB made the kernel scan all of it for
  * zeros; above a page it is now E2BIG at once.
