@@ -111,6 +111,7 @@ struct mheap {
 	uint64_t max_objects, max_bytes, max_handles;
 	uint64_t nobj;
 	int nmaps;
+	uint64_t crng;
 };
 
 /* One step of a trace: an operation and the random words it uses. */
@@ -152,6 +153,8 @@ static struct {
 	long epoch;
 	int failnth;
 	int verbose;
+	uint32_t no_faults;	/* -x: bit f: never fault kind f */
+	uint64_t no_ops;	/* -X: bit o: never step kind o */
 } opts = { .seed = 1, .calls = 100000, .files = 3, .epoch = 4000 };
 
 static uint64_t rng;
@@ -159,7 +162,7 @@ static long ncalls, nchecks, ndisagree;
 static int replaying;		/* shrinking: no output, stop at the first */
 static long failed_at;
 static char why[512];
-static char *fpage;		/* [RW][NONE][RW][RO] */
+static char *fpage;		/* [RW][unmapped][RW][RO] */
 static uint8_t *bigzero;	/* for sizes above a page */
 static int have_failnth;
 static int kmsg_fd = -1;
@@ -359,7 +362,7 @@ static void ofree_all(struct mheap *m)
 		o = &m->o[i];
 		o->live = 0;
 		m->nobj--;
-		if (o->gen >= 0 && o->gen < 3 && m->count[0])
+		if (m->count[0])	/* frozen ones too, as gc_forget() */
 			m->count[0]--;
 		if (o->kind == K_OBJ) {
 			for (k = 0; k < o->nslots; k++)
@@ -1023,11 +1026,18 @@ static void check_referents(struct mheap *m, uint32_t h)
 	checking = 0;
 }
 
+/* The checks' own choices: the same for the same steps on a fresh file. */
+static uint32_t cpick(struct mheap *m, uint32_t n)
+{
+	m->crng = m->crng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return n ? (m->crng >> 33) % n : 0;
+}
+
 static void check_light(struct mheap *m)
 {
 	check_heap(m);
 	if (m->nlive) {
-		check_obj(m, m->live[pick(m->nlive)]);
+		check_obj(m, m->live[cpick(m, m->nlive)]);
 		if (m->nrecent)
 			check_obj(m, m->recent[(m->nrecent - 1) % 16]);
 	}
@@ -1052,10 +1062,10 @@ static void check_full(struct mheap *m)
 			n++;
 		}
 	}
-	for (i = 0; i < 6 && m->nlive; i++)
-		check_obj(m, m->live[pick(m->nlive)]);
+	for (i = 0; i < 12 && m->nlive; i++)
+		check_obj(m, m->live[cpick(m, m->nlive)]);
 	for (i = 0; i < 2 && m->nlive; i++)
-		check_referents(m, m->live[pick(m->nlive)]);
+		check_referents(m, m->live[cpick(m, m->nlive)]);
 }
 
 /* ----- the model: the collector, as mod/gc.c does it ----- */
@@ -1373,9 +1383,10 @@ static int md_closev(struct mheap *m, struct pyheap_handle_closev *in,
 		for (j = 0; j < i; j++)
 			if (hs[j] == hs[i])
 				return -ENOENT;
-		if (m->hev[hs[i]])
-			return -EBUSY;
 	}
+	for (i = 0; i < n; i++)
+		if (m->hev[hs[i]])
+			return -EBUSY;	/* fixed: an unread event's handle */
 	for (i = 0; i < n; i++)
 		obj[i] = h_take(m, hs[i]);
 	for (i = 0; i < n; i++)
@@ -1523,7 +1534,7 @@ static int md_sizeof(struct mheap *m, struct pyheap_getsizeof *in,
 		deep(m, i, &objs, &bytes, &maps);
 	if (!e->wr)
 		return -EFAULT;
-	*loose = maps || m->o[i].kind == K_MAP;
+	*loose = m->o[i].kind == K_MAP ? 5 : maps ? 4 : 0;
 	in->out_size = m->o[i].size;
 	in->out_class_size = class_size(m->o[i].size);
 	in->out_deep_size = bytes;
@@ -2014,6 +2025,7 @@ static int md_heap_info(struct mheap *m, struct pyheap_heap_info *in,
 	if (!e->wr)
 		return -EFAULT;
 	in->out_objects = m->nobj;
+	in->out_bytes = ubytes(m);
 	in->out_handles = m->nh;
 	in->out_max_objects = m->max_objects;
 	in->out_max_bytes = m->max_bytes;
@@ -2067,7 +2079,7 @@ static int model(struct mheap *m, uint32_t cmd, void *in, struct env *e,
 	case PYHEAP_CMD_GETSIZEOF:
 		return md_sizeof(m, in, e, loose);
 	case PYHEAP_CMD_HEAP_INFO:
-		*loose = 2;
+		*loose = m->nmaps ? 3 : 0;
 		return md_heap_info(m, in, e);
 	case PYHEAP_CMD_GC_COLLECT:
 		return md_collect(m, in, e);
@@ -2080,10 +2092,8 @@ static int model(struct mheap *m, uint32_t cmd, void *in, struct env *e,
 	case PYHEAP_CMD_GC_OBJ_INFO:
 		return md_obj_info(m, in, e);
 	case PYHEAP_CMD_GC_REFS:
-		*loose = 3;
 		return md_refs(m, in, e, &ordered);
 	case PYHEAP_CMD_GC_GARBAGE:
-		*loose = 3;
 		return md_garbage(m, in, e);
 	case PYHEAP_CMD_LRU_NEW:
 		return md_lru_new(m, in, e);
@@ -2100,31 +2110,38 @@ static int model(struct mheap *m, uint32_t cmd, void *in, struct env *e,
 	}
 }
 
-/* Handles GC_REFS and GC_GARBAGE opened: point them at the right objects. */
+/*
+ * Handles GC_REFS and GC_GARBAGE opened: point them at the objects the
+ * kernel named.  Referrers and garbage come in the kernel's list order,
+ * and a truncated answer is a subset the model cannot know: find each by
+ * its id among every object the call could have named.
+ */
 static void remap(struct mheap *m, const uint32_t *hs, uint32_t n)
 {
+	static int used[PYHEAP_GC_REFS_MAX + 1];
 	struct pyheap_gc_obj_info oi;
-	uint32_t i, j;
-	int used[PYHEAP_GC_REFS_MAX] = { 0 }, from[PYHEAP_GC_REFS_MAX];
+	uint32_t i;
+	int j, to;
 
-	if (n > (uint32_t)nrset)
-		n = nrset;
+	memset(used, 0, sizeof(used));
 	for (i = 0; i < n; i++) {
-		from[i] = NONE;
-		if (r_obj_info(m, hs[i], &oi))
+		if (!h_live(m, hs[i]) || r_obj_info(m, hs[i], &oi))
 			continue;
-		for (j = 0; j < n; j++)
+		to = NONE;
+		for (j = 0; j < nrset && j <= PYHEAP_GC_REFS_MAX; j++)
 			if (!used[j] && m->o[rset[j]].id == oi.out_id) {
 				used[j] = 1;
-				from[i] = rset[j];
+				to = rset[j];
 				break;
 			}
-		CHECK(from[i] != NONE, "handle %u names no object the model expected",
+		CHECK(to != NONE, "handle %u names no object the model expected",
 		      hs[i]);
+		if (to == NONE || to == m->hobj[hs[i]])
+			continue;
+		m->o[m->hobj[hs[i]]].refcnt--;
+		m->o[to].refcnt++;
+		m->hobj[hs[i]] = to;
 	}
-	for (i = 0; i < n; i++)
-		if (from[i] != NONE && h_live(m, hs[i]))
-			m->hobj[hs[i]] = from[i];
 }
 
 /* The size members of the structs that carry them. */
@@ -2143,16 +2160,16 @@ static void compare_out(struct mheap *m, uint32_t cmd, const void *kout,
 
 	if (loose == 1) {	/* VERSION: the heap id is the kernel's */
 		memcpy(x + 16, ko + 16, 8);
-	} else if (loose == 2) {	/* HEAP_INFO: bytes */
+	} else if (loose == 3) {	/* HEAP_INFO with maps: bytes */
 		const struct pyheap_heap_info *hi = kout;
-		uint64_t ub = ubytes(m);
+		struct pyheap_heap_info *xi = exp;
 
-		CHECK(m->nmaps ? hi->out_bytes >= ub : hi->out_bytes == ub,
-		      "HEAP_INFO bytes: model %llu, kernel %llu",
-		      (unsigned long long)ub,
+		CHECK(hi->out_bytes >= xi->out_bytes,
+		      "HEAP_INFO bytes: model >= %llu, kernel %llu",
+		      (unsigned long long)xi->out_bytes,
 		      (unsigned long long)hi->out_bytes);
-		((struct pyheap_heap_info *)exp)->out_bytes = hi->out_bytes;
-	} else if (loose && cmd == PYHEAP_CMD_GETSIZEOF) {
+		xi->out_bytes = hi->out_bytes;
+	} else if (loose >= 4 && cmd == PYHEAP_CMD_GETSIZEOF) {
 		const struct pyheap_getsizeof *g = kout;
 		struct pyheap_getsizeof *xg = exp;
 
@@ -2161,20 +2178,26 @@ static void compare_out(struct mheap *m, uint32_t cmd, const void *kout,
 		      "GETSIZEOF of a map: deep size %llu below model %llu",
 		      (unsigned long long)g->out_deep_size,
 		      (unsigned long long)xg->out_deep_size);
-		if (m->o[hobj_of(m, xg->handle)].kind == K_MAP) {
+		if (loose == 5) {
+			xg->out_deep_size += g->out_size - xg->out_size;
 			xg->out_size = g->out_size;
 			xg->out_class_size = g->out_class_size;
 		}
 		xg->out_deep_size = g->out_deep_size;
 	}
+	if (cmd == PYHEAP_CMD_GC_OBJ_INFO &&
+	    !((struct pyheap_gc_obj_info *)exp)->out_id)
+		/* born in the same batch: the id is learnt afterwards */
+		((struct pyheap_gc_obj_info *)exp)->out_id =
+			((const struct pyheap_gc_obj_info *)kout)->out_id;
 	nchecks++;
 	if (memcmp(kout, exp, n)) {
 		uint32_t i;
 
 		for (i = 0; i < n && ko[i] == x[i]; i++)
 			;
-		disagree("%s: output differs at byte %u: model %02x, kernel %02x",
-			 op_name[0] ? "" : "", i, x[i], ko[i]);
+		disagree("cmd %u: output differs at byte %u: model %02x, kernel %02x",
+			 cmd, i, x[i], ko[i]);
 	}
 }
 
@@ -2262,7 +2285,7 @@ static void build(struct mheap *m, const struct step *st, uint32_t cmd,
 	uint32_t *u = (uint32_t *)a, n, i;
 	int o;
 
-	memset(a, 0, 64);
+	memset(a, 0, slot ? 56 : 256);
 	u[0] = ksize[cmd];
 	if (!(w[9] % 23))
 		u[1] = 1u << (w[9] % 32);	/* a bad flag, mostly */
@@ -2630,9 +2653,9 @@ static void x_batch(struct mheap *m, const struct step *st)
 	if (fault == F_BUF_NONE) {
 		k = st->a[10] % (n + 1);
 		cut = st->a[9] % 3 ? 0 : 4;	/* op k: its cmd readable */
-		ops = (struct pyheap_op *)(bad_page(0) - k * 64);
-		if (cut && k == n)
+		if (k == n)
 			cut = 0;
+		ops = (struct pyheap_op *)(bad_page(0) - k * 64 - cut);
 	}
 	b.flags = stop ? PYHEAP_BATCH_STOP_ON_ERROR : 0;
 	b.count = n;
@@ -2673,12 +2696,13 @@ static void x_batch(struct mheap *m, const struct step *st)
 			res[i] = model(m, cmd, exp[i], &e, &loose[i]);
 		executed = i + 1;
 	}
-	if (fault == F_ARG_RO) {
-		hp = bad_page(1) - 8;
-		memcpy(hp, &b, 8);
-		/* the rest reads as zero: count 0, a malformed header */
-		want = -EINVAL;
-		executed = 0;
+	if (fault == F_ARG_NONE) {
+		hp = bad_page(0) - st->a[10] % 32;
+		memcpy(hp, &b, st->a[10] % 32);
+	} else if (fault == F_ARG_RO) {
+		/* out_executed and __reserved on the zero, read-only page */
+		hp = bad_page(1) - 24 - st->a[10] % 8;
+		memcpy(hp, &b, 24 + st->a[10] % 8);
 	}
 	if (cut && !want && !(stop && executed && res[executed - 1])) {
 		executed = k + 1;	/* EFAULT loading it, unreported */
@@ -2691,6 +2715,9 @@ static void x_batch(struct mheap *m, const struct step *st)
 	CHECK(ret == want, "%s: model %s, kernel %s", last_what, ename(want),
 	      ename(ret));
 	if (!ret && !want) {
+		memcpy(&b, hp, fault == F_ARG_RO ? 24 : sizeof(b));
+		if (fault == F_ARG_RO)
+			b.out_executed = executed;	/* cannot be written */
 		CHECK(b.out_executed == executed,
 		      "%s: out_executed: model %u, kernel %u", last_what,
 		      executed, b.out_executed);
@@ -2717,6 +2744,7 @@ static void x_batch(struct mheap *m, const struct step *st)
 /* ----- composite steps: rich states on purpose ----- */
 
 static void x_step(struct mheap *m, const struct step *st);
+static void drain(struct mheap *m);
 
 static void sub_call(struct mheap *m, const struct step *st, int op,
 		     uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3,
@@ -2793,7 +2821,7 @@ static void build_cycle(struct mheap *m, const struct step *st, int n)
 	sub_call(m, st, OP_CLOSE, RECENT(1), 0, 0, 0, 0);
 }
 
-enum { OP_B_CHAIN = NR_OPS, OP_B_MAP, OP_B_CYCLE, OP_B_WIDE, NR_ALL_OPS };
+enum { OP_B_CHAIN = NR_OPS, OP_B_MAP, OP_B_CYCLE, OP_B_WIDE, OP_B_END };
 
 /* An object with @n slots, each a new object. */
 static void build_wide(struct mheap *m, const struct step *st, int n)
@@ -2848,6 +2876,9 @@ static void x_step(struct mheap *m, const struct step *st)
 	case OP_B_WIDE:
 		build_wide(m, st, 10 + st->a[1] % 55);
 		break;
+	case OP_B_END:
+		drain(m);
+		break;
 	default:
 		if (st->op < NR_OPS && op_cmd[st->op] < ARRAY_SIZE(ksize))
 			x_single(m, st, op_cmd[st->op]);
@@ -2881,6 +2912,8 @@ static void gen_step(struct step *st, int files)
 		r -= weight[i][1];
 	memset(st, 0, sizeof(*st));
 	st->op = weight[i][0];
+	if (opts.no_ops >> st->op & 1)
+		st->op = OP_CHECK;
 	st->fd = pick(files);
 	for (i = 0; i < ARRAY_SIZE(st->a); i++)
 		st->a[i] = rnd();
@@ -2896,7 +2929,7 @@ static void gen_step(struct step *st, int files)
 				       st->op == OP_GARBAGE ||
 				       st->op == OP_BATCH))
 		st->fault = F_NONE;
-	if (st->op >= NR_OPS)
+	if (st->op >= NR_OPS || (opts.no_faults >> st->fault & 1))
 		st->fault = F_NONE;
 	if (st->op == OP_BATCH && st->fault != F_NONE &&
 	    st->fault != F_ARG_NONE && st->fault != F_ARG_RO)
@@ -2967,11 +3000,9 @@ static void heap_free(struct mheap *m)
  * The end of a heap: read every event, clear the garbage, unfreeze, drop
  * every handle, collect; then nothing may be left.
  */
-static void heap_close(struct mheap *m)
+static void drain(struct mheap *m)
 {
 	struct step s = { .op = OP_READ };
-	struct pyheap_gc_state g = { .size = sizeof(g) };
-	struct pyheap_heap_info hi = { .size = sizeof(hi) };
 	int round;
 
 	for (round = 0; round < 4 && failed_at < 0; round++) {
@@ -2985,6 +3016,14 @@ static void heap_close(struct mheap *m)
 			sub_call(m, &s, OP_CLOSE, 0, 0, 0, 0, 0);
 		sub_call(m, &s, OP_COLLECT, 0, 2, 0, 0, 0);
 	}
+}
+
+static void heap_close(struct mheap *m)
+{
+	struct pyheap_gc_state g = { .size = sizeof(g) };
+	struct pyheap_heap_info hi = { .size = sizeof(hi) };
+
+	drain(m);
 	if (failed_at < 0) {
 		r_ioctl(m, PYHEAP_IOC_HEAP_INFO, &hi);
 		r_ioctl(m, PYHEAP_IOC_GC_GET, &g);
@@ -3047,6 +3086,7 @@ static void print_step(const struct step *st, int i)
 	};
 	static const char *const bname[] = {
 		"build chain", "build map", "build cycle", "build wide",
+		"read all events, clear garbage, unfreeze, close all, collect",
 	};
 	uint32_t j;
 
@@ -3094,11 +3134,14 @@ static void shrink(struct trace *t, int last, int kernel)
 			}
 		} while (changed && budget > 0);
 	}
+	replay(cur, n, kernel);
 	replaying = 0;
 	printf("fuzz: shortest sequence found (%d steps; replay on a fresh file):\n",
 	       n);
 	for (i = 0; i < n; i++)
 		print_step(&cur[i], i);
+	if (!kernel)
+		printf("fuzz: which does: %s\n", why);
 	free(cur);
 	free(try);
 }
@@ -3106,7 +3149,12 @@ static void shrink(struct trace *t, int last, int kernel)
 static void usage(void)
 {
 	fputs("usage: pyheap_sfuzz [-s SEED] [-n CALLS] [-f FILES] [-e EPOCH] [-F] [-v]\n"
-	      "  -F  fail kernel allocations with fail-nth (needs failslab)\n",
+	      "                    [-x FAULTMASK] [-X STEPMASK]\n"
+	      "  -F  fail kernel allocations with fail-nth (needs failslab)\n"
+	      "  -x  bit f set: no fault of kind f (1 arg unmapped, 2 arg\n"
+	      "      read-only, 3/4 buffer unmapped/read-only, 5-7 sizes,\n"
+	      "      8 size above a page, 9 bad pointer, 10 fail-nth)\n"
+	      "  -X  bit o set: no step of kind o (see enum in the source)\n",
 	      stderr);
 	exit(2);
 }
@@ -3118,7 +3166,7 @@ int main(int argc, char **argv)
 	int c, i, kernel = 0;
 	time_t t0 = time(NULL);
 
-	while ((c = getopt(argc, argv, "s:n:f:e:Fv")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:f:e:Fvx:X:")) != -1) {
 		switch (c) {
 		case 's':
 			opts.seed = strtoull(optarg, NULL, 0);
@@ -3138,6 +3186,12 @@ int main(int argc, char **argv)
 		case 'v':
 			opts.verbose = 1;
 			break;
+		case 'x':
+			opts.no_faults = strtoul(optarg, NULL, 0);
+			break;
+		case 'X':
+			opts.no_ops = strtoull(optarg, NULL, 0);
+			break;
 		default:
 			usage();
 		}
@@ -3155,7 +3209,8 @@ int main(int argc, char **argv)
 	memset(bigzero, 0, 4 * PAGE);
 	memset(ubuf, 0, sizeof(ubuf));
 	memset(argbuf, 0, sizeof(argbuf));
-	mprotect(fpage + PAGE, PAGE, PROT_NONE);
+	/* unmapped, not PROT_NONE: UML's uaccess reads PROT_NONE pages */
+	munmap(fpage + PAGE, PAGE);
 	mprotect(fpage + 3 * PAGE, PAGE, PROT_READ);
 	kmsg_open();
 	if (opts.failnth) {
@@ -3190,8 +3245,14 @@ int main(int argc, char **argv)
 			break;
 		if (++since[st.fd] >= opts.epoch) {
 			heap_close(m);
-			if (failed_at >= 0)
+			if (failed_at >= 0) {
+				memset(&st, 0, sizeof(st));
+				st.op = OP_B_END;
+				st.fd = m - heaps;
+				GROW(t->s, t->n, t->cap);
+				t->s[t->n++] = st;
 				break;
+			}
 			heap_open(m);
 			since[st.fd] = 0;
 			t->n = 0;
@@ -3210,9 +3271,18 @@ int main(int argc, char **argv)
 		for (i = 0; i < opts.files && failed_at < 0; i++)
 			heap_close(&heaps[i]);
 		if (failed_at >= 0) {
+			struct trace *t = &traces[i - 1];
+
 			ndisagree++;
-			printf("fuzz: DISAGREEMENT at the end: seed %llu, call %ld: %s\n",
-			       (unsigned long long)opts.seed, failed_at, why);
+			printf("fuzz: DISAGREEMENT at the end: seed %llu, call %ld, file %d: %s\n",
+			       (unsigned long long)opts.seed, failed_at, i - 1,
+			       why);
+			fflush(stdout);
+			memset(&st, 0, sizeof(st));
+			st.op = OP_B_END;
+			GROW(t->s, t->n, t->cap);
+			t->s[t->n++] = st;
+			shrink(t, t->n - 1, 0);
 		}
 	}
 	kreports += kmsg_scan();
