@@ -112,6 +112,8 @@ struct mheap {
 	uint64_t nobj;
 	int nmaps;
 	uint64_t crng;
+	uint32_t last_map;	/* the newest map's first handle */
+	uint32_t anchor;	/* the head of the ring being built */
 };
 
 /* One step of a trace: an operation and the random words it uses. */
@@ -165,6 +167,7 @@ static char why[512];
 static char *fpage;		/* [RW][unmapped][RW][RO] */
 static uint8_t *bigzero;	/* for sizes above a page */
 static int have_failnth;
+static int dump;
 static int kmsg_fd = -1;
 static long kreports;
 
@@ -566,13 +569,17 @@ static uint32_t sel_handle(struct mheap *m, uint32_t s)
 	case 8: case 9:
 		return m->nlive ? m->live[v % m->nlive] : 0;
 	case 10:
+		if (v & 0x100)
+			return h_live(m, m->last_map) ? m->last_map : 0;
+		if (v & 0x200)
+			return h_live(m, m->anchor) ? m->anchor : 0;
 		return m->nrecent ?
 		       m->recent[(m->nrecent - 1 - v % 4) % 16] : 0;
 	case 11:
 		return 0;
 	case 12:
 		/* held by an unread finalizer event, if any */
-		for (i = 0; i < m->nev; i++)
+		for (i = 0; i < m->nev && !(opts.no_faults >> 11 & 1); i++)
 			if (v % m->nev == (uint32_t)i)
 				return m->ev[i].h;
 		return m->top + v % 3;
@@ -722,6 +729,34 @@ static int load_verdict(uint32_t cmd, uintptr_t p, uint32_t usize,
  */
 static uint8_t cin[PAGE];
 
+static int kernel_hit;
+static long kernel_call;
+static char kernel_what[64];
+
+/* Did the call just made make the kernel complain? */
+static void kcheck(const char *what)
+{
+	int n = kmsg_scan();
+
+	if (!n)
+		return;
+	kreports += replaying ? 0 : n;
+	if (!kernel_hit) {
+		kernel_call = ncalls;
+		snprintf(kernel_what, sizeof(kernel_what), "%s", what);
+	}
+	kernel_hit = 1;
+}
+
+static const char *const cmd_name[] = {
+	"VERSION", "OBJ_NEW", "HANDLE_DUP", "HANDLE_CLOSE", "SLOT_SET",
+	"SLOT_GET", "PAYLOAD_WRITE", "PAYLOAD_READ", "GETSIZEOF", "HEAP_INFO",
+	"BATCH", "GC_COLLECT", "GC_GET", "GC_SET", "GC_STATS", "GC_FREEZE",
+	"GC_OBJ_INFO", "GC_REFS", "GC_GARBAGE", "LRU_NEW", "LRU_GET",
+	"LRU_SET", "LRU_DELETE", "LRU_INFO", "LRU_GETV", "OBJ_NEWV",
+	"HANDLE_CLOSEV",
+};
+
 static void do_ioctl(struct mheap *m, const struct step *st, uint32_t cmd,
 		     void *a, struct call *c)
 {
@@ -781,6 +816,7 @@ static void do_ioctl(struct mheap *m, const struct step *st, uint32_t cmd,
 		failnth_disarm();
 	c->fn = fn;
 	ncalls++;
+	kcheck(cmd_name[cmd]);
 }
 
 /* The kernel's copy of what it wrote back, as the caller's struct. */
@@ -1208,7 +1244,6 @@ static uint64_t m_collect(struct mheap *m, int g)
 		if (o->mark == 1 || o->mark == 3 || o->mark == 4)
 			o->gen = old;
 		collected += o->mark == 4;
-		uncoll += o->mark == 3;
 	}
 	/* break the cycles, or keep them all with DEBUG_SAVEALL */
 	for (i = 0; i < m->no; i++) {
@@ -1236,9 +1271,15 @@ static uint64_t m_collect(struct mheap *m, int g)
 		ofree_all(m);
 		oput_now(m, i);
 	}
+	/*
+	 * As in CPython, breaking the cycles may free objects of the legacy
+	 * set (referenced only from what was cleared): the rest is garbage.
+	 */
 	for (i = 0; i < m->no; i++)
-		if (m->o[i].live && m->o[i].mark == 3)
+		if (m->o[i].live && m->o[i].mark == 3) {
 			garbage_add(m, i);
+			uncoll++;
+		}
 	for (i = 0; i < m->no; i++)
 		m->o[i].mark = 0;
 	m->coll[g]++;
@@ -1330,6 +1371,7 @@ static int md_lru_new(struct mheap *m, struct pyheap_lru_new *in,
 		return -EFAULT;
 	}
 	in->out_handle = h;
+	m->last_map = h;
 	return 0;
 }
 
@@ -2407,6 +2449,8 @@ static void build(struct mheap *m, const struct step *st, uint32_t cmd,
 		c->flags = w[1] % 7 ? 1 : w[1] % 11 ? 2 : w[1] % 4;
 		if (c->flags == PYHEAP_GC_GARBAGE_LIST) {
 			c->max = w[2] % 17 ? 1 + w[2] % 16 : w[2] % 2;
+			if (w[2] == 0xffffffff)
+				c->max = 500;	/* closing a heap: all */
 			c->handles = buf_for(st, slot, 4 * c->max, 1);
 		}
 		break;
@@ -2506,6 +2550,31 @@ static uint32_t op_cmd[NR_OPS] = {
 
 static char last_what[256];
 
+static void dump_model(struct mheap *m)
+{
+	int i, k;
+
+	printf("model: %llu objects, %d events, %d garbage\n",
+	       (unsigned long long)m->nobj, m->nev, m->ngarb);
+	for (i = 0; i < m->no; i++) {
+		struct mobj *o = &m->o[i];
+
+		if (!o->live)
+			continue;
+		printf("  #%d %s ref %u gen %d fin %d legacy %d finalized %d ->",
+		       i, o->kind == K_OBJ ? "obj" : "map", o->refcnt, o->gen,
+		       o->fin, o->legacy, o->finalized);
+		if (o->kind == K_OBJ)
+			for (k = 0; k < (int)o->nslots; k++)
+				printf(" %d", o->slots[k]);
+		else
+			for (k = 0; k < o->map->n; k++)
+				printf(" %d%s", o->map->e[k].obj,
+				       o->map->e[k].pending ? "p" : "");
+		printf("\n");
+	}
+}
+
 /* One ioctl of a step, checked against the model. */
 static void x_single(struct mheap *m, const struct step *st, uint32_t cmd)
 {
@@ -2523,6 +2592,8 @@ static void x_single(struct mheap *m, const struct step *st, uint32_t cmd)
 		return;
 	}
 	memcpy(exp, cin, k);
+	if (dump && cmd == PYHEAP_CMD_GC_COLLECT)
+		dump_model(m);
 	if (c.pre)
 		want = c.pre;
 	else if (cmd == PYHEAP_CMD_GC_STATS)
@@ -2710,6 +2781,7 @@ static void x_batch(struct mheap *m, const struct step *st)
 	}
 	ret = ioctl(m->fd, PYHEAP_IOC_BATCH, hp) ? -errno : 0;
 	ncalls++;
+	kcheck("BATCH");
 	snprintf(last_what, sizeof(last_what),
 		 "BATCH of %u, %u readable%s", n, k, cut ? " + a cmd" : "");
 	CHECK(ret == want, "%s: model %s, kernel %s", last_what, ename(want),
@@ -2764,7 +2836,7 @@ static void sub_call(struct mheap *m, const struct step *st, int op,
 #define RECENT(k)	(0xa0000000u | (k))
 #define FL(f)		((f) ? 4 + (f) : 0)	/* OBJ_NEW flags for build() */
 
-/* A chain @n long, each link with a slot or two, maybe a ring. */
+/* A chain @n long: each new link points to the one before. */
 static void build_chain(struct mheap *m, const struct step *st, int n)
 {
 	uint32_t fl = st->a[2] % 5 == 0 ? 1 : st->a[2] % 5 == 1 ? 2 : 0;
@@ -2773,10 +2845,12 @@ static void build_chain(struct mheap *m, const struct step *st, int n)
 	sub_call(m, st, OP_OBJ_NEW, 0, FL(fl), 33, 257, 1);
 	for (i = 1; i < n && failed_at < 0; i++) {
 		sub_call(m, st, OP_OBJ_NEW, 0, i % 7 ? 0 : FL(fl), 33, 257, 1);
-		/* recent[1][0] = recent[0], then drop the older handle */
-		sub_call(m, st, OP_SLOT_SET, RECENT(1), 0, 0, 1, RECENT(0));
+		/* recent[0][0] = recent[1], then drop the older handle */
+		sub_call(m, st, OP_SLOT_SET, RECENT(0), 0, 0, 1, RECENT(1));
 		sub_call(m, st, OP_CLOSE, RECENT(1), 0, 0, 0, 0);
 	}
+	if (st->a[3] % 3 == 0)	/* and let it all go */
+		sub_call(m, st, OP_CLOSE, RECENT(0), 0, 0, 0, 0);
 }
 
 /* An LRU map holding @n objects (and itself, and another map). */
@@ -2789,8 +2863,8 @@ static void build_map(struct mheap *m, const struct step *st, int n)
 		struct step s = { .op = OP_LRU_SET, .fd = st->fd };
 
 		sub_call(m, st, OP_OBJ_NEW, 0, i % 5 ? 0 : FL(1), 33, 257, 1);
-		/* the map is recent[1]; key i, value recent[0] */
-		s.a[0] = RECENT(1);
+		/* key i, value the new object */
+		s.a[0] = RECENT(0x100);
 		s.a[1] = 1u << 31 | (uint32_t)i << 12 | 31;
 		s.a[2] = 0;
 		s.a[3] = 1;
@@ -2800,25 +2874,33 @@ static void build_map(struct mheap *m, const struct step *st, int n)
 		x_step(m, &s);
 		sub_call(m, st, OP_CLOSE, RECENT(0), 0, 0, 0, 0);
 	}
+	/* how big is it, everything it holds included? */
+	sub_call(m, st, OP_SIZEOF, RECENT(0x100), 1, 0, 0, 0);
+	if (st->a[5] % 2)	/* and a map holding itself */
+		sub_call(m, st, OP_LRU_SET, RECENT(0x100), 31, 0, 1,
+			 RECENT(0x100));
 }
 
-/* A cycle of @n objects with finalizers of each kind, left as garbage. */
+/* A ring of @n objects with finalizers of each kind, left as garbage. */
 static void build_cycle(struct mheap *m, const struct step *st, int n)
 {
 	int i;
 
 	sub_call(m, st, OP_OBJ_NEW, 0, FL(st->a[4] % 4), 33, 257, 1);
-	sub_call(m, st, OP_DUP, RECENT(0), 0, 0, 0, 0);	/* the head */
+	m->anchor = sel_handle(m, RECENT(0));	/* the head */
 	for (i = 1; i < n && failed_at < 0; i++) {
 		sub_call(m, st, OP_OBJ_NEW, 0, FL((st->a[4] >> (2 * i)) % 4),
 			 33, 257, 1);
-		sub_call(m, st, OP_SLOT_SET, RECENT(1), 0, 0, 1, RECENT(0));
-		sub_call(m, st, OP_CLOSE, RECENT(1), 0, 0, 0, 0);
+		sub_call(m, st, OP_SLOT_SET, RECENT(0), 0, 0, 1, RECENT(1));
+		if (sel_handle(m, RECENT(1)) != m->anchor)
+			sub_call(m, st, OP_CLOSE, RECENT(1), 0, 0, 0, 0);
 	}
-	/* close the ring: last -> head, then let both go */
-	sub_call(m, st, OP_SLOT_SET, RECENT(0), 0, 0, 1, RECENT(1));
-	sub_call(m, st, OP_CLOSE, RECENT(0), 0, 0, 0, 0);
-	sub_call(m, st, OP_CLOSE, RECENT(1), 0, 0, 0, 0);
+	/* close the ring: head -> last, then let both go */
+	sub_call(m, st, OP_SLOT_SET, RECENT(0x200), 0, 1, 1, RECENT(0));
+	if (sel_handle(m, RECENT(0)) != m->anchor)
+		sub_call(m, st, OP_CLOSE, RECENT(0), 0, 0, 0, 0);
+	if (st->a[5] % 4)
+		sub_call(m, st, OP_CLOSE, RECENT(0x200), 0, 0, 0, 0);
 }
 
 enum { OP_B_CHAIN = NR_OPS, OP_B_MAP, OP_B_CYCLE, OP_B_WIDE, OP_B_END };
@@ -2929,11 +3011,11 @@ static void gen_step(struct step *st, int files)
 				       st->op == OP_GARBAGE ||
 				       st->op == OP_BATCH))
 		st->fault = F_NONE;
-	if (st->op >= NR_OPS || (opts.no_faults >> st->fault & 1))
-		st->fault = F_NONE;
 	if (st->op == OP_BATCH && st->fault != F_NONE &&
 	    st->fault != F_ARG_NONE && st->fault != F_ARG_RO)
 		st->fault = F_BUF_NONE;
+	if (st->op >= NR_OPS || (opts.no_faults >> st->fault & 1))
+		st->fault = F_NONE;
 }
 
 /* ----- heaps: open, and close with everything accounted for ----- */
@@ -3003,18 +3085,37 @@ static void heap_free(struct mheap *m)
 static void drain(struct mheap *m)
 {
 	struct step s = { .op = OP_READ };
-	int round;
+	int round, j, k, first;
 
-	for (round = 0; round < 4 && failed_at < 0; round++) {
+	for (round = 0; round < 8 && failed_at < 0; round++) {
 		s.a[1] = 7;
 		while (m->nev && failed_at < 0)
 			x_read(m, &s);
-		sub_call(m, &s, OP_GARBAGE, 0, 7, 0, 0, 0);	/* clear */
 		sub_call(m, &s, OP_FREEZE, 0, 1, 0, 0, 0);	/* unfreeze */
 		sub_call(m, &s, OP_GC_SET, 0, 2, 1, 0, 1);	/* debug 0 */
+		/* legacy cycles come back after a clear: break them */
+		while (m->ngarb && failed_at < 0) {
+			first = m->nlive;
+			sub_call(m, &s, OP_GARBAGE, 0, 1, 0xffffffff, 0, 0);
+			for (j = first; j < m->nlive && failed_at < 0; j++) {
+				struct mobj *o = &m->o[m->hobj[m->live[j]]];
+
+				if (o->kind == K_MAP)
+					sub_call(m, &s, OP_LRU_INFO, j << 3, 0,
+						 0, 0, 0);
+				for (k = 0; o->kind == K_OBJ &&
+				     k < (int)o->nslots; k++)
+					if (o->slots[k] != NONE)
+						sub_call(m, &s, OP_SLOT_SET, j,
+							 0, k, 0, 0);
+			}
+			sub_call(m, &s, OP_GARBAGE, 0, 7, 0, 0, 0); /* clear */
+		}
 		while (m->nlive && failed_at < 0)
 			sub_call(m, &s, OP_CLOSE, 0, 0, 0, 0, 0);
 		sub_call(m, &s, OP_COLLECT, 0, 2, 0, 0, 0);
+		if (!m->nobj && !m->nev && !m->ngarb)
+			break;
 	}
 }
 
@@ -3061,12 +3162,15 @@ static int replay(const struct step *tr, int n, int kernel)
 		sleep(1);	/* might_sleep() reports once a second */
 		kmsg_scan();
 	}
+	kernel_hit = 0;
 	rng = 0x5eed;
 	failed_at = -1;
 	heap_open(m);
-	for (i = 0; i < n && failed_at < 0; i++)
+	for (i = 0; i < n && failed_at < 0 && !(kernel && kernel_hit); i++)
 		x_step(m, &tr[i]);
-	bad = kernel ? kmsg_scan() > 0 : failed_at >= 0;
+	kcheck("");
+	bad = kernel ? kernel_hit : failed_at >= 0;
+	kernel_hit = 0;
 	failed_at = -1;
 	close(m->fd);
 	heap_free(m);
@@ -3090,8 +3194,9 @@ static void print_step(const struct step *st, int i)
 	};
 	uint32_t j;
 
-	printf("  %3d: %s%s", i, st->op < NR_OPS ? op_name[st->op] :
-	       bname[st->op - NR_OPS], fname[st->fault]);
+	printf("  %3d: %s%s (op %d fault %d)", i, st->op < NR_OPS ?
+	       op_name[st->op] : bname[st->op - NR_OPS], fname[st->fault],
+	       st->op, st->fault);
 	for (j = 0; j < ARRAY_SIZE(st->a); j++)
 		printf(" %08x", st->a[j]);
 	printf("\n");
@@ -3103,6 +3208,7 @@ static void shrink(struct trace *t, int last, int kernel)
 	struct step *cur = xrealloc(NULL, (last + 1) * sizeof(*cur));
 	struct step *try = xrealloc(NULL, (last + 1) * sizeof(*cur));
 	int n = last + 1, chunk, i, budget = kernel ? 40 : 400, changed;
+	time_t end = time(NULL) + (kernel ? 90 : 120);
 
 	memcpy(cur, t->s, n * sizeof(*cur));
 	replaying = 1;
@@ -3123,6 +3229,8 @@ static void shrink(struct trace *t, int last, int kernel)
 				memcpy(try + i, cur + i + chunk,
 				       (n - i - chunk) * sizeof(*cur));
 				budget--;
+				if (time(NULL) > end)
+					budget = 0;
 				if (replay(try, n - chunk, kernel)) {
 					memcpy(cur, try,
 					       (n - chunk) * sizeof(*cur));
@@ -3146,6 +3254,38 @@ static void shrink(struct trace *t, int last, int kernel)
 	free(try);
 }
 
+/* -r FILE: run the steps a report printed, on a fresh file. */
+static int replay_file(const char *path)
+{
+	struct step *tr = NULL;
+	int n = 0, cap = 0, op, fault, j;
+	char line[512], *p;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "(op ");
+		if (!p || sscanf(p, "(op %d fault %d)", &op, &fault) != 2)
+			continue;
+		GROW(tr, n, cap);
+		memset(&tr[n], 0, sizeof(tr[n]));
+		tr[n].op = op;
+		tr[n].fault = fault;
+		p = strchr(p, ')') + 1;
+		for (j = 0; j < 11; j++)
+			tr[n].a[j] = strtoul(p, &p, 16);
+		n++;
+	}
+	fclose(f);
+	dump = opts.verbose;
+	j = replay(tr, n, 0);
+	printf("fuzz: %d steps from %s: %s\n", n, path, j ? why : "no disagreement");
+	return j;
+}
+
 static void usage(void)
 {
 	fputs("usage: pyheap_sfuzz [-s SEED] [-n CALLS] [-f FILES] [-e EPOCH] [-F] [-v]\n"
@@ -3153,7 +3293,8 @@ static void usage(void)
 	      "  -F  fail kernel allocations with fail-nth (needs failslab)\n"
 	      "  -x  bit f set: no fault of kind f (1 arg unmapped, 2 arg\n"
 	      "      read-only, 3/4 buffer unmapped/read-only, 5-7 sizes,\n"
-	      "      8 size above a page, 9 bad pointer, 10 fail-nth)\n"
+	      "      8 size above a page, 9 bad pointer, 10 fail-nth,\n"
+	      "      11 closing an unread event's handle)\n"
 	      "  -X  bit o set: no step of kind o (see enum in the source)\n",
 	      stderr);
 	exit(2);
@@ -3165,8 +3306,9 @@ int main(int argc, char **argv)
 	long steps = 0, since[MAX_FILES] = { 0 };
 	int c, i, kernel = 0;
 	time_t t0 = time(NULL);
+	const char *rfile = NULL;
 
-	while ((c = getopt(argc, argv, "s:n:f:e:Fvx:X:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:f:e:Fvx:X:r:")) != -1) {
 		switch (c) {
 		case 's':
 			opts.seed = strtoull(optarg, NULL, 0);
@@ -3185,6 +3327,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			opts.verbose = 1;
+			break;
+		case 'r':
+			rfile = optarg;
 			break;
 		case 'x':
 			opts.no_faults = strtoul(optarg, NULL, 0);
@@ -3213,6 +3358,8 @@ int main(int argc, char **argv)
 	munmap(fpage + PAGE, PAGE);
 	mprotect(fpage + 3 * PAGE, PAGE, PROT_READ);
 	kmsg_open();
+	if (rfile)
+		return replay_file(rfile);
 	if (opts.failnth) {
 		failnth_setup();
 		if (!have_failnth)
@@ -3224,7 +3371,6 @@ int main(int argc, char **argv)
 	while (ncalls < opts.calls) {
 		struct trace *t;
 		struct mheap *m;
-		int r;
 
 		gen_step(&st, opts.files);
 		m = &heaps[st.fd];
@@ -3233,13 +3379,12 @@ int main(int argc, char **argv)
 		t->s[t->n++] = st;
 		x_step(m, &st);
 		steps++;
-		r = kmsg_scan();
-		if (r && failed_at < 0) {
-			kreports += r;
+		if (kernel_hit && failed_at < 0) {
 			kernel = 1;
-			snprintf(why, sizeof(why), "kernel report after %s",
-				 last_what);
-			failed_at = ncalls;
+			snprintf(why, sizeof(why),
+				 "the kernel log reports a problem during %s",
+				 kernel_what);
+			failed_at = kernel_call;
 		}
 		if (failed_at >= 0)
 			break;
@@ -3285,7 +3430,7 @@ int main(int argc, char **argv)
 			shrink(t, t->n - 1, 0);
 		}
 	}
-	kreports += kmsg_scan();
+	kcheck("the end");
 	if (opts.verbose)
 		printf("fuzz: seed %llu, %ld steps, %ld s\n",
 		       (unsigned long long)opts.seed, steps,
