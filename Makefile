@@ -18,7 +18,9 @@
 #   make htmldocs     Documentation/ as HTML with Sphinx (build/htmldocs)
 #   make install      module, UAPI header, Python binding, man page, udev
 #                     rule; honours DESTDIR (KDIR picks the kernel)
-#   make fuzz         over 10^6 random ioctls, 4 threads, 3 files, in UML
+#   make fuzz         10^6 model-checked calls in UML (fail-nth too), 10^5
+#                     in QEMU with 2 CPUs; and 10^6 random ioctls, 4
+#                     threads, 3 files, in each
 #   make race         the three races of race_test, 10^5 times each, in
 #                     UML and in QEMU with 2 CPUs
 #   make tools        build the user-space tools and tests
@@ -68,8 +70,8 @@ test: deps
 	@tools/htmldocs-test || true
 	@tools/dkms-test || true
 	@tools/install-test || true
-	@tools/fuzz/run uml -n 100000 -t 4 -f 3 -s 1 || true
-	@tools/fuzz/run qemu -n 100000 -t 4 -f 3 -s 2 || true
+	@tools/fuzz/run uml -n 100000 -s 1 -F -- -n 100000 -t 4 -f 3 -s 1 || true
+	@tools/fuzz/run qemu -n 10000 -s 2 -- -n 100000 -t 4 -f 3 -s 2 || true
 	@tools/bench/run --smoke uml-perf qemu || true
 	@tools/bench/profile-test || true
 	@tools/vm/summary
@@ -84,7 +86,10 @@ htmldocs: deps
 	@tools/htmldocs
 
 fuzz: deps
-	@tools/fuzz/run uml
+	@rm -f build/results.txt
+	@tools/fuzz/run uml || true
+	@tools/fuzz/run qemu || true
+	@tools/vm/summary
 
 race: deps
 	@rm -f build/results.txt

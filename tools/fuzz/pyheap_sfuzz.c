@@ -48,7 +48,7 @@
 
 enum { K_OBJ, K_MAP };
 
-struct ment {
+struct mentry {
 	uint32_t type, klen;
 	uint8_t key[KEY_MAX];
 	int obj;		/* an object value, or NONE */
@@ -62,7 +62,7 @@ struct mlru {
 	int typed;
 	uint64_t hits, misses, evictions;
 	int n, cap;
-	struct ment *e;		/* least recent first */
+	struct mentry *e;		/* least recent first */
 };
 
 struct mobj {
@@ -194,12 +194,14 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-#define GROW(p, n, cap) do {						\
-	if ((n) >= (cap)) {						\
-		(cap) = (cap) ? 2 * (cap) : 16;				\
-		(p) = xrealloc((p), (cap) * sizeof(*(p)));		\
-	}								\
-} while (0)
+/* Room for element @n of the array at *@p, which has room for *@cap. */
+static void *grow(void *p, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? 2 * *cap : 16;
+	return xrealloc(p, *cap * size);
+}
 
 /* A disagreement: the first one of a call is kept for the report. */
 static void disagree(const char *fmt, ...)
@@ -342,7 +344,7 @@ static void hgrow(struct mheap *m, uint32_t v)
 
 static void oput(struct mheap *m, int i);
 
-static void lru_drop(struct mheap *m, struct ment *e)
+static void lru_drop(struct mheap *m, struct mentry *e)
 {
 	free(e->val);
 	e->val = NULL;
@@ -396,7 +398,7 @@ static void oput(struct mheap *m, int i)
 	}
 	if (--m->o[i].refcnt)
 		return;
-	GROW(dead, ndead, cdead);
+	dead = grow(dead, ndead, &cdead, sizeof(*dead));
 	dead[ndead++] = i;
 }
 
@@ -412,7 +414,7 @@ static int onew(struct mheap *m, int kind, uint32_t nslots, uint32_t psize,
 	struct mobj *o;
 	uint32_t k;
 
-	GROW(m->o, m->no, m->co);
+	m->o = grow(m->o, m->no, &m->co, sizeof(*m->o));
 	o = &m->o[m->no];
 	memset(o, 0, sizeof(*o));
 	o->live = 1;
@@ -533,7 +535,7 @@ static int h_take(struct mheap *m, uint32_t h)
 	m->hobj[h] = NONE;
 	m->hev[h] = 0;
 	live_del(m, h);
-	GROW(m->fl, m->nfl, m->cfl);
+	m->fl = grow(m->fl, m->nfl, &m->cfl, sizeof(*m->fl));
 	m->fl[m->nfl++] = h;
 	m->nh--;
 	return obj;
@@ -600,7 +602,7 @@ static int hobj_of(struct mheap *m, uint32_t h)
 
 /* ----- fault placement ----- */
 
-static uint8_t argbuf[2 * PAGE] __attribute__((aligned(64)));
+static uint8_t argbuf[2 * PAGE];
 
 /* The bad page of a fault: unmapped (1) or read-only (3). */
 static char *bad_page(int ro)
@@ -993,7 +995,8 @@ static void check_lru(struct mheap *m, uint32_t h)
 	CHECK(li.out_hits == l->hits && li.out_misses == l->misses &&
 	      li.out_currsize == (uint64_t)l->n &&
 	      li.out_evictions == l->evictions &&
-	      li.out_maxsize == l->maxsize && li.out_typed == (uint32_t)l->typed,
+	      li.out_maxsize == l->maxsize &&
+	      li.out_typed == (uint32_t)l->typed,
 	      "LRU_INFO(%u): model hits %llu misses %llu currsize %d evictions %llu, kernel %llu %llu %llu %llu",
 	      h, (unsigned long long)l->hits, (unsigned long long)l->misses,
 	      l->n, (unsigned long long)l->evictions,
@@ -1138,7 +1141,7 @@ static void deduce(struct mheap *m, int in)
 	for (i = 0; i < m->no; i++)
 		if (m->o[i].live && m->o[i].mark == in && m->o[i].gcref > 0) {
 			m->o[i].mark = 1;
-			GROW(q, nq, cq);
+			q = grow(q, nq, &cq, sizeof(*q));
 			q[nq++] = i;
 		}
 	while (nq) {
@@ -1152,7 +1155,7 @@ static void deduce(struct mheap *m, int in)
 		for (k = 0; k < n; k++)
 			if (m->o[refs[k]].mark == in) {
 				m->o[refs[k]].mark = 1;
-				GROW(q, nq, cq);
+				q = grow(q, nq, &cq, sizeof(*q));
 				q[nq++] = refs[k];
 			}
 		if (refs != buf)
@@ -1163,7 +1166,7 @@ static void deduce(struct mheap *m, int in)
 
 static void garbage_add(struct mheap *m, int i)
 {
-	GROW(m->garb, m->ngarb, m->cgarb);
+	m->garb = grow(m->garb, m->ngarb, &m->cgarb, sizeof(*m->garb));
 	m->garb[m->ngarb++] = i;
 	m->o[i].refcnt++;
 }
@@ -1225,7 +1228,7 @@ static uint64_t m_collect(struct mheap *m, int g)
 		o->finalized = 1;
 		if (h_open(m, i, &h, 1))
 			continue;
-		GROW(m->ev, m->nev, m->cev);
+		m->ev = grow(m->ev, m->nev, &m->cev, sizeof(*m->ev));
 		m->ev[m->nev].h = h;
 		m->ev[m->nev++].obj = i;
 		events++;
@@ -1292,7 +1295,7 @@ static uint64_t m_collect(struct mheap *m, int g)
 
 /* ----- user buffers and what the model says the kernel wrote there ----- */
 
-static uint8_t ubuf[65536] __attribute__((aligned(PAGE)));
+static uint8_t ubuf[65536];
 static uint8_t ushadow[65536];
 static uint8_t fshadow[4 * PAGE];
 
@@ -1419,16 +1422,16 @@ static int md_closev(struct mheap *m, struct pyheap_handle_closev *in,
 		return -EINVAL;
 	if (!can_read(in->handles, n * 4))
 		return -EFAULT;
+	/* the first handle that cannot be closed decides */
 	for (i = 0; i < n; i++) {
 		if (!h_live(m, hs[i]))
 			return -ENOENT;
+		if (m->hev[hs[i]])
+			return -EBUSY;	/* fixed: an unread event's handle */
 		for (j = 0; j < i; j++)
 			if (hs[j] == hs[i])
 				return -ENOENT;
 	}
-	for (i = 0; i < n; i++)
-		if (m->hev[hs[i]])
-			return -EBUSY;	/* fixed: an unread event's handle */
 	for (i = 0; i < n; i++)
 		obj[i] = h_take(m, hs[i]);
 	for (i = 0; i < n; i++)
@@ -1531,7 +1534,7 @@ static void deep(struct mheap *m, int i, uint64_t *objs, uint64_t *bytes,
 	int *q = NULL, nq = 0, cq = 0, k, n, j, buf[64], *refs;
 	int qi;
 
-	GROW(q, nq, cq);
+	q = grow(q, nq, &cq, sizeof(*q));
 	q[nq++] = i;
 	m->o[i].mark = 9;
 	for (qi = 0; qi < nq; qi++) {
@@ -1545,7 +1548,7 @@ static void deep(struct mheap *m, int i, uint64_t *objs, uint64_t *bytes,
 		for (k = 0; k < n; k++)
 			if (m->o[refs[k]].mark != 9) {
 				m->o[refs[k]].mark = 9;
-				GROW(q, nq, cq);
+				q = grow(q, nq, &cq, sizeof(*q));
 				q[nq++] = refs[k];
 			}
 		if (refs != buf)
@@ -1613,7 +1616,8 @@ static void gc_fill(struct mheap *m, struct pyheap_gc_state *g)
 }
 
 #define DEBUG_ALL	(PYHEAP_GC_DEBUG_STATS | PYHEAP_GC_DEBUG_COLLECTABLE | \
-			 PYHEAP_GC_DEBUG_UNCOLLECTABLE | PYHEAP_GC_DEBUG_SAVEALL)
+			 PYHEAP_GC_DEBUG_UNCOLLECTABLE | \
+			 PYHEAP_GC_DEBUG_SAVEALL)
 
 static int md_gc_state(struct mheap *m, struct pyheap_gc_state *in,
 		       struct env *e, int set)
@@ -1689,7 +1693,8 @@ static int md_obj_info(struct mheap *m, struct pyheap_gc_obj_info *in,
 	in->out_refcnt = o->refcnt;
 	in->out_id = o->id;
 	memset(in->out_type, 0, sizeof(in->out_type));
-	strcpy(in->out_type, o->kind == K_OBJ ? "object" : "lru_cache");
+	snprintf(in->out_type, sizeof(in->out_type), "%s",
+		 o->kind == K_OBJ ? "object" : "lru_cache");
 	return 0;
 }
 
@@ -1747,7 +1752,7 @@ static int md_refs(struct mheap *m, struct pyheap_gc_refs *in,
 	if (*ordered) {
 		n = referents(m, i, buf, 0);
 		for (k = 0; k < n; k++) {
-			GROW(rset, nrset, crset);
+			rset = grow(rset, nrset, &crset, sizeof(*rset));
 			nrset++;
 		}
 		referents(m, i, rset, n);
@@ -1767,7 +1772,7 @@ static int md_refs(struct mheap *m, struct pyheap_gc_refs *in,
 			if (refs != buf)
 				free(refs);
 			if (k < n) {
-				GROW(rset, nrset, crset);
+				rset = grow(rset, nrset, &crset, sizeof(*rset));
 				rset[nrset++] = j;
 			}
 		}
@@ -1803,7 +1808,7 @@ static int md_garbage(struct mheap *m, struct pyheap_gc_garbage *in,
 		return -EINVAL;
 	nrset = 0;
 	for (k = 0; k < m->ngarb; k++) {
-		GROW(rset, nrset, crset);
+		rset = grow(rset, nrset, &crset, sizeof(*rset));
 		rset[nrset++] = m->garb[k];
 	}
 	return refs_out(m, rset, nrset < (int)in->max ? nrset : in->max,
@@ -1829,7 +1834,7 @@ static int lru_find(struct mlru *l, uint32_t type, const uint8_t *key,
 
 static void lru_touch(struct mlru *l, int k)
 {
-	struct ment t = l->e[k];
+	struct mentry t = l->e[k];
 
 	memmove(&l->e[k], &l->e[k + 1], (l->n - k - 1) * sizeof(t));
 	l->e[l->n - 1] = t;
@@ -1837,7 +1842,7 @@ static void lru_touch(struct mlru *l, int k)
 
 static void lru_remove(struct mheap *m, struct mlru *l, int k)
 {
-	struct ment t = l->e[k];
+	struct mentry t = l->e[k];
 
 	memmove(&l->e[k], &l->e[k + 1], (l->n - k - 1) * sizeof(t));
 	l->n--;
@@ -1850,7 +1855,7 @@ static void lru_store(struct mheap *m, struct mlru *l, uint32_t type,
 		      const uint8_t *key, uint32_t klen, int obj,
 		      const uint8_t *val, uint32_t vlen, int pending)
 {
-	struct ment ne = { .type = l->typed ? type : 0, .klen = klen,
+	struct mentry ne = { .type = l->typed ? type : 0, .klen = klen,
 			   .obj = obj, .vlen = vlen, .pending = pending };
 	int k;
 
@@ -1867,7 +1872,7 @@ static void lru_store(struct mheap *m, struct mlru *l, uint32_t type,
 	}
 	k = lru_find(l, type, key, klen);
 	if (k != NONE) {
-		struct ment old = l->e[k];
+		struct mentry old = l->e[k];
 
 		l->e[k] = ne;
 		lru_touch(l, k);
@@ -1875,7 +1880,7 @@ static void lru_store(struct mheap *m, struct mlru *l, uint32_t type,
 		ofree_all(m);
 		return;
 	}
-	GROW(l->e, l->n, l->cap);
+	l->e = grow(l->e, l->n, &l->cap, sizeof(*l->e));
 	l->e[l->n++] = ne;
 	if (l->maxsize > 0 && l->n > l->maxsize) {
 		l->evictions++;
@@ -1910,7 +1915,7 @@ static int md_lru_get(struct mheap *m, struct pyheap_lru_op *in,
 	uint32_t f = in->flags, h = 0;
 	const uint8_t *key = (const uint8_t *)(uintptr_t)in->key;
 	struct mlru *l;
-	struct ment *en;
+	struct mentry *en;
 	int err, k;
 
 	if ((f & ~(PYHEAP_LRU_PEEK | PYHEAP_LRU_COMPUTE)) ||
@@ -2176,8 +2181,8 @@ static void remap(struct mheap *m, const uint32_t *hs, uint32_t n)
 				to = rset[j];
 				break;
 			}
-		CHECK(to != NONE, "handle %u names no object the model expected",
-		      hs[i]);
+		CHECK(to != NONE,
+		      "handle %u names no object the model expected", hs[i]);
 		if (to == NONE || to == m->hobj[hs[i]])
 			continue;
 		m->o[m->hobj[hs[i]]].refcnt--;
@@ -2202,6 +2207,9 @@ static void compare_out(struct mheap *m, uint32_t cmd, const void *kout,
 
 	if (loose == 1) {	/* VERSION: the heap id is the kernel's */
 		memcpy(x + 16, ko + 16, 8);
+		/* a newer minor only adds */
+		if (((const uint32_t *)ko)[3] >= PYHEAP_ABI_MINOR)
+			memcpy(x + 12, ko + 12, 4);
 	} else if (loose == 3) {	/* HEAP_INFO with maps: bytes */
 		const struct pyheap_heap_info *hi = kout;
 		struct pyheap_heap_info *xi = exp;
@@ -2238,8 +2246,8 @@ static void compare_out(struct mheap *m, uint32_t cmd, const void *kout,
 
 		for (i = 0; i < n && ko[i] == x[i]; i++)
 			;
-		disagree("cmd %u: output differs at byte %u: model %02x, kernel %02x",
-			 cmd, i, x[i], ko[i]);
+		disagree("%s: output differs at byte %u: %s %02x, kernel %02x",
+			 cmd_name[cmd], i, "model", x[i], ko[i]);
 	}
 }
 
@@ -2561,9 +2569,10 @@ static void dump_model(struct mheap *m)
 
 		if (!o->live)
 			continue;
-		printf("  #%d %s ref %u gen %d fin %d legacy %d finalized %d ->",
+		printf("  #%d %s ref %u gen %d fin %d legacy %d",
 		       i, o->kind == K_OBJ ? "obj" : "map", o->refcnt, o->gen,
-		       o->fin, o->legacy, o->finalized);
+		       o->fin, o->legacy);
+		printf(" finalized %d ->", o->finalized);
 		if (o->kind == K_OBJ)
 			for (k = 0; k < (int)o->nslots; k++)
 				printf(" %d", o->slots[k]);
@@ -2737,12 +2746,13 @@ static void x_batch(struct mheap *m, const struct step *st)
 	b.ops = (uintptr_t)ops;
 	if (b.count != n || b.op_size != 64)
 		want = -EINVAL;
-	else if (fault == F_ARG_NONE)
-		want = -EFAULT;
+	else if (fault == F_ARG_NONE || fault == F_ARG_RO)
+		want = -EFAULT;	/* fixed: one that cannot report runs nothing */
 	else if (!k && !cut)
 		want = -EFAULT;
 	for (i = 0; i < k + (cut ? 1 : 0) && i < n; i++) {
-		uint32_t cmd = cmds[st->a[5 + i % 4] * (i + 1) % ARRAY_SIZE(cmds)];
+		uint32_t cmd = cmds[st->a[5 + i % 4] * (i + 1) %
+				    ARRAY_SIZE(cmds)];
 
 		sub.a[0] = st->a[0] * (i + 7) + i;
 		sub.a[1] = st->a[1] ^ (i * 0x9e3779b9u);
@@ -2834,7 +2844,11 @@ static void sub_call(struct mheap *m, const struct step *st, int op,
 }
 
 #define RECENT(k)	(0xa0000000u | (k))
-#define FL(f)		((f) ? 4 + (f) : 0)	/* OBJ_NEW flags for build() */
+/* OBJ_NEW's flags @f as build() takes them */
+static uint32_t oflags(uint32_t f)
+{
+	return f ? 4 + f : 0;
+}
 
 /* A chain @n long: each new link points to the one before. */
 static void build_chain(struct mheap *m, const struct step *st, int n)
@@ -2842,9 +2856,10 @@ static void build_chain(struct mheap *m, const struct step *st, int n)
 	uint32_t fl = st->a[2] % 5 == 0 ? 1 : st->a[2] % 5 == 1 ? 2 : 0;
 	int i;
 
-	sub_call(m, st, OP_OBJ_NEW, 0, FL(fl), 33, 257, 1);
+	sub_call(m, st, OP_OBJ_NEW, 0, oflags(fl), 33, 257, 1);
 	for (i = 1; i < n && failed_at < 0; i++) {
-		sub_call(m, st, OP_OBJ_NEW, 0, i % 7 ? 0 : FL(fl), 33, 257, 1);
+		sub_call(m, st, OP_OBJ_NEW, 0, i % 7 ? 0 : oflags(fl), 33, 257,
+			 1);
 		/* recent[0][0] = recent[1], then drop the older handle */
 		sub_call(m, st, OP_SLOT_SET, RECENT(0), 0, 0, 1, RECENT(1));
 		sub_call(m, st, OP_CLOSE, RECENT(1), 0, 0, 0, 0);
@@ -2862,7 +2877,8 @@ static void build_map(struct mheap *m, const struct step *st, int n)
 	for (i = 0; i < n && failed_at < 0; i++) {
 		struct step s = { .op = OP_LRU_SET, .fd = st->fd };
 
-		sub_call(m, st, OP_OBJ_NEW, 0, i % 5 ? 0 : FL(1), 33, 257, 1);
+		sub_call(m, st, OP_OBJ_NEW, 0, i % 5 ? 0 : oflags(1), 33, 257,
+			 1);
 		/* key i, value the new object */
 		s.a[0] = RECENT(0x100);
 		s.a[1] = 1u << 31 | (uint32_t)i << 12 | 31;
@@ -2886,10 +2902,11 @@ static void build_cycle(struct mheap *m, const struct step *st, int n)
 {
 	int i;
 
-	sub_call(m, st, OP_OBJ_NEW, 0, FL(st->a[4] % 4), 33, 257, 1);
+	sub_call(m, st, OP_OBJ_NEW, 0, oflags(st->a[4] % 4), 33, 257, 1);
 	m->anchor = sel_handle(m, RECENT(0));	/* the head */
 	for (i = 1; i < n && failed_at < 0; i++) {
-		sub_call(m, st, OP_OBJ_NEW, 0, FL((st->a[4] >> (2 * i)) % 4),
+		sub_call(m, st, OP_OBJ_NEW, 0,
+			 oflags((st->a[4] >> (2 * i)) % 4),
 			 33, 257, 1);
 		sub_call(m, st, OP_SLOT_SET, RECENT(0), 0, 0, 1, RECENT(1));
 		if (sel_handle(m, RECENT(1)) != m->anchor)
@@ -3214,8 +3231,8 @@ static void shrink(struct trace *t, int last, int kernel)
 	replaying = 1;
 	if (!replay(cur, n, kernel)) {
 		replaying = 0;
-		printf("fuzz: the trace of %d steps does not reproduce it on a fresh file\n",
-		       n);
+		printf("fuzz: the trace of %d steps does not reproduce it %s\n",
+		       n, "on a fresh file");
 		free(cur);
 		free(try);
 		return;
@@ -3244,8 +3261,8 @@ static void shrink(struct trace *t, int last, int kernel)
 	}
 	replay(cur, n, kernel);
 	replaying = 0;
-	printf("fuzz: shortest sequence found (%d steps; replay on a fresh file):\n",
-	       n);
+	printf("fuzz: shortest sequence found (%d steps; %s):\n", n,
+	       "replay on a fresh file");
 	for (i = 0; i < n; i++)
 		print_step(&cur[i], i);
 	if (!kernel)
@@ -3270,7 +3287,7 @@ static int replay_file(const char *path)
 		p = strstr(line, "(op ");
 		if (!p || sscanf(p, "(op %d fault %d)", &op, &fault) != 2)
 			continue;
-		GROW(tr, n, cap);
+		tr = grow(tr, n, &cap, sizeof(*tr));
 		memset(&tr[n], 0, sizeof(tr[n]));
 		tr[n].op = op;
 		tr[n].fault = fault;
@@ -3282,14 +3299,17 @@ static int replay_file(const char *path)
 	fclose(f);
 	dump = opts.verbose;
 	j = replay(tr, n, 0);
-	printf("fuzz: %d steps from %s: %s\n", n, path, j ? why : "no disagreement");
+	printf("fuzz: %d steps from %s: %s\n", n, path,
+	       j ? why : "no disagreement");
 	return j;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
-	fputs("usage: pyheap_sfuzz [-s SEED] [-n CALLS] [-f FILES] [-e EPOCH] [-F] [-v]\n"
-	      "                    [-x FAULTMASK] [-X STEPMASK]\n"
+	fputs("usage: pyheap_sfuzz [-s SEED] [-n CALLS] [-f FILES] [-e EPOCH]\n"
+	      "                    [-F] [-v] [-x FAULTMASK] [-X STEPMASK]\n"
+	      "                    [-r FILE]\n"
+	      "  -r  replay the steps of a report, on a fresh file\n"
 	      "  -F  fail kernel allocations with fail-nth (needs failslab)\n"
 	      "  -x  bit f set: no fault of kind f (1 arg unmapped, 2 arg\n"
 	      "      read-only, 3/4 buffer unmapped/read-only, 5-7 sizes,\n"
@@ -3338,11 +3358,11 @@ int main(int argc, char **argv)
 			opts.no_ops = strtoull(optarg, NULL, 0);
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (opts.files < 1 || opts.files > MAX_FILES - 1 || opts.epoch < 1)
-		usage();
+		print_usage();
 	rng = opts.seed * 0x9e3779b97f4a7c15ULL + 1;
 	fpage = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -3363,7 +3383,7 @@ int main(int argc, char **argv)
 	if (opts.failnth) {
 		failnth_setup();
 		if (!have_failnth)
-			printf("fuzz: no failslab or fail-nth here: allocation failures skipped\n");
+			puts("fuzz: no fail-nth here: no allocation failures");
 	}
 	for (i = 0; i < opts.files; i++)
 		heap_open(&heaps[i]);
@@ -3375,7 +3395,7 @@ int main(int argc, char **argv)
 		gen_step(&st, opts.files);
 		m = &heaps[st.fd];
 		t = &traces[st.fd];
-		GROW(t->s, t->n, t->cap);
+		t->s = grow(t->s, t->n, &t->cap, sizeof(*t->s));
 		t->s[t->n++] = st;
 		x_step(m, &st);
 		steps++;
@@ -3394,7 +3414,7 @@ int main(int argc, char **argv)
 				memset(&st, 0, sizeof(st));
 				st.op = OP_B_END;
 				st.fd = m - heaps;
-				GROW(t->s, t->n, t->cap);
+				t->s = grow(t->s, t->n, &t->cap, sizeof(*t->s));
 				t->s[t->n++] = st;
 				break;
 			}
@@ -3406,7 +3426,7 @@ int main(int argc, char **argv)
 	if (failed_at >= 0) {
 		if (!kernel)
 			ndisagree++;
-		printf("fuzz: %s: seed %llu, call %ld (step %d on file %d): %s\n",
+		printf("fuzz: %s: seed %llu, call %ld (step %d, file %d): %s\n",
 		       kernel ? "KERNEL REPORT" : "DISAGREEMENT",
 		       (unsigned long long)opts.seed, failed_at,
 		       traces[st.fd].n - 1, st.fd, why);
@@ -3419,13 +3439,15 @@ int main(int argc, char **argv)
 			struct trace *t = &traces[i - 1];
 
 			ndisagree++;
-			printf("fuzz: DISAGREEMENT at the end: seed %llu, call %ld, file %d: %s\n",
-			       (unsigned long long)opts.seed, failed_at, i - 1,
-			       why);
+			printf("fuzz: %s: %s %llu, %s %ld, %s %d: %s\n",
+			       "DISAGREEMENT at the end",
+			       "seed", (unsigned long long)opts.seed, "call",
+			       failed_at,
+			       "file", i - 1, why);
 			fflush(stdout);
 			memset(&st, 0, sizeof(st));
 			st.op = OP_B_END;
-			GROW(t->s, t->n, t->cap);
+			t->s = grow(t->s, t->n, &t->cap, sizeof(*t->s));
 			t->s[t->n++] = st;
 			shrink(t, t->n - 1, 0);
 		}
@@ -3435,7 +3457,7 @@ int main(int argc, char **argv)
 		printf("fuzz: seed %llu, %ld steps, %ld s\n",
 		       (unsigned long long)opts.seed, steps,
 		       (long)(time(NULL) - t0));
-	printf("fuzz: %ld calls, %ld checks, %ld disagreements, %ld kernel reports\n",
-	       ncalls, nchecks, ndisagree, kreports);
+	printf("fuzz: %ld calls, %ld checks, %ld disagreements, %s%ld %s\n",
+	       ncalls, nchecks, ndisagree, "", kreports, "kernel reports");
 	return ndisagree || kreports;
 }
