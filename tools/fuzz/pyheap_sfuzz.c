@@ -34,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,6 +171,7 @@ static int have_failnth;
 static int dump;
 static int kmsg_fd = -1;
 static long kreports;
+static long nenomem;	/* calls fail-nth made fail */
 
 static uint64_t rnd(void)
 {
@@ -622,9 +624,44 @@ static int bad_addr(uintptr_t p, size_t len)
 	return p < 65536 || p + len < p || p >= 0x800000000000ULL;
 }
 
+static uint8_t ubuf[65536];
+
+static int in_buf(uintptr_t p, size_t len, const void *buf, size_t size)
+{
+	uintptr_t a = (uintptr_t)buf;
+
+	return p >= a && p + len <= a + size;
+}
+
+/* Memory the fuzzer does not know (a truncated pointer): look. */
+static int probe_read(uintptr_t p, size_t len)
+{
+	static uint8_t tmp[PAGE];
+	struct iovec l = { .iov_base = tmp }, r;
+	size_t n;
+
+	while (len) {
+		n = len < PAGE ? len : PAGE;
+		l.iov_len = n;
+		r.iov_base = (void *)p;
+		r.iov_len = n;
+		if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)n)
+			return 0;
+		p += n;
+		len -= n;
+	}
+	return 1;
+}
+
 static int can_read(uintptr_t p, size_t len)
 {
-	return !len || (!bad_addr(p, len) && !in_page(p, len, bad_page(0)));
+	if (!len)
+		return 1;
+	if (bad_addr(p, len) || in_page(p, len, bad_page(0)))
+		return 0;
+	if (in_buf(p, len, fpage, 4 * PAGE) || in_buf(p, len, ubuf, 65536))
+		return 1;
+	return probe_read(p, len);
 }
 
 static int can_write(uintptr_t p, size_t len)
@@ -1295,7 +1332,6 @@ static uint64_t m_collect(struct mheap *m, int g)
 
 /* ----- user buffers and what the model says the kernel wrote there ----- */
 
-static uint8_t ubuf[65536];
 static uint8_t ushadow[65536];
 static uint8_t fshadow[4 * PAGE];
 
@@ -2597,6 +2633,7 @@ static void x_single(struct mheap *m, const struct step *st, uint32_t cmd)
 	snprintf(last_what, sizeof(last_what), "%s fault %d", op_name[st->op],
 		 st->fault);
 	if (c.fn && c.ret == -ENOMEM) {
+		nenomem++;
 		check_full(m);		/* ENOMEM changes nothing */
 		return;
 	}
@@ -2744,9 +2781,11 @@ static void x_batch(struct mheap *m, const struct step *st)
 	if (!(st->a[4] % 29))
 		b.op_size = 56;
 	b.ops = (uintptr_t)ops;
-	if (b.count != n || b.op_size != 64)
+	if (fault == F_ARG_NONE)
+		want = -EFAULT;
+	else if (b.count != n || b.op_size != 64)
 		want = -EINVAL;
-	else if (fault == F_ARG_NONE || fault == F_ARG_RO)
+	else if (fault == F_ARG_RO)
 		want = -EFAULT;	/* fixed: one that cannot report runs nothing */
 	else if (!k && !cut)
 		want = -EFAULT;
@@ -3033,6 +3072,9 @@ static void gen_step(struct step *st, int files)
 		st->fault = F_BUF_NONE;
 	if (st->op >= NR_OPS || (opts.no_faults >> st->fault & 1))
 		st->fault = F_NONE;
+	if (st->op == OP_LRU_GET && st->fault == F_ARG_RO &&
+	    (opts.no_faults >> 12 & 1))
+		st->fault = F_NONE;
 }
 
 /* ----- heaps: open, and close with everything accounted for ----- */
@@ -3314,7 +3356,8 @@ static void print_usage(void)
 	      "  -x  bit f set: no fault of kind f (1 arg unmapped, 2 arg\n"
 	      "      read-only, 3/4 buffer unmapped/read-only, 5-7 sizes,\n"
 	      "      8 size above a page, 9 bad pointer, 10 fail-nth,\n"
-	      "      11 closing an unread event's handle)\n"
+	      "      11 closing an unread event's handle,\n"
+	      "      12 a read-only argument for LRU_GET)\n"
 	      "  -X  bit o set: no step of kind o (see enum in the source)\n",
 	      stderr);
 	exit(2);
@@ -3454,8 +3497,8 @@ int main(int argc, char **argv)
 	}
 	kcheck("the end");
 	if (opts.verbose)
-		printf("fuzz: seed %llu, %ld steps, %ld s\n",
-		       (unsigned long long)opts.seed, steps,
+		printf("fuzz: seed %llu, %ld steps, %ld ENOMEM, %ld s\n",
+		       (unsigned long long)opts.seed, steps, nenomem,
 		       (long)(time(NULL) - t0));
 	printf("fuzz: %ld calls, %ld checks, %ld disagreements, %s%ld %s\n",
 	       ncalls, nchecks, ndisagree, "", kreports, "kernel reports");
