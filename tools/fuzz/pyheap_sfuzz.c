@@ -847,7 +847,7 @@ static void do_ioctl(struct mheap *m, const struct step *st, uint32_t cmd,
 		memcpy(cin, p, c->e.usize < k ? c->e.usize : k);
 	c->e.wr = can_write((uintptr_t)p, c->e.usize < k ? c->e.usize : k);
 	if (st->fault == F_FAILNTH && have_failnth) {
-		fn = 1 + st->a[10] % 8;
+		fn = 1 + st->a[10] % 4;
 		failnth_arm(fn);
 	}
 	c->ret = ioctl(m->fd, _IO(PYHEAP_IOC_MAGIC, cmd), p) ? -errno : 0;
@@ -1628,10 +1628,11 @@ static int md_collect(struct mheap *m, struct pyheap_gc_collect *in,
 {
 	if (in->flags || in->__reserved || in->out_unreachable)
 		return -EINVAL;
+	/* fixed: the answer is proven writable first, nothing collected */
+	if (!e->wr)
+		return -EFAULT;
 	if (in->generation >= 3)
 		return -EINVAL;
-	if (!e->wr)
-		return -EFAULT;	/* fixed: nothing collected */
 	in->out_unreachable = m_collect(m, in->generation);
 	return 0;
 }
@@ -3056,6 +3057,8 @@ static void gen_step(struct step *st, int files)
 	for (i = 0; i < ARRAY_SIZE(st->a); i++)
 		st->a[i] = rnd();
 	r = pick(100);
+	if (opts.failnth && r >= 90)
+		r = 98;		/* one call in ten under fail-nth */
 	st->fault = r < 70 ? F_NONE : r < 76 ? F_ARG_NONE : r < 84 ? F_ARG_RO :
 		    r < 88 ? F_BUF_NONE : r < 91 ? F_BUF_RO :
 		    r < 93 ? F_SIZE_SHORT : r < 95 ? F_SIZE_LONG0 :
