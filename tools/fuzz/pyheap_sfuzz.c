@@ -169,6 +169,7 @@ static char *fpage;		/* [RW][unmapped][RW][RO] */
 static uint8_t *bigzero;	/* for sizes above a page */
 static int have_failnth;
 static int dump;
+static int shrink_secs = 120;
 static int kmsg_fd = -1;
 static long kreports;
 static long nenomem;	/* calls fail-nth made fail */
@@ -2804,7 +2805,7 @@ static void x_batch(struct mheap *m, const struct step *st)
 		ops[i].cmd = cmd;
 		ops[i].out_result = 0x5a5a5a5a;
 		if (cmd < ARRAY_SIZE(ksize))
-			build(m, &sub, cmd, ops[i].arg, 1 + i % 8);
+			build(m, &sub, cmd, ops[i].arg, 1 + i);
 		else
 			memset(ops[i].arg, 0, 56);
 		if (want || (stop && executed && res[executed - 1]))
@@ -3269,8 +3270,9 @@ static void shrink(struct trace *t, int last, int kernel)
 {
 	struct step *cur = xrealloc(NULL, (last + 1) * sizeof(*cur));
 	struct step *try = xrealloc(NULL, (last + 1) * sizeof(*cur));
-	int n = last + 1, chunk, i, budget = kernel ? 40 : 400, changed;
-	time_t end = time(NULL) + (kernel ? 90 : 120);
+	int n = last + 1, chunk, i, changed;
+	int budget = kernel ? 40 : shrink_secs > 120 ? 4000 : 400;
+	time_t end = time(NULL) + (kernel ? 90 : shrink_secs);
 
 	memcpy(cur, t->s, n * sizeof(*cur));
 	replaying = 1;
@@ -3346,6 +3348,13 @@ static int replay_file(const char *path)
 	j = replay(tr, n, 0);
 	printf("fuzz: %d steps from %s: %s\n", n, path,
 	       j ? why : "no disagreement");
+	if (j && n > 1) {
+		struct trace t = { .s = tr, .n = n, .cap = cap };
+
+		dump = 0;
+		shrink_secs = 600;
+		shrink(&t, n - 1, 0);
+	}
 	return j;
 }
 
