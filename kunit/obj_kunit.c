@@ -59,7 +59,7 @@ static struct pyheap_type link_type = {
 
 struct fan_obj {
 	struct pyheap_obj ob;
-	spinlock_t lock;
+	spinlock_t lock;		/* held while traversing the kids */
 	struct pyheap_obj *kids[FAN_KIDS];
 };
 
