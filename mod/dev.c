@@ -269,7 +269,7 @@ static int pyheap_ioc_batch(struct pyheap_ucmd *ucmd)
 	 * Check that the count can be reported before running anything, so
 	 * that a batch whose own argument is read-only fails whole.
 	 */
-	if (ucmd_respond(ucmd, sizeof(*cmd)))
+	if (ucmd_prove_writable(ucmd, sizeof(*cmd)))
 		return -EFAULT;
 	for (i = 0; i < cmd->count; i++) {
 		if (get_user(opcmd, &uops[i].cmd)) {

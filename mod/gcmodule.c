@@ -27,12 +27,11 @@
 #include "ucmd.h"
 
 /*
- * A collection cannot answer before it runs, so it makes sure the answer
- * can be written before it starts: writing the argument back unchanged
- * faults its page in and proves it writable.  After that only a caller
- * that unmaps or write-protects its own argument while the call runs can
- * make the final copy fail; the collection then stands and the call
- * still returns 0 (see "A failed call changes nothing" in uapi.rst).
+ * A collection cannot answer before it runs, so it proves its answer
+ * writable first (ucmd_prove_writable()).  If the final copy still fails,
+ * the caller unmapped its own argument meanwhile: the collection stands
+ * and the call returns 0 (see "A failed call changes nothing" in
+ * uapi.rst).
  */
 int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
@@ -44,7 +43,7 @@ int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 	lockdep_assert_held(&ucmd->heap->lock);
 	if (cmd->flags || cmd->__reserved || cmd->out_unreachable)
 		return -EINVAL;
-	err = ucmd_respond(ucmd, sizeof(*cmd));
+	err = ucmd_prove_writable(ucmd, sizeof(*cmd));
 	if (err)
 		return err;
 	n = pyheap_gc_collect(ucmd->heap, cmd->generation);

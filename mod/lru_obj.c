@@ -404,12 +404,10 @@ static int lru_get_claim(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
 	pyheap_lru_value_set_pending(pending);
 	/*
 	 * Inserting the claim into a full map evicts its least recent entry,
-	 * which no delete gives back; so, as GC_COLLECT does, prove the
-	 * answer writable before inserting, by writing the argument back
-	 * unchanged.  Only a caller that unmaps its own argument meanwhile
-	 * can then make the answer fail, and the claim is taken back.
+	 * which no delete gives back: prove the answer writable first.  If
+	 * the answer still fails, the claim is taken back.
 	 */
-	err = ucmd_respond(ucmd, sizeof(*cmd));
+	err = ucmd_prove_writable(ucmd, sizeof(*cmd));
 	if (!err)
 		err = pyheap_lru_set(lru, key, pending);
 	if (err) {

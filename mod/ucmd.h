@@ -54,6 +54,20 @@ static inline int ucmd_respond(struct pyheap_ucmd *ucmd, size_t cmd_len)
 	return 0;
 }
 
+/*
+ * For a handler that must change the heap before it knows its answer
+ * (GC_COLLECT, BATCH, a compute-once claim that may evict): write the
+ * argument back unchanged, which faults its page in and proves it
+ * writable, so that the final ucmd_respond() can fail only if the caller
+ * unmaps or write-protects its own argument while the call runs.  Call it
+ * after every check and before the first change.
+ */
+static inline int ucmd_prove_writable(struct pyheap_ucmd *ucmd,
+				      size_t cmd_len)
+{
+	return ucmd_respond(ucmd, cmd_len);
+}
+
 /* The object an open handle names, or -ENOENT. */
 static inline struct pyheap_obj *ucmd_obj(struct pyheap_ucmd *ucmd, u32 handle)
 	__must_hold(&ucmd->heap->lock)
