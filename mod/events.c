@@ -97,10 +97,9 @@ int pyheap_event_queue_finalize(struct pyheap_heap *heap,
 	return 0;
 }
 
-/* Copy out whole events; 0 if there is none. */
+/* Copy out whole events, under heap->lock; 0 if there is none. */
 static ssize_t __events_read(struct pyheap_heap *heap, char __user *buf,
 			     size_t len)
-	__must_hold(&heap->lock)
 {
 	struct pyheap_events *events = &heap->events;
 	struct pyheap_event out = { .type = PYHEAP_EVENT_FINALIZE };

@@ -184,8 +184,8 @@ int pyheap_ioc_gc_obj_info(struct pyheap_ucmd *ucmd)
 
 /*
  * Handles out to user space, for GC_REFS and GC_GARBAGE: collect up to
- * @max objects, then open one handle each and copy them out.  On any
- * failure every handle opened here is closed again.
+ * @max objects, then open one handle each and copy them out.  If the
+ * call fails, the dispatcher closes the handles again.
  */
 struct refs_out {
 	struct pyheap_obj **objs;
@@ -203,21 +203,15 @@ static void refs_collect(struct pyheap_obj *target, void *arg)
 
 static int refs_respond(struct pyheap_ucmd *ucmd, struct refs_out *out,
 			u64 uaddr, u32 *out_count, u32 *out_total, size_t len)
-	__must_hold(&ucmd->heap->lock)
 {
-	u32 i, opened, *hs;
-	int err = 0;
+	u32 *hs;
+	int err;
 
 	hs = kvmalloc_array(max(out->count, 1U), sizeof(*hs),
 			    GFP_KERNEL_ACCOUNT);
 	if (!hs)
 		return -ENOMEM;
-	for (opened = 0; opened < out->count; opened++) {
-		err = pyheap_handle_open(ucmd->heap, out->objs[opened],
-					 &hs[opened]);
-		if (err)
-			break;
-	}
+	err = ucmd_open_handles(ucmd, out->objs, out->count, hs);
 	if (!err && copy_to_user(u64_to_user_ptr(uaddr), hs,
 				 out->count * sizeof(*hs)))
 		err = -EFAULT;
@@ -226,9 +220,6 @@ static int refs_respond(struct pyheap_ucmd *ucmd, struct refs_out *out,
 		*out_total = out->total;
 		err = ucmd_respond(ucmd, len);
 	}
-	if (err)
-		for (i = 0; i < opened; i++)
-			pyheap_handle_close(ucmd->heap, hs[i]);
 	kvfree(hs);
 	return err;
 }

@@ -363,23 +363,100 @@ static struct pyheap_lru *lru_op_load(struct pyheap_ucmd *ucmd,
 }
 
 /*
- * GET found the key claimed by another caller (compute-once).  A plain GET
- * sees a miss; a COMPUTE GET waits for the value, outside the heap lock,
- * and runs again.
+ * GET and GETV are one path.  lru_look() looks every key up without
+ * touching anything and answers each hit; the handler copies the answer
+ * out; only then does lru_touch() count the calls and move the entries,
+ * so that a failed call changes nothing.  heap->lock keeps the map still
+ * from the look to the touch.  GET is the one-key case, with compute-once
+ * around it.
  */
-static int lru_get_pending(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru)
-	__must_hold(&ucmd->heap->lock)
+struct lru_look {
+	const struct pyheap_lru_key *keys;
+	u32 n;
+	void **values;
+	struct pyheap_lru_entry **entries;
+	struct pyheap_lru_result *res;
+	u8 *slots;		/* GETV: @n slots of @value_len bytes */
+	void __user *uvalue;	/* GET: the caller's one value buffer */
+	u32 value_len;
+	u32 hits;
+	u32 claimed;		/* keys claimed for compute-once: misses */
+};
+
+/*
+ * Answer hit @i: its length and its handle or bytes; with @lengths_only
+ * (after another hit failed), only its length.
+ */
+static int lru_answer(struct pyheap_ucmd *ucmd, struct lru_look *look,
+		      u32 i, bool lengths_only)
+{
+	struct pyheap_lru_result *res = &look->res[i];
+	struct lru_value *v = look->values[i];
+	const u8 *data;
+	u32 len;
+
+	data = pyheap_lru_value_data(v, &len);
+	res->out_hit = PYHEAP_LRU_HIT;
+	res->out_value_len = len;
+	if (lengths_only)
+		return 0;
+	if (pyheap_lru_value_obj(v))
+		return ucmd_open_handle(ucmd, pyheap_lru_value_obj(v),
+					&res->out_value_handle);
+	if (len > look->value_len)
+		return -EOVERFLOW;
+	if (look->slots)
+		memcpy(look->slots + (size_t)i * look->value_len, data, len);
+	else if (copy_to_user(look->uvalue, data, len))
+		return -EFAULT;
+	return 0;
+}
+
+static int lru_look(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
+		    struct lru_look *look)
+{
+	int err, ret;
+	u32 i;
+
+	/* unheld: under heap->lock no value goes before this call ends */
+	err = pyheap_lru_peek_many(lru, look->keys, look->n, look->values,
+				   look->entries, false);
+	if (err < 0)
+		return err;
+	memset(look->res, 0, look->n * sizeof(*look->res));
+	err = 0;
+	for (i = 0; i < look->n; i++) {
+		if (!look->entries[i])
+			continue;
+		if (pyheap_lru_value_pending(look->values[i])) {
+			look->entries[i] = NULL;
+			look->claimed++;
+			continue;
+		}
+		look->hits++;
+		ret = lru_answer(ucmd, look, i, err);
+		if (!err)
+			err = ret;
+	}
+	return err;
+}
+
+/* The answer is out: count each key as a call, and move each hit. */
+static void lru_touch(struct pyheap_lru *lru, struct lru_look *look,
+		      u32 flags)
+{
+	if (!(flags & PYHEAP_LRU_PEEK))
+		pyheap_lru_touch_many(lru, look->entries, look->n);
+}
+
+/*
+ * A COMPUTE GET found the key claimed by another caller: wait for the
+ * value, outside the heap lock, and run again; or EAGAIN.
+ */
+static int lru_get_wait(struct pyheap_ucmd *ucmd)
 {
 	struct pyheap_lru_op *cmd = ucmd->cmd;
-	int err;
 
-	if (!(cmd->flags & PYHEAP_LRU_COMPUTE)) {
-		cmd->out_hit = PYHEAP_LRU_MISS;
-		err = ucmd_respond(ucmd, sizeof(*cmd));
-		if (!err && !(cmd->flags & PYHEAP_LRU_PEEK))
-			pyheap_lru_miss(lru);
-		return err;
-	}
 	if (ucmd->in_batch || ucmd->nonblock || !cmd->timeout_ms ||
 	    ucmd->wait_jiffies == 0)
 		return -EAGAIN;
@@ -392,7 +469,6 @@ static int lru_get_pending(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru)
 /* A COMPUTE GET missed: claim the key for this caller, who computes it. */
 static int lru_get_claim(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
 			 const struct pyheap_lru_key *key)
-	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_lru_op *cmd = ucmd->cmd;
 	struct lru_value *pending;
@@ -423,22 +499,22 @@ static int lru_get_claim(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
 	return err;
 }
 
-/*
- * Look first without touching anything, answer, and only once the answer
- * is out count the hit or miss and move the entry: a failed GET changes
- * nothing.  Nothing else can change the map meanwhile (heap->lock).
- */
+/* GET: GETV of one key, whose value goes straight to the caller. */
 int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_lru_op *cmd = ucmd->cmd;
+	struct pyheap_lru_entry *entry;
+	struct pyheap_lru_result res;
 	struct pyheap_lru_key key;
 	struct pyheap_lru *lru;
-	struct lru_value *v = NULL;
 	struct lru_key_buf kb;
-	void *p;
-	const u8 *data;
-	u32 len;
+	struct lru_look look = {
+		.keys = &key, .n = 1, .entries = &entry, .res = &res,
+		.uvalue = u64_to_user_ptr(cmd->value),
+		.value_len = cmd->value_len,
+	};
+	void *value;
 	int err;
 
 	lockdep_assert_held(&ucmd->heap->lock);
@@ -450,41 +526,26 @@ int pyheap_ioc_lru_get(struct pyheap_ucmd *ucmd)
 	lru = lru_op_load(ucmd, &key, &kb);
 	if (IS_ERR(lru))
 		return PTR_ERR(lru);
-	err = pyheap_lru_peek(lru, &key, &p);
-	if (!err && pyheap_lru_value_pending(p)) {
-		pyheap_lru_value_put(p);
-		err = lru_get_pending(ucmd, lru);
+	look.values = &value;
+	err = lru_look(ucmd, lru, &look);
+	if (err)
 		goto out;
+	if (cmd->flags & PYHEAP_LRU_COMPUTE) {
+		if (look.claimed) {
+			err = lru_get_wait(ucmd);
+			goto out;
+		}
+		if (!look.hits) {
+			err = lru_get_claim(ucmd, lru, &key);
+			goto out;
+		}
 	}
-	if (err == -ENOENT && (cmd->flags & PYHEAP_LRU_COMPUTE)) {
-		err = lru_get_claim(ucmd, lru, &key);
-		goto out;
-	}
-	if (!err) {
-		v = p;
-		cmd->out_hit = PYHEAP_LRU_HIT;
-		data = pyheap_lru_value_data(v, &len);
-		cmd->out_value_len = len;
-		if (pyheap_lru_value_obj(v))
-			err = pyheap_handle_open(ucmd->heap,
-						 pyheap_lru_value_obj(v),
-						 &cmd->out_value_handle);
-		else if (len > cmd->value_len)
-			err = -EOVERFLOW;
-		else if (copy_to_user(u64_to_user_ptr(cmd->value), data, len))
-			err = -EFAULT;
-	} else if (err == -ENOENT) {
-		err = 0;
-	}
+	cmd->out_hit = res.out_hit;
+	cmd->out_value_len = res.out_value_len;
+	cmd->out_value_handle = res.out_value_handle;
+	err = ucmd_respond(ucmd, sizeof(*cmd));
 	if (!err)
-		err = ucmd_respond(ucmd, sizeof(*cmd));
-	if (err && cmd->out_value_handle)
-		pyheap_handle_close(ucmd->heap, cmd->out_value_handle);
-	if (!err && !(cmd->flags & PYHEAP_LRU_PEEK) &&
-	    !pyheap_lru_get(lru, &key, &p))
-		pyheap_lru_value_put(p);
-	if (v)
-		pyheap_lru_value_put(v);
+		lru_touch(lru, &look, cmd->flags);
 out:
 	kfree(kb.big);
 	return err;
@@ -587,36 +648,6 @@ int pyheap_ioc_lru_info(struct pyheap_ucmd *ucmd)
 	return err;
 }
 
-/*
- * GETV is GET's look, answer, touch done for a whole vector of keys: peek
- * every key under one acquisition of the map, write every answer, and
- * only once all are out count the calls and move the entries, so that a
- * failed call changes nothing.  heap->lock keeps the map still between.
- */
-/* One hit's result and slot; with no @slot, only the result. */
-static int lru_getv_answer(struct pyheap_ucmd *ucmd, void *p,
-			   struct pyheap_lru_result *res, u8 *slot)
-	__must_hold(&ucmd->heap->lock)
-{
-	struct pyheap_lru_getv *cmd = ucmd->cmd;
-	struct lru_value *v = p;
-	const u8 *data;
-	u32 len;
-
-	data = pyheap_lru_value_data(v, &len);
-	res->out_hit = PYHEAP_LRU_HIT;
-	res->out_value_len = len;
-	if (!slot)
-		return 0;
-	if (pyheap_lru_value_obj(v))
-		return pyheap_handle_open(ucmd->heap, pyheap_lru_value_obj(v),
-					  &res->out_value_handle);
-	if (len > cmd->value_len)
-		return -EOVERFLOW;
-	memcpy(slot, data, len);
-	return 0;
-}
-
 int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
@@ -626,9 +657,12 @@ int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 	struct pyheap_lru_key *keys;
 	size_t kbytes, vbytes, i, n;
 	struct pyheap_lru *lru;
+	struct lru_look look = {
+		.n = cmd->count, .value_len = cmd->value_len,
+	};
 	void **values;
 	u8 *kbuf, *vbuf;
-	int err, ret;
+	int err;
 
 	lockdep_assert_held(&ucmd->heap->lock);
 	if ((cmd->flags & ~PYHEAP_LRU_PEEK) || cmd->out_hits ||
@@ -666,28 +700,14 @@ int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 		keys[i].len = cmd->key_len;
 		keys[i].data = kbuf + i * cmd->key_len;
 	}
-	/* unheld: under heap->lock no value goes before this call ends */
-	err = pyheap_lru_peek_many(lru, keys, n, values, entries, false);
-	if (err < 0)
-		goto out_free;
-	memset(res, 0, n * sizeof(*res));
+	look.keys = keys;
+	look.values = values;
+	look.entries = entries;
+	look.res = res;
+	look.slots = vbuf;
 	memset(vbuf, 0, vbytes);
-	err = 0;
-	for (i = 0; i < n; i++) {
-		if (!entries[i])
-			continue;
-		if (pyheap_lru_value_pending(values[i])) {
-			/* claimed for compute-once: a miss, as for GET */
-			entries[i] = NULL;
-			continue;
-		}
-		cmd->out_hits++;
-		/* after a failure, only the lengths are still reported */
-		ret = lru_getv_answer(ucmd, values[i], &res[i],
-				      err ? NULL : vbuf + i * cmd->value_len);
-		if (!err)
-			err = ret;
-	}
+	err = lru_look(ucmd, lru, &look);
+	cmd->out_hits = look.hits;
 	if (!err && (copy_to_user(u64_to_user_ptr(cmd->values), vbuf,
 				  vbytes) ||
 		     copy_to_user(u64_to_user_ptr(cmd->results), res,
@@ -695,18 +715,19 @@ int pyheap_ioc_lru_getv(struct pyheap_ucmd *ucmd)
 		err = -EFAULT;
 	if (!err)
 		err = ucmd_respond(ucmd, sizeof(*cmd));
-	if (!err && !(cmd->flags & PYHEAP_LRU_PEEK))
-		pyheap_lru_touch_many(lru, entries, n);
-	for (i = 0; err && i < n; i++) {
-		if (!res[i].out_value_handle)
-			continue;
-		pyheap_handle_close(ucmd->heap, res[i].out_value_handle);
-		res[i].out_value_handle = PYHEAP_HANDLE_NONE;
+	if (!err)
+		lru_touch(lru, &look, cmd->flags);
+	/*
+	 * Tell a caller short of room how much each value needs; the handles
+	 * opened before the overflow are closed again, so none is reported.
+	 */
+	if (err == -EOVERFLOW) {
+		for (i = 0; i < n; i++)
+			res[i].out_value_handle = PYHEAP_HANDLE_NONE;
+		if (copy_to_user(u64_to_user_ptr(cmd->results), res,
+				 n * sizeof(*res)))
+			err = -EFAULT;
 	}
-	/* Tell a caller short of room how much each value needs. */
-	if (err == -EOVERFLOW &&
-	    copy_to_user(u64_to_user_ptr(cmd->results), res, n * sizeof(*res)))
-		err = -EFAULT;
 out_free:
 	kvfree(keys);
 	return err;

@@ -26,6 +26,11 @@
  * @nonblock: the file is O_NONBLOCK: never wait either
  * @wait_jiffies: how long the call may still wait; -1 before it first has
  * @wait_seq: the heap's lru_seq the call waits to see change
+ * @opened: the handles this call opened, which the dispatcher closes
+ *	again if the call fails; NULL while they fit in @opened_inline
+ * @nr_opened: how many
+ * @max_opened: room in @opened
+ * @opened_inline: the first few, without an allocation
  */
 struct pyheap_ucmd {
 	struct pyheap_heap *heap;
@@ -36,6 +41,10 @@ struct pyheap_ucmd {
 	bool nonblock;
 	long wait_jiffies;
 	u64 wait_seq;
+	u32 *opened;
+	u32 nr_opened;
+	u32 max_opened;
+	u32 opened_inline[4];
 };
 
 /*
@@ -77,8 +86,18 @@ static inline struct pyheap_obj *ucmd_obj(struct pyheap_ucmd *ucmd, u32 handle)
 	return obj ?: ERR_PTR(-ENOENT);
 }
 
+int ucmd_reserve_handles(struct pyheap_ucmd *ucmd, u32 n);
+int ucmd_open_handles(struct pyheap_ucmd *ucmd, struct pyheap_obj *const *objs,
+		      u32 n, u32 *handles);
 int ucmd_respond_handle(struct pyheap_ucmd *ucmd, struct pyheap_obj *obj,
 			u32 *out, size_t len);
+
+/* Open a handle on @obj for the answer; see ucmd_open_handles(). */
+static inline int ucmd_open_handle(struct pyheap_ucmd *ucmd,
+				   struct pyheap_obj *obj, u32 *handle)
+{
+	return ucmd_open_handles(ucmd, &obj, 1, handle);
+}
 
 /* mod/dev.c */
 int pyheap_ioc_heap_info(struct pyheap_ucmd *ucmd);

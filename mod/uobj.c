@@ -281,7 +281,7 @@ int pyheap_ioc_obj_newv(struct pyheap_ucmd *ucmd)
 		return -ENOMEM;
 	handles = (u32 *)(objs + n);
 	/* Room for the handles first: past here only ENOMEM undoes work. */
-	err = pyheap_handles_reserve(heap, n);
+	err = ucmd_reserve_handles(ucmd, n);
 	if (!err)
 		err = pyheap_uobj_new_many(heap, cmd->nslots,
 					   cmd->payload_size, cmd->flags, n,
@@ -289,16 +289,12 @@ int pyheap_ioc_obj_newv(struct pyheap_ucmd *ucmd)
 	if (err)
 		goto out_free;
 	/* Reserved, so it succeeds; the handles take references, ours go. */
-	err = pyheap_handles_open_many(heap, objs, n, handles);
+	err = ucmd_open_handles(ucmd, objs, n, handles);
 	for (i = 0; i < n; i++)
 		pyheap_obj_put(heap, objs[i]);
-	if (err)
-		goto out_free;
-	if (copy_to_user(u64_to_user_ptr(cmd->handles), handles,
-			 n * sizeof(*handles))) {
-		pyheap_handles_close_many(heap, handles, n);
+	if (!err && copy_to_user(u64_to_user_ptr(cmd->handles), handles,
+				 n * sizeof(*handles)))
 		err = -EFAULT;
-	}
 out_free:
 	kvfree(objs);
 	return err;

@@ -1738,8 +1738,9 @@ static int md_obj_info(struct mheap *m, struct pyheap_gc_obj_info *in,
 
 /*
  * GC_REFS and GC_GARBAGE LIST: open handles to @objs, write them out,
- * undo on failure (as refs_respond() does).  @order: 0 if the kernel's
- * order is not the model's (only the set is compared).
+ * undo on failure as the dispatcher does, newest handle first, so that
+ * the free handles are as they were.  @order: 0 if the kernel's order is
+ * not the model's (only the set is compared).
  */
 static int refs_out(struct mheap *m, int *objs, uint32_t count,
 		    uint32_t total, uint64_t uaddr, struct env *e,
@@ -1758,8 +1759,8 @@ static int refs_out(struct mheap *m, int *objs, uint32_t count,
 	if (!err && !e->wr)
 		err = -EFAULT;
 	if (err) {
-		for (i = 0; i < opened; i++)
-			h_close(m, hs[i]);
+		for (i = opened; i > 0; i--)
+			h_close(m, hs[i - 1]);
 		return err;
 	}
 	if (shadow(uaddr))

@@ -503,4 +503,44 @@ TEST_F(heap, an_unread_event_handle_cannot_be_closed)
 	EXPECT_EQ(0, hclose(self->fd, ev.handle));
 }
 
+/*
+ * A call that opens several handles for its answer and then fails must
+ * give them back so that the next calls get the handles they would have
+ * got: GC_REFS closed them oldest first, which reversed the order of the
+ * free handles.  The dispatcher now closes them newest first.
+ */
+TEST_F(heap, a_failed_answer_gives_its_handles_back_in_order)
+{
+	__u32 a, b, c, d, e, h1, h2, hs[2];
+	struct pyheap_gc_refs r = {
+		.size = sizeof(r), .flags = PYHEAP_GC_REFERENTS, .max = 2,
+	};
+	void *ro;
+
+	ASSERT_EQ(0, obj_new(self->fd, 2, 0, &a));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &b));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &c));
+	ASSERT_EQ(0, slot_set(self->fd, a, 0, b));
+	ASSERT_EQ(0, slot_set(self->fd, a, 1, c));
+	/* two free handles, d on top: the next two opens get d, then e */
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &d));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &e));
+	ASSERT_EQ(0, hclose(self->fd, e));
+	ASSERT_EQ(0, hclose(self->fd, d));
+
+	ro = read_only_copy(hs, sizeof(hs));
+	ASSERT_NE(NULL, ro);
+	r.handle = a;
+	r.handles = (unsigned long)ro;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_GC_REFS, &r));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(3, info(self->fd).out_handles);
+	munmap(ro, page_size);
+
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &h1));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &h2));
+	EXPECT_EQ(d, h1);
+	EXPECT_EQ(e, h2);
+}
+
 TEST_HARNESS_MAIN
