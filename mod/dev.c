@@ -25,7 +25,7 @@
  *
  * The dispatcher owns the undo of what it can see: the handles a call
  * opened are closed again whenever the handler returns an error, so no
- * handler closes one of its own (ucmd_run()).
+ * handler closes one of its own (see mod/ucmd.c).
  *
  * GC_COLLECT cannot answer before it collects, so it proves its argument
  * writable first; BATCH is the one deliberate exception to all or
@@ -45,7 +45,6 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/overflow.h>
 #include <linux/stddef.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -69,97 +68,6 @@ static int pyheap_ioc_version(struct pyheap_ucmd *ucmd)
 	cmd->out_abi_minor = PYHEAP_ABI_MINOR;
 	cmd->out_heap_id = pyheap_heap_id(ucmd->heap);
 	return ucmd_respond(ucmd, sizeof(*cmd));
-}
-
-/*
- * Handles opened for an answer are the one thing every handler makes
- * before it responds, so the framework keeps them: each call records the
- * handles it opens in its ucmd, and ucmd_finish() closes them again if
- * the handler fails, the final copy-out included.  A handler therefore
- * opens the handles of its answer with these, never closes one, and has
- * nothing of them to undo.
- */
-static u32 *ucmd_opened(struct pyheap_ucmd *ucmd)
-{
-	return ucmd->opened ?: ucmd->opened_inline;
-}
-
-/**
- * ucmd_reserve_handles() - make room for @n more handles in the answer
- * @ucmd: the call
- * @n: how many
- *
- * After this, ucmd_open_handles() of up to @n handles cannot fail.
- *
- * Context: Process context; may sleep.  Caller holds heap->lock.
- * Return: 0, -ENOSPC at the heap's handle limit, or -ENOMEM.
- */
-int ucmd_reserve_handles(struct pyheap_ucmd *ucmd, u32 n)
-	__must_hold(&ucmd->heap->lock)
-{
-	u32 room = ucmd->opened ? ucmd->max_opened :
-		   ARRAY_SIZE(ucmd->opened_inline);
-	u32 need, *opened;
-
-	lockdep_assert_held(&ucmd->heap->lock);
-	if (check_add_overflow(ucmd->nr_opened, n, &need))
-		return -ENOSPC;
-	if (need > room) {
-		need = max(need, 2 * room);
-		opened = kvmalloc_array(need, sizeof(*opened),
-					GFP_KERNEL_ACCOUNT);
-		if (!opened)
-			return -ENOMEM;
-		memcpy(opened, ucmd_opened(ucmd),
-		       ucmd->nr_opened * sizeof(*opened));
-		kvfree(ucmd->opened);
-		ucmd->opened = opened;
-		ucmd->max_opened = need;
-	}
-	return pyheap_handles_reserve(ucmd->heap, n);
-}
-
-/**
- * ucmd_open_handles() - open handles on @n objects for the answer
- * @ucmd: the call
- * @objs: the objects; each handle takes a reference of its own
- * @n: how many
- * @handles: where the @n new handles go, in the order of @objs
- *
- * All or nothing, as pyheap_handles_open_many().  The handles stay open
- * if the call succeeds and are closed by the dispatcher if it fails.
- *
- * Context: Process context; may sleep.  Caller holds heap->lock.
- * Return: 0, -ENOSPC at the heap's handle limit, or -ENOMEM.
- */
-int ucmd_open_handles(struct pyheap_ucmd *ucmd, struct pyheap_obj *const *objs,
-		      u32 n, u32 *handles)
-	__must_hold(&ucmd->heap->lock)
-{
-	int err;
-
-	if (!n)
-		return 0;
-	err = ucmd_reserve_handles(ucmd, n);
-	if (err)
-		return err;
-	err = pyheap_handles_open_many(ucmd->heap, objs, n, handles);
-	if (WARN_ON_ONCE(err))	/* reserved, so it cannot fail */
-		return err;
-	memcpy(ucmd_opened(ucmd) + ucmd->nr_opened, handles,
-	       n * sizeof(*handles));
-	ucmd->nr_opened += n;
-	return 0;
-}
-
-/* Answer with a new handle on @obj (none if @obj is NULL) in *@out. */
-int ucmd_respond_handle(struct pyheap_ucmd *ucmd, struct pyheap_obj *obj,
-			u32 *out, size_t len)
-	__must_hold(&ucmd->heap->lock)
-{
-	int err = obj ? ucmd_open_handle(ucmd, obj, out) : 0;
-
-	return err ?: ucmd_respond(ucmd, len);
 }
 
 int pyheap_ioc_heap_info(struct pyheap_ucmd *ucmd)
@@ -288,26 +196,16 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 		 struct pyheap_handle_closev, handles),
 };
 
-/*
- * Run one handler and end the call: if it failed, close the handles it
- * opened, newest first, so that the free handles are as they were.
- */
+/* Run one handler, and end the call (ucmd_end() undoes a failure). */
 static int ucmd_run(const struct pyheap_ioctl_op *op,
 		    struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
-	u32 *opened;
 	int ret;
 
 	lockdep_assert_held(&ucmd->heap->lock);
 	ret = op->execute(ucmd);
-	opened = ucmd_opened(ucmd);
-	while (ret && ucmd->nr_opened)
-		WARN_ON_ONCE(pyheap_handle_close(ucmd->heap,
-						 opened[--ucmd->nr_opened]));
-	ucmd->nr_opened = 0;
-	kvfree(ucmd->opened);
-	ucmd->opened = NULL;
+	ucmd_end(ucmd, ret);
 	if (!ret)
 		ucmd->heap->nr_ioctls++;
 	return ret;

@@ -86,11 +86,13 @@ static inline struct pyheap_obj *ucmd_obj(struct pyheap_ucmd *ucmd, u32 handle)
 	return obj ?: ERR_PTR(-ENOENT);
 }
 
+/* mod/ucmd.c */
 int ucmd_reserve_handles(struct pyheap_ucmd *ucmd, u32 n);
 int ucmd_open_handles(struct pyheap_ucmd *ucmd, struct pyheap_obj *const *objs,
 		      u32 n, u32 *handles);
 int ucmd_respond_handle(struct pyheap_ucmd *ucmd, struct pyheap_obj *obj,
 			u32 *out, size_t len);
+void ucmd_end(struct pyheap_ucmd *ucmd, int ret);
 
 /* Open a handle on @obj for the answer; see ucmd_open_handles(). */
 static inline int ucmd_open_handle(struct pyheap_ucmd *ucmd,
