@@ -358,7 +358,10 @@ static long __pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
 		left = lru_wait(heap, &ucmd);
 		if (left < 0)
 			return -EINTR;
-		/* at 0: one last look, then EAGAIN */
+		/*
+		 * Run the handler again with the time that is left.  With
+		 * none left it looks once more, then fails with EAGAIN.
+		 */
 		ucmd.wait_jiffies = left;
 	}
 	pyheap_gc_throttle(heap);

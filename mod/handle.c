@@ -95,7 +95,10 @@ int pyheap_handles_reserve(struct pyheap_heap *heap, u32 n)
 	while (cap < need)
 		cap *= 2;
 	cap = min(cap, handles_limit(heap));
-	/* kvrealloc() changed its arguments in 6.12; grow by hand */
+	/*
+	 * kvrealloc() changed its arguments in 6.12, so the table grows
+	 * by hand: a new array, the old entries copied over.
+	 */
 	slot = kvmalloc_array(cap, sizeof(*slot), GFP_KERNEL_ACCOUNT);
 	if (!slot)
 		return -ENOMEM;

@@ -418,7 +418,10 @@ static int lru_look(struct pyheap_ucmd *ucmd, struct pyheap_lru *lru,
 	int err, ret;
 	u32 i;
 
-	/* unheld: under heap->lock no value goes before this call ends */
+	/*
+	 * The values are not held: under heap->lock nothing can release
+	 * one before this call ends.
+	 */
 	err = pyheap_lru_peek_many(lru, look->keys, look->n, look->values,
 				   look->entries, false);
 	if (err < 0)
