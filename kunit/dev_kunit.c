@@ -17,6 +17,7 @@
 
 #include <uapi/linux/pyheap.h>
 #include "../mod/internal.h"
+#include "pyheap_kunit.h"
 
 struct dev_ctx {
 	struct pyheap_heap *heap;
@@ -36,19 +37,9 @@ static int dev_test_init(struct kunit *test)
 	if (IS_ERR_VALUE(addr) || !addr)
 		return -ENOMEM;
 	ctx->ubuf = (u8 __user *)addr;
-	ctx->heap = pyheap_heap_create(NULL);
-	if (IS_ERR(ctx->heap))
-		return PTR_ERR(ctx->heap);
+	ctx->heap = pyheap_kunit_heap(test, NULL);
 	test->priv = ctx;
 	return 0;
-}
-
-static void dev_test_exit(struct kunit *test)
-{
-	struct dev_ctx *ctx = test->priv;
-
-	if (ctx && !IS_ERR_OR_NULL(ctx->heap))
-		pyheap_heap_destroy(ctx->heap);
 }
 
 /*
@@ -339,7 +330,6 @@ static struct kunit_case dev_cases[] = {
 static struct kunit_suite dev_suite = {
 	.name = "pyheap_dev",
 	.init = dev_test_init,
-	.exit = dev_test_exit,
 	.test_cases = dev_cases,
 };
 

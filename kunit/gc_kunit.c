@@ -11,33 +11,10 @@
 #include <linux/workqueue.h>
 
 #include "../mod/internal.h"
-
-/* One reference slot and a finalizer that may resurrect. */
-struct fin_obj {
-	struct pyheap_obj ob;
-	struct pyheap_obj *next;
-};
+#include "pyheap_kunit.h"
 
 static unsigned int fin_calls;
 static struct pyheap_obj *fin_resurrect;	/* finalizer keeps this */
-
-static void fin_traverse(struct pyheap_obj *obj, pyheap_visit_t visit,
-			 void *arg)
-{
-	struct fin_obj *f = container_of(obj, struct fin_obj, ob);
-
-	if (f->next)
-		visit(f->next, arg);
-}
-
-static void fin_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
-{
-	struct fin_obj *f = container_of(obj, struct fin_obj, ob);
-	struct pyheap_obj *next = f->next;
-
-	f->next = NULL;
-	pyheap_obj_put(heap, next);
-}
 
 static int fin_finalize(struct pyheap_heap *heap, struct pyheap_obj *obj)
 {
@@ -47,10 +24,11 @@ static int fin_finalize(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	return 0;
 }
 
+/* Link objects with a finalizer that may resurrect. */
 static struct pyheap_type fin_type = {
 	.name = "kunit_fin",
-	.traverse = fin_traverse,
-	.clear = fin_clear,
+	.traverse = pyheap_kunit_link_traverse,
+	.clear = pyheap_kunit_link_clear,
 	.finalize = fin_finalize,
 };
 
@@ -66,26 +44,19 @@ static void gc_suite_exit(struct kunit_suite *suite)
 
 static int gc_test_init(struct kunit *test)
 {
-	struct pyheap_limits limits = {
+	static const struct pyheap_limits limits = {
 		.max_objects = 11000000,
 		.max_bytes = 1ULL << 30,
 		.max_handles = 1024,
 	};
-	struct pyheap_heap *heap = pyheap_heap_create(&limits);
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, &limits);
 
-	if (IS_ERR(heap))
-		return PTR_ERR(heap);
 	/* Only explicit collections, unless a case says otherwise. */
 	heap->gc.enabled = false;
 	fin_calls = 0;
 	fin_resurrect = NULL;
 	test->priv = heap;
 	return 0;
-}
-
-static void gc_test_exit(struct kunit *test)
-{
-	pyheap_heap_destroy(test->priv);
 }
 
 /*
@@ -237,14 +208,6 @@ static void gc_survivors_are_promoted(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
-static struct pyheap_obj *fin_new(struct pyheap_heap *heap)
-{
-	struct pyheap_obj *obj = pyheap_obj_new(heap, &fin_type,
-						sizeof(struct fin_obj));
-
-	return IS_ERR(obj) ? NULL : obj;
-}
-
 /*
  * PEP 442: the finalizer of a cycle runs once; if it resurrects the
  * object, the cycle survives; the next time it is unreachable it is
@@ -253,18 +216,13 @@ static struct pyheap_obj *fin_new(struct pyheap_heap *heap)
 static void gc_finalizer_runs_once_even_after_resurrection(struct kunit *test)
 {
 	struct pyheap_heap *heap = test->priv;
-	struct fin_obj *fa, *fb;
 	struct pyheap_obj *a, *b;
 
 	pyheap_heap_lock(heap);
-	a = fin_new(heap);
-	b = fin_new(heap);
-	fa = container_of(a, struct fin_obj, ob);
-	fb = container_of(b, struct fin_obj, ob);
-	pyheap_obj_get(b);
-	fa->next = b;
-	pyheap_obj_get(a);
-	fb->next = a;
+	a = pyheap_kunit_link_new(heap, &fin_type, 1);
+	b = pyheap_kunit_link_new(heap, &fin_type, 1);
+	pyheap_kunit_link_set(heap, a, 0, b);
+	pyheap_kunit_link_set(heap, b, 0, a);
 	pyheap_obj_put(heap, a);
 	pyheap_obj_put(heap, b);
 	fin_resurrect = a;
@@ -289,9 +247,8 @@ static void gc_resurrection_keeps_only_what_it_reaches(struct kunit *test)
 	struct pyheap_obj *a, *c, *d;
 
 	pyheap_heap_lock(heap);
-	a = fin_new(heap);			/* a -> a, resurrected */
-	container_of(a, struct fin_obj, ob)->next = a;
-	pyheap_obj_get(a);
+	a = pyheap_kunit_link_new(heap, &fin_type, 1);
+	pyheap_kunit_link_set(heap, a, 0, a);	/* a -> a, resurrected */
 	pyheap_obj_put(heap, a);
 	c = node(heap, 1);			/* c <-> d, no finalizer */
 	d = node(heap, 1);
@@ -448,7 +405,6 @@ static struct kunit_suite gc_suite = {
 	.suite_init = gc_suite_init,
 	.suite_exit = gc_suite_exit,
 	.init = gc_test_init,
-	.exit = gc_test_exit,
 	.test_cases = gc_cases,
 };
 

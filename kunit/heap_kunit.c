@@ -5,31 +5,15 @@
  */
 
 #include <kunit/test.h>
-#include <linux/err.h>
 #include <linux/module.h>
 
 #include "../mod/internal.h"
-
-static void heap_destroy_action(void *heap)
-{
-	pyheap_heap_destroy(heap);
-}
-
-static struct pyheap_heap *heap_new(struct kunit *test)
-{
-	struct pyheap_heap *heap = pyheap_heap_create(NULL);
-	int err;
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
-	err = kunit_add_action_or_reset(test, heap_destroy_action, heap);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	return heap;
-}
+#include "pyheap_kunit.h"
 
 static void heap_create_assigns_increasing_ids(struct kunit *test)
 {
-	struct pyheap_heap *a = heap_new(test);
-	struct pyheap_heap *b = heap_new(test);
+	struct pyheap_heap *a = pyheap_kunit_heap(test, NULL);
+	struct pyheap_heap *b = pyheap_kunit_heap(test, NULL);
 
 	KUNIT_EXPECT_GE(test, pyheap_heap_id(a), 1ULL);
 	KUNIT_EXPECT_GT(test, pyheap_heap_id(b), pyheap_heap_id(a));
@@ -37,7 +21,7 @@ static void heap_create_assigns_increasing_ids(struct kunit *test)
 
 static void heap_create_copies_nonzero_limits(struct kunit *test)
 {
-	struct pyheap_heap *heap = heap_new(test);
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, NULL);
 	struct pyheap_limits limits;
 
 	pyheap_heap_limits(heap, &limits);
@@ -47,24 +31,22 @@ static void heap_create_copies_nonzero_limits(struct kunit *test)
 
 static void heap_destroy_unlists_heap(struct kunit *test)
 {
-	struct pyheap_heap *heap = pyheap_heap_create(NULL);
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, NULL);
 
-	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
 	KUNIT_EXPECT_TRUE(test, pyheap_heap_listed(heap));
-	pyheap_heap_destroy(heap);
+	pyheap_kunit_heap_destroy(test, heap);
 	KUNIT_EXPECT_FALSE(test, pyheap_heap_listed(heap));
 }
 
 /* A reference from pyheap_heap_get() keeps the struct readable (KASAN). */
 static void heap_get_keeps_struct_after_destroy(struct kunit *test)
 {
-	struct pyheap_heap *heap = pyheap_heap_create(NULL);
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, NULL);
 	u64 id;
 
-	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
 	id = pyheap_heap_id(heap);
 	pyheap_heap_get(heap);
-	pyheap_heap_destroy(heap);
+	pyheap_kunit_heap_destroy(test, heap);
 	KUNIT_EXPECT_EQ(test, pyheap_heap_id(heap), id);
 	pyheap_heap_put(heap);
 }

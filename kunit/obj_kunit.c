@@ -9,46 +9,7 @@
 #include <linux/spinlock.h>
 
 #include "../mod/internal.h"
-
-/* A kernel-side type with one reference, to build chains and cycles. */
-struct link_obj {
-	struct pyheap_obj ob;
-	struct pyheap_obj *next;
-	unsigned int *released;
-};
-
-static void link_traverse(struct pyheap_obj *obj, pyheap_visit_t visit,
-			  void *arg)
-{
-	struct link_obj *l = container_of(obj, struct link_obj, ob);
-
-	if (l->next)
-		visit(l->next, arg);
-}
-
-static void link_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
-{
-	struct link_obj *l = container_of(obj, struct link_obj, ob);
-	struct pyheap_obj *next = l->next;
-
-	l->next = NULL;
-	pyheap_obj_put(heap, next);
-}
-
-static void link_release(struct pyheap_heap *heap, struct pyheap_obj *obj)
-{
-	struct link_obj *l = container_of(obj, struct link_obj, ob);
-
-	if (l->released)
-		(*l->released)++;
-}
-
-static struct pyheap_type link_type = {
-	.name = "kunit_link",
-	.traverse = link_traverse,
-	.clear = link_clear,
-	.release = link_release,
-};
+#include "pyheap_kunit.h"
 
 /*
  * A type that, like the LRU map, calls visit under a spinlock of its own:
@@ -102,25 +63,25 @@ struct obj_ctx {
 
 static int obj_suite_init(struct kunit_suite *suite)
 {
-	int err = pyheap_type_register(&link_type);
+	int err = pyheap_type_register(&pyheap_kunit_link_type);
 
 	if (err)
 		return err;
 	err = pyheap_type_register(&fan_type);
 	if (err)
-		pyheap_type_unregister(&link_type);
+		pyheap_type_unregister(&pyheap_kunit_link_type);
 	return err;
 }
 
 static void obj_suite_exit(struct kunit_suite *suite)
 {
 	pyheap_type_unregister(&fan_type);
-	pyheap_type_unregister(&link_type);
+	pyheap_type_unregister(&pyheap_kunit_link_type);
 }
 
 static int obj_test_init(struct kunit *test)
 {
-	struct pyheap_limits limits = {
+	static const struct pyheap_limits limits = {
 		.max_objects = 11000000,
 		.max_bytes = 2ULL << 30,
 		.max_handles = 16,
@@ -128,47 +89,35 @@ static int obj_test_init(struct kunit *test)
 	struct obj_ctx *ctx;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	if (!ctx)
-		return -ENOMEM;
-	ctx->heap = pyheap_heap_create(&limits);
-	if (IS_ERR(ctx->heap))
-		return PTR_ERR(ctx->heap);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->heap = pyheap_kunit_heap(test, &limits);
 	test->priv = ctx;
 	return 0;
 }
 
-static void obj_test_exit(struct kunit *test)
-{
-	struct obj_ctx *ctx = test->priv;
-
-	pyheap_heap_destroy(ctx->heap);
-}
-
 /*
- * Cases hold the heap lock for their whole body and use only
- * KUNIT_EXPECT_* under it, so a failure never leaves it held.
+ * A link object with one slot, pointing at @next if that is not NULL,
+ * whose release counts in ctx->released.  Cases hold the heap lock for
+ * their whole body and use only KUNIT_EXPECT_* under it, so a failure
+ * never leaves it held.
  */
-static struct link_obj *link_new(struct obj_ctx *ctx, struct pyheap_obj *next)
+static struct pyheap_kunit_link *link_new(struct obj_ctx *ctx,
+					  struct pyheap_obj *next)
 {
 	struct pyheap_obj *obj;
-	struct link_obj *l;
 
-	obj = pyheap_obj_new(ctx->heap, &link_type, sizeof(*l));
-	if (IS_ERR(obj))
+	obj = pyheap_kunit_link_new(ctx->heap, &pyheap_kunit_link_type, 1);
+	if (!obj)
 		return NULL;
-	l = container_of(obj, struct link_obj, ob);
-	l->released = &ctx->released;
-	if (next) {
-		pyheap_obj_get(next);
-		l->next = next;
-	}
-	return l;
+	pyheap_kunit_link_of(obj)->released = &ctx->released;
+	pyheap_kunit_link_set(ctx->heap, obj, 0, next);
+	return pyheap_kunit_link_of(obj);
 }
 
 static void obj_put_last_reference_frees_at_once(struct kunit *test)
 {
 	struct obj_ctx *ctx = test->priv;
-	struct link_obj *l;
+	struct pyheap_kunit_link *l;
 
 	pyheap_heap_lock(ctx->heap);
 	l = link_new(ctx, NULL);
@@ -191,7 +140,7 @@ static void obj_put_last_reference_frees_at_once(struct kunit *test)
 static void obj_put_below_zero_is_refused(struct kunit *test)
 {
 	struct obj_ctx *ctx = test->priv;
-	struct link_obj *a, *b;
+	struct pyheap_kunit_link *a, *b;
 
 	pyheap_heap_lock(ctx->heap);
 	a = link_new(ctx, NULL);
@@ -210,7 +159,7 @@ static void obj_put_below_zero_is_refused(struct kunit *test)
 static void obj_get_saturates_instead_of_wrapping(struct kunit *test)
 {
 	struct obj_ctx *ctx = test->priv;
-	struct link_obj *l;
+	struct pyheap_kunit_link *l;
 
 	pyheap_heap_lock(ctx->heap);
 	l = link_new(ctx, NULL);
@@ -235,7 +184,7 @@ static void obj_put_frees_long_chain_without_recursion(struct kunit *test)
 {
 	const unsigned int n = 10000000;
 	struct obj_ctx *ctx = test->priv;
-	struct link_obj *head = NULL, *l;
+	struct pyheap_kunit_link *head = NULL, *l;
 	unsigned int i;
 
 	pyheap_heap_lock(ctx->heap);
@@ -260,33 +209,32 @@ static void obj_put_frees_long_chain_without_recursion(struct kunit *test)
 
 static void obj_new_stops_at_heap_limits(struct kunit *test)
 {
-	struct pyheap_limits limits = {
+	static const struct pyheap_limits limits = {
 		.max_objects = 3, .max_bytes = 1 << 20, .max_handles = 1,
 	};
-	struct pyheap_heap *heap = pyheap_heap_create(&limits);
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, &limits);
+	const size_t size = pyheap_kunit_link_size(1);
 	struct pyheap_obj *obj[4];
 	int i;
 
-	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
 	pyheap_heap_lock(heap);
 	for (i = 0; i < 4; i++)
-		obj[i] = pyheap_obj_new(heap, &link_type,
-					sizeof(struct link_obj));
+		obj[i] = pyheap_obj_new(heap, &pyheap_kunit_link_type, size);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(obj[2]));
 	KUNIT_EXPECT_EQ(test, PTR_ERR(obj[3]), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pyheap_obj_new(heap, &link_type, 8)),
-			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pyheap_obj_new(heap,
+						     &pyheap_kunit_link_type,
+						     8)), -EINVAL);
 	for (i = 0; i < 3; i++)
 		pyheap_obj_put(heap, obj[i]);
 	/* the byte limit counts size classes */
-	obj[0] = pyheap_obj_new(heap, &link_type, (1 << 20) - 8);
+	obj[0] = pyheap_obj_new(heap, &pyheap_kunit_link_type, (1 << 20) - 8);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(obj[0]));
-	obj[1] = pyheap_obj_new(heap, &link_type, sizeof(struct link_obj));
+	obj[1] = pyheap_obj_new(heap, &pyheap_kunit_link_type, size);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(obj[1]), -ENOSPC);
 	pyheap_obj_put(heap, obj[0]);
 	KUNIT_EXPECT_EQ(test, heap->nr_bytes, 0ULL);
 	pyheap_heap_unlock(heap);
-	pyheap_heap_destroy(heap);
 }
 
 /* A ring and a tail into it: each object counted once. */
@@ -294,19 +242,19 @@ static void obj_deep_size_counts_each_object_once(struct kunit *test)
 {
 	struct obj_ctx *ctx = test->priv;
 	struct pyheap_deep_size deep = {};
-	struct link_obj *a, *b, *c, *t;
+	struct pyheap_kunit_link *a, *b, *c, *t;
 
 	pyheap_heap_lock(ctx->heap);
 	c = link_new(ctx, NULL);
 	b = link_new(ctx, &c->ob);
 	a = link_new(ctx, &b->ob);
-	c->next = &a->ob;			/* close the ring a->b->c->a */
-	pyheap_obj_get(&a->ob);
+	/* close the ring a->b->c->a */
+	pyheap_kunit_link_set(ctx->heap, &c->ob, 0, &a->ob);
 	t = link_new(ctx, &a->ob);
 	KUNIT_EXPECT_EQ(test, pyheap_obj_deep_size(ctx->heap, &t->ob, &deep),
 			0);
 	KUNIT_EXPECT_EQ(test, deep.objects, 4ULL);
-	KUNIT_EXPECT_EQ(test, deep.bytes, 4 * sizeof(struct link_obj));
+	KUNIT_EXPECT_EQ(test, deep.bytes, 4 * pyheap_kunit_link_size(1));
 	KUNIT_EXPECT_EQ(test, pyheap_obj_deep_size(ctx->heap, &b->ob, &deep),
 			0);
 	KUNIT_EXPECT_EQ(test, deep.objects, 3ULL);
@@ -332,7 +280,7 @@ static void obj_deep_size_never_sleeps_in_visit(struct kunit *test)
 	struct pyheap_deep_size deep = {};
 	struct pyheap_obj *obj;
 	struct fan_obj *f;
-	struct link_obj *l;
+	struct pyheap_kunit_link *l;
 	int i;
 
 	pyheap_heap_lock(ctx->heap);
@@ -360,27 +308,26 @@ out:
 /* Destroying a heap frees cycles and self-references too (KASAN, leaks). */
 static void heap_destroy_frees_cycles(struct kunit *test)
 {
-	struct pyheap_heap *heap = pyheap_heap_create(NULL);
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, NULL);
 	unsigned int released = 0;
 	struct pyheap_obj *a, *b;
-	struct link_obj *la, *lb;
 
-	KUNIT_ASSERT_FALSE(test, IS_ERR(heap));
 	pyheap_heap_lock(heap);
-	a = pyheap_obj_new(heap, &link_type, sizeof(*la));
-	b = pyheap_obj_new(heap, &link_type, sizeof(*lb));
-	la = container_of(a, struct link_obj, ob);
-	lb = container_of(b, struct link_obj, ob);
-	la->released = &released;
-	lb->released = &released;
-	pyheap_obj_get(b);		/* a <-> b, each owning the other */
-	la->next = b;
-	pyheap_obj_get(a);
-	lb->next = a;
+	a = pyheap_kunit_link_new(heap, &pyheap_kunit_link_type, 1);
+	b = pyheap_kunit_link_new(heap, &pyheap_kunit_link_type, 1);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	if (a && b) {
+		pyheap_kunit_link_of(a)->released = &released;
+		pyheap_kunit_link_of(b)->released = &released;
+		/* a <-> b, each owning the other */
+		pyheap_kunit_link_set(heap, a, 0, b);
+		pyheap_kunit_link_set(heap, b, 0, a);
+	}
 	pyheap_obj_put(heap, a);	/* only the cycle holds them now */
 	pyheap_obj_put(heap, b);
 	pyheap_heap_unlock(heap);
-	pyheap_heap_destroy(heap);
+	pyheap_kunit_heap_destroy(test, heap);
 	KUNIT_EXPECT_EQ(test, released, 2U);
 }
 
@@ -395,7 +342,7 @@ static void handles_open_close_reuse_and_refuse(struct kunit *test)
 	struct pyheap_heap *heap = ctx->heap;
 	struct pyheap_obj *objs[16];
 	u32 h[16], one, bad[3];
-	struct link_obj *l;
+	struct pyheap_kunit_link *l;
 	int i;
 
 	pyheap_heap_lock(heap);
@@ -450,7 +397,8 @@ static void type_register_rejects_bad_types(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, pyheap_type_register(&noname), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pyheap_type_register(&longname), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pyheap_type_register(&link_type), -EEXIST);
+	KUNIT_EXPECT_EQ(test, pyheap_type_register(&pyheap_kunit_link_type),
+			-EEXIST);
 }
 
 static struct kunit_case obj_cases[] = {
@@ -472,7 +420,6 @@ static struct kunit_suite obj_suite = {
 	.suite_init = obj_suite_init,
 	.suite_exit = obj_suite_exit,
 	.init = obj_test_init,
-	.exit = obj_test_exit,
 	.test_cases = obj_cases,
 };
 
