@@ -347,7 +347,9 @@ static void handles_open_close_reuse_and_refuse(struct kunit *test)
 
 	pyheap_heap_lock(heap);
 	l = link_new(ctx, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, l);
+	KUNIT_EXPECT_NOT_NULL(test, l);
+	if (!l)
+		goto out;
 	for (i = 0; i < 16; i++)
 		objs[i] = &l->ob;
 	KUNIT_EXPECT_EQ(test, pyheap_handles_open_many(heap, objs, 16, h), 0);
@@ -386,6 +388,7 @@ static void handles_open_close_reuse_and_refuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(&l->ob), 1U);
 	pyheap_obj_put(heap, &l->ob);
 	KUNIT_EXPECT_EQ(test, ctx->released, 1U);
+out:
 	pyheap_heap_unlock(heap);
 }
 
