@@ -195,10 +195,7 @@ static void bytes_row(struct pyheap_heap *heap, void *m)
 		   st.pool_bytes_alignment);
 }
 
-/*
- * gc: one row per heap and generation; the counters of
- * ioctl(PYHEAP_IOC_GC_STATS) and the thresholds and counts of GC_GET.
- */
+/* gc: one row per heap and generation; see pyheap_gc_show(). */
 static void gc_head(struct seq_file *m)
 {
 	seq_puts(m, "pyheap_gc - version: 1.0\n");
@@ -208,26 +205,7 @@ static void gc_head(struct seq_file *m)
 		   "duration_ns", "max_pause_ns");
 }
 
-static void gc_rows(struct pyheap_heap *heap, void *m)
-	__must_hold(&heap->lock)
-{
-	struct pyheap_gc_gen *g;
-	int i;
-
-	for (i = 0; i < PYHEAP_GC_NR_GENS; i++) {
-		g = &heap->gc.gens[i];
-		seq_printf(m, "  %6llu %3d %9u %7u %9llu %11llu %10llu %13llu %12llu %14llu %12llu\n",
-			   heap->id, i, g->threshold, g->count, g->nr,
-			   g->collections, g->collected, g->uncollectable,
-			   g->candidates, g->duration_ns, g->max_pause_ns);
-	}
-}
-
-/*
- * gc_pauses: one row per heap and generation; column k counts the
- * collections that took from 2^k to 2^(k+1) microseconds (the first one
- * everything under 2 us, the last one everything from 2^15 us up).
- */
+/* gc_pauses: one row per heap and generation; see pyheap_gc_show_pauses(). */
 static void pauses_head(struct seq_file *m)
 {
 	int i;
@@ -239,17 +217,16 @@ static void pauses_head(struct seq_file *m)
 	seq_puts(m, "\n");
 }
 
+static void gc_rows(struct pyheap_heap *heap, void *m)
+	__must_hold(&heap->lock)
+{
+	pyheap_gc_show(heap, m);
+}
+
 static void pauses_rows(struct pyheap_heap *heap, void *m)
 	__must_hold(&heap->lock)
 {
-	int i, j;
-
-	for (i = 0; i < PYHEAP_GC_NR_GENS; i++) {
-		seq_printf(m, "  %6llu %3d", heap->id, i);
-		for (j = 0; j < PYHEAP_GC_HIST; j++)
-			seq_printf(m, " %7u", heap->gc.gens[i].pause_hist[j]);
-		seq_puts(m, "\n");
-	}
+	pyheap_gc_show_pauses(heap, m);
 }
 
 /* Top-level files: every heap. */

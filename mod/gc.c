@@ -37,6 +37,7 @@
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -1027,6 +1028,57 @@ void pyheap_gc_get_stats(struct pyheap_heap *heap,
 			.max_pause_ns = g->max_pause_ns,
 			.objects = g->nr,
 		};
+	}
+}
+
+/*
+ * debugfs's gc table, one heap's rows: one per generation, with the
+ * counters of GC_STATS and the threshold and count of GC_GET.
+ *	heap, gen	heap id, generation
+ *	threshold	gc.get_threshold()[gen]
+ *	count		gc.get_count()[gen]
+ *	objects		objects in the generation now
+ *	collections	collections of the generation
+ *	collected	unreachable objects they freed
+ *	uncollectable	unreachable objects they moved to gc.garbage
+ *	candidates	objects they examined, summed
+ *	duration_ns	time they took, summed
+ *	max_pause_ns	the longest of them
+ */
+void pyheap_gc_show(struct pyheap_heap *heap, struct seq_file *m)
+	__must_hold(&heap->lock)
+{
+	const struct pyheap_gc_gen *g;
+	int i;
+
+	lockdep_assert_held(&heap->lock);
+	for (i = 0; i < NR_GENS; i++) {
+		g = &heap->gc.gens[i];
+		seq_printf(m, "  %6llu %3d %9u %7u %9llu %11llu %10llu %13llu %12llu %14llu %12llu\n",
+			   pyheap_heap_id(heap), i, g->threshold, g->count,
+			   g->nr, g->collections, g->collected,
+			   g->uncollectable, g->candidates, g->duration_ns,
+			   g->max_pause_ns);
+	}
+}
+
+/*
+ * debugfs's gc_pauses table, one heap's rows: one per generation, where
+ * column k counts the collections that took from 2^k to 2^(k+1)
+ * microseconds (the first one everything under 2 us, the last one
+ * everything from 2^15 us up).
+ */
+void pyheap_gc_show_pauses(struct pyheap_heap *heap, struct seq_file *m)
+	__must_hold(&heap->lock)
+{
+	int i, j;
+
+	lockdep_assert_held(&heap->lock);
+	for (i = 0; i < NR_GENS; i++) {
+		seq_printf(m, "  %6llu %3d", pyheap_heap_id(heap), i);
+		for (j = 0; j < PYHEAP_GC_HIST; j++)
+			seq_printf(m, " %7u", heap->gc.gens[i].pause_hist[j]);
+		seq_puts(m, "\n");
 	}
 }
 

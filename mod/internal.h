@@ -204,6 +204,8 @@ u64 pyheap_gc_nr_tracked(struct pyheap_heap *heap);
 u64 pyheap_gc_nr_garbage(struct pyheap_heap *heap);
 void pyheap_gc_get_stats(struct pyheap_heap *heap,
 			 struct pyheap_gc_gen_stats out[PYHEAP_GC_NR_GENS]);
+void pyheap_gc_show(struct pyheap_heap *heap, struct seq_file *m);
+void pyheap_gc_show_pauses(struct pyheap_heap *heap, struct seq_file *m);
 void pyheap_gc_for_each_garbage(struct pyheap_heap *heap, pyheap_visit_t fn,
 				void *arg);
 void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
