@@ -114,8 +114,6 @@ static void classes_add(struct pyheap_heap *heap, void *arg)
 	struct pyheap_class_stats cs;
 	unsigned int i;
 
-	if (!heap->alloc)
-		return;
 	for (i = 0; i < PYHEAP_NR_CLASSES; i++) {
 		pyheap_obmalloc_class_stats(heap->alloc, i, &cs);
 		sum[i].size = cs.size;
@@ -158,8 +156,6 @@ static void arenas_row(struct pyheap_heap *heap, void *m)
 {
 	struct pyheap_obmalloc_stats st;
 
-	if (!heap->alloc)
-		return;
 	pyheap_obmalloc_stats(heap->alloc, &st);
 	seq_printf(m, "  %6llu %9llu %9llu %9llu %7llu %11llu %9llu %12llu %12llu %9llu %11llu\n",
 		   heap->id, st.arenas_allocated, st.arenas_reclaimed,
@@ -185,8 +181,6 @@ static void bytes_row(struct pyheap_heap *heap, void *m)
 {
 	struct pyheap_obmalloc_stats st;
 
-	if (!heap->alloc)
-		return;
 	pyheap_obmalloc_stats(heap->alloc, &st);
 	seq_printf(m, "  %6llu %11llu %11llu %11llu %11llu %9llu %12llu %9llu\n",
 		   heap->id, st.arena_bytes, st.pool_bytes_used,

@@ -5,10 +5,14 @@
  * A heap has two lifetimes.  Its contents live from pyheap_heap_create() to
  * pyheap_heap_destroy(); the struct itself lives until the last
  * pyheap_heap_put(), for in-kernel users that keep a pointer to it.
- * debugfs takes no such reference: its readers find heaps on the list
- * under pyheap_heaps_mutex, which pyheap_heap_destroy() takes first to
- * unlist the heap, and its per-heap files are removed, waiting for their
- * readers, before the contents go.
+ * debugfs holds no reference, and needs none: no reader reaches a heap
+ * that pyheap_heap_destroy() has begun to empty.  A top-level file finds
+ * heaps on the list, under pyheap_heaps_mutex, and the heap leaves the
+ * list first.  A file of the heap's <id>/ directory reaches the heap
+ * directly, so the directory goes next: debugfs_remove_recursive() waits
+ * for the reads in flight, and a read of a file still open afterwards
+ * fails with -EIO without calling into pyheap.  Only then do the contents
+ * go, and the struct with the last reference.
  *
  * Locking: pyheap_heaps_mutex protects pyheap_heaps.  heap->lock protects
  * everything in the heap tagged H in mod/internal.h.

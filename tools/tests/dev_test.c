@@ -205,6 +205,34 @@ TEST(heap_directory_goes_with_the_file)
 	EXPECT_EQ(ENOENT, errno);
 }
 
+/*
+ * A file of <id>/ held open while the heap goes reads nothing more:
+ * debugfs fails the read itself, which is why it needs no reference on
+ * the heap (mod/heap.c).
+ */
+TEST(heap_file_held_open_fails_after_the_heap_goes)
+{
+	struct pyheap_version v;
+	char path[128], buf[256];
+	int fd, tf;
+
+	fd = open("/dev/pyheap", O_RDWR);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, version(fd, &v));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/pyheap/%llu/classes",
+		 (unsigned long long)v.out_heap_id);
+	tf = open(path, O_RDONLY);
+	ASSERT_GE(tf, 0);
+	/* part of the table: the rest waits in the seq_file's buffer */
+	EXPECT_EQ(16, read(tf, buf, 16));
+	close(fd);
+	EXPECT_EQ(-1, read(tf, buf, sizeof(buf)));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, lseek(tf, 0, SEEK_SET));
+	EXPECT_EQ(EIO, errno);
+	close(tf);
+}
+
 TEST(open_creates_one_heap_per_file)
 {
 	struct pyheap_version a, b, c;
