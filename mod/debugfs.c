@@ -4,40 +4,49 @@
  *
  * Each file is a versioned table: a "<name> - version: M.m" line, a "#"
  * column header, then one row of decimal counters per item.  Columns are
- * only ever appended.  No file shows an address.  The top-level files
- * cover every heap; the same tables for one heap live in <heap id>/.  See
+ * only ever appended.  No file shows an address.  Every table is one entry
+ * of pyheap_tables[]: its name, its header, and the function that prints
+ * one heap's rows, which lives with the data it reads (gc.c, lru_obj.c)
+ * or here when the heap's counters and the allocator's accessors are all
+ * it needs.  A top-level file shows its table for every heap; the same
+ * file in <heap id>/ shows it for that heap.  See
  * Documentation/pyheap/debugfs.rst for the columns.
  *
- * Locking: readers take pyheap_heaps_mutex to walk the heaps, then each
- * heap->lock to read its counters.  A per-heap file reads its heap under
- * heap->lock only; pyheap_heap_destroy() removes the directory, waiting
- * for readers, before it frees the heap's contents.
+ * Locking: a top-level file takes pyheap_heaps_mutex to walk the heaps,
+ * then each heap->lock to print its rows.  A per-heap file takes only its
+ * heap->lock; pyheap_heap_destroy() removes the directory, waiting for
+ * readers, before it frees the heap's contents.
  * Lock order: "Lock order" in mod/internal.h (2 -> 3, and rule b).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/build_bug.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "internal.h"
 
-static struct dentry *pyheap_debugfs_root;
+/* Where a table has a file: the top level (every heap), <heap id>/. */
+#define TABLE_TOP	BIT(0)
+#define TABLE_HEAP	BIT(1)
 
-/* Call @fn on every live heap, with the heap's lock held. */
-static void heaps_walk(void (*fn)(struct pyheap_heap *heap, void *arg),
-		       void *arg)
-{
-	struct pyheap_heap *heap;
-
-	mutex_lock(&pyheap_heaps_mutex);
-	list_for_each_entry(heap, &pyheap_heaps, node) {
-		mutex_lock(&heap->lock);
-		fn(heap, arg);
-		mutex_unlock(&heap->lock);
-	}
-	mutex_unlock(&pyheap_heaps_mutex);
-}
+/*
+ * One table.  @rows prints one heap's rows under heap->lock.  A table that
+ * sums over the heaps instead (classes) has @add, which adds one heap into
+ * a zeroed buffer of @sum_size bytes under heap->lock, and @print, which
+ * prints the rows of the sum once every heap is in.
+ */
+struct pyheap_table {
+	const char	*name;		/* file name, in each directory */
+	const char	*header;	/* version line and "#" line */
+	void		(*rows)(struct pyheap_heap *heap, struct seq_file *m);
+	size_t		sum_size;
+	void		(*add)(struct pyheap_heap *heap, void *sum);
+	void		(*print)(struct seq_file *m, const void *sum);
+	unsigned int	where;		/* TABLE_TOP, TABLE_HEAP */
+};
 
 /*
  * heaps: one row per live heap.
@@ -50,7 +59,7 @@ static void heaps_walk(void (*fn)(struct pyheap_heap *heap, void *arg),
  *	freed	 objects freed, ever		(1.1)
  *	bad_puts puts below zero refused	(1.1)
  */
-static void heaps_row(struct pyheap_heap *heap, void *m)
+static void heaps_rows(struct pyheap_heap *heap, struct seq_file *m)
 	__must_hold(&heap->lock)
 {
 	seq_printf(m, "  %8llu %8d %12llu %10llu %12llu %10llu %12llu %8llu\n",
@@ -59,54 +68,10 @@ static void heaps_row(struct pyheap_heap *heap, void *m)
 		   heap->bad_puts);
 }
 
-static void heaps_head(struct seq_file *m)
-{
-	seq_puts(m, "pyheap_heaps - version: 1.1\n");
-	seq_printf(m, "# %8s %8s %12s %10s %12s %10s %12s %8s\n", "heap",
-		   "pid", "ioctls", "objects", "bytes", "handles", "freed",
-		   "bad_puts");
-}
-
-/*
- * types: one row per registered type that has live objects in the heap
- * (the type's name is the last column, so that every row still splits
- * on spaces).
- */
-static int heap_types_show(struct seq_file *m, void *v)
-{
-	struct pyheap_heap *heap = m->private;
-	const struct pyheap_type *type;
-	unsigned int i;
-
-	seq_puts(m, "pyheap_types - version: 1.0\n");
-	seq_printf(m, "# %4s %10s %12s %s\n", "id", "objects", "bytes",
-		   "name");
-	mutex_lock(&heap->lock);
-	for (i = 0; i < PYHEAP_MAX_TYPES; i++) {
-		type = READ_ONCE(pyheap_types[i]);
-		if (!type || !heap->types[i].objects)
-			continue;
-		seq_printf(m, "  %4u %10llu %12llu %s\n", i,
-			   heap->types[i].objects, heap->types[i].bytes,
-			   type->name);
-	}
-	mutex_unlock(&heap->lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(heap_types);
-
 /*
  * classes: one row per size class, blocks and pools summed over the heaps
- * (see struct pyheap_class_stats).
+ * (see struct pyheap_class_stats).  The sum is PYHEAP_NR_CLASSES of them.
  */
-static void classes_head(struct seq_file *m)
-{
-	seq_puts(m, "pyheap_classes - version: 1.0\n");
-	seq_printf(m, "# %5s %5s %10s %10s %11s %12s %12s\n", "class", "size",
-		   "pools_used", "pools_full", "pools_empty", "blocks_inuse",
-		   "blocks_free");
-}
-
 static void classes_add(struct pyheap_heap *heap, void *arg)
 	__must_hold(&heap->lock)
 {
@@ -116,7 +81,6 @@ static void classes_add(struct pyheap_heap *heap, void *arg)
 
 	for (i = 0; i < PYHEAP_NR_CLASSES; i++) {
 		pyheap_obmalloc_class_stats(heap->alloc, i, &cs);
-		sum[i].size = cs.size;
 		sum[i].pools_used += cs.pools_used;
 		sum[i].pools_full += cs.pools_full;
 		sum[i].pools_empty += cs.pools_empty;
@@ -125,12 +89,11 @@ static void classes_add(struct pyheap_heap *heap, void *arg)
 	}
 }
 
-static void classes_print(struct seq_file *m,
-			  const struct pyheap_class_stats *sum)
+static void classes_print(struct seq_file *m, const void *arg)
 {
+	const struct pyheap_class_stats *sum = arg;
 	unsigned int i;
 
-	classes_head(m);
 	for (i = 0; i < PYHEAP_NR_CLASSES; i++)
 		seq_printf(m, "  %5u %5u %10u %10u %11u %12llu %12llu\n", i,
 			   (i + 1) * PYHEAP_ALIGNMENT, sum[i].pools_used,
@@ -142,16 +105,7 @@ static void classes_print(struct seq_file *m,
  * arenas: one row per heap; the arena and kmalloc() counters of struct
  * pyheap_obmalloc_stats.
  */
-static void arenas_head(struct seq_file *m)
-{
-	seq_puts(m, "pyheap_arenas - version: 1.0\n");
-	seq_printf(m, "# %6s %9s %9s %9s %7s %11s %9s %12s %12s %9s %11s\n",
-		   "heap", "allocated", "reclaimed", "highwater", "current",
-		   "arena_bytes", "fallbacks", "large_allocs", "large_bytes",
-		   "bad_frees", "corruptions");
-}
-
-static void arenas_row(struct pyheap_heap *heap, void *m)
+static void arenas_rows(struct pyheap_heap *heap, struct seq_file *m)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_obmalloc_stats st;
@@ -168,15 +122,7 @@ static void arenas_row(struct pyheap_heap *heap, void *m)
  * bytes: one row per heap; CPython's accounting of arena memory, where
  * arena_bytes = used + free + unused + headers + quantization + alignment.
  */
-static void bytes_head(struct seq_file *m)
-{
-	seq_puts(m, "pyheap_bytes - version: 1.0\n");
-	seq_printf(m, "# %6s %11s %11s %11s %11s %9s %12s %9s\n", "heap",
-		   "arena_bytes", "used", "free", "unused", "headers",
-		   "quantization", "alignment");
-}
-
-static void bytes_row(struct pyheap_heap *heap, void *m)
+static void bytes_rows(struct pyheap_heap *heap, struct seq_file *m)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_obmalloc_stats st;
@@ -189,242 +135,262 @@ static void bytes_row(struct pyheap_heap *heap, void *m)
 		   st.pool_bytes_alignment);
 }
 
-/* gc: one row per heap and generation; see pyheap_gc_show(). */
-static void gc_head(struct seq_file *m)
-{
-	seq_puts(m, "pyheap_gc - version: 1.0\n");
-	seq_printf(m, "# %6s %3s %9s %7s %9s %11s %10s %13s %12s %14s %12s\n",
-		   "heap", "gen", "threshold", "count", "objects",
-		   "collections", "collected", "uncollectable", "candidates",
-		   "duration_ns", "max_pause_ns");
-}
-
-/* gc_pauses: one row per heap and generation; see pyheap_gc_show_pauses(). */
-static void pauses_head(struct seq_file *m)
-{
-	int i;
-
-	seq_puts(m, "pyheap_gc_pauses - version: 1.0\n");
-	seq_printf(m, "# %6s %3s", "heap", "gen");
-	for (i = 0; i < PYHEAP_GC_HIST; i++)
-		seq_printf(m, " %5s%-2d", "lt2^", i + 1);
-	seq_puts(m, "\n");
-}
-
-static void gc_rows(struct pyheap_heap *heap, void *m)
+/*
+ * types: one row per registered type that has live objects in the heap
+ * (the type's name is the last column, so that every row still splits
+ * on spaces).
+ */
+static void types_rows(struct pyheap_heap *heap, struct seq_file *m)
 	__must_hold(&heap->lock)
 {
-	pyheap_gc_show(heap, m);
+	const struct pyheap_type *type;
+	unsigned int i;
+
+	for (i = 0; i < PYHEAP_MAX_TYPES; i++) {
+		type = READ_ONCE(pyheap_types[i]);
+		if (!type || !heap->types[i].objects)
+			continue;
+		seq_printf(m, "  %4u %10llu %12llu %s\n", i,
+			   heap->types[i].objects, heap->types[i].bytes,
+			   type->name);
+	}
 }
-
-static void pauses_rows(struct pyheap_heap *heap, void *m)
-	__must_hold(&heap->lock)
-{
-	pyheap_gc_show_pauses(heap, m);
-}
-
-/* Top-level files: every heap. */
-
-static int heaps_show(struct seq_file *m, void *v)
-{
-	heaps_head(m);
-	heaps_walk(heaps_row, m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(heaps);
-
-static int classes_show(struct seq_file *m, void *v)
-{
-	struct pyheap_class_stats *sum;
-
-	sum = kcalloc(PYHEAP_NR_CLASSES, sizeof(*sum), GFP_KERNEL);
-	if (!sum)
-		return -ENOMEM;
-	heaps_walk(classes_add, sum);
-	classes_print(m, sum);
-	kfree(sum);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(classes);
-
-static int arenas_show(struct seq_file *m, void *v)
-{
-	arenas_head(m);
-	heaps_walk(arenas_row, m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(arenas);
-
-static int bytes_show(struct seq_file *m, void *v)
-{
-	bytes_head(m);
-	heaps_walk(bytes_row, m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(bytes);
-
-static int gc_show(struct seq_file *m, void *v)
-{
-	gc_head(m);
-	heaps_walk(gc_rows, m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(gc);
-
-static int gc_pauses_show(struct seq_file *m, void *v)
-{
-	pauses_head(m);
-	heaps_walk(pauses_rows, m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(gc_pauses);
-
-/* Per-heap files: the same tables, one heap (m->private). */
-
-static int heap_gc_show(struct seq_file *m, void *v)
-{
-	struct pyheap_heap *heap = m->private;
-
-	gc_head(m);
-	mutex_lock(&heap->lock);
-	gc_rows(heap, m);
-	mutex_unlock(&heap->lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(heap_gc);
-
-static int heap_gc_pauses_show(struct seq_file *m, void *v)
-{
-	struct pyheap_heap *heap = m->private;
-
-	pauses_head(m);
-	mutex_lock(&heap->lock);
-	pauses_rows(heap, m);
-	mutex_unlock(&heap->lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(heap_gc_pauses);
-
-static int heap_classes_show(struct seq_file *m, void *v)
-{
-	struct pyheap_heap *heap = m->private;
-	struct pyheap_class_stats *sum;
-
-	sum = kcalloc(PYHEAP_NR_CLASSES, sizeof(*sum), GFP_KERNEL);
-	if (!sum)
-		return -ENOMEM;
-	mutex_lock(&heap->lock);
-	classes_add(heap, sum);
-	mutex_unlock(&heap->lock);
-	classes_print(m, sum);
-	kfree(sum);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(heap_classes);
-
-static int heap_arenas_show(struct seq_file *m, void *v)
-{
-	struct pyheap_heap *heap = m->private;
-
-	arenas_head(m);
-	mutex_lock(&heap->lock);
-	arenas_row(heap, m);
-	mutex_unlock(&heap->lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(heap_arenas);
-
-static int heap_bytes_show(struct seq_file *m, void *v)
-{
-	struct pyheap_heap *heap = m->private;
-
-	bytes_head(m);
-	mutex_lock(&heap->lock);
-	bytes_row(heap, m);
-	mutex_unlock(&heap->lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(heap_bytes);
 
 /*
  * lru: one row per LRU map of the heap; map is its number in the heap,
  * maxsize -1 means None.
  */
-static int heap_lru_show(struct seq_file *m, void *v)
+static void lru_rows(struct pyheap_heap *heap, struct seq_file *m)
+	__must_hold(&heap->lock)
 {
-	struct pyheap_heap *heap = m->private;
-
-	seq_puts(m, "pyheap_lru - version: 1.0\n");
-	seq_printf(m, "# %6s %8s %5s %10s %10s %10s %10s\n", "map",
-		   "maxsize", "typed", "hits", "misses", "currsize",
-		   "evictions");
-	mutex_lock(&heap->lock);
 	pyheap_ulru_show(heap, m, false);
-	mutex_unlock(&heap->lock);
-	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(heap_lru);
 
 /*
  * lru_keys: every key of every map, least recent first; the key is shown
  * as hex, at most its first 32 bytes.
  */
-static int heap_lru_keys_show(struct seq_file *m, void *v)
+static void lru_keys_rows(struct pyheap_heap *heap, struct seq_file *m)
+	__must_hold(&heap->lock)
 {
-	struct pyheap_heap *heap = m->private;
-
-	seq_puts(m, "pyheap_lru_keys - version: 1.0\n");
-	seq_printf(m, "# %6s %8s %10s %6s %s\n", "map", "rank", "type",
-		   "len", "key");
-	mutex_lock(&heap->lock);
 	pyheap_ulru_show(heap, m, true);
+}
+
+/* The gc_pauses header below names one column per histogram bucket. */
+static_assert(PYHEAP_GC_HIST == 16);
+
+/*
+ * Every table, in the order its files are made.  The columns of gc and
+ * gc_pauses are described above pyheap_gc_show() and
+ * pyheap_gc_show_pauses().
+ */
+static const struct pyheap_table pyheap_tables[] = {
+	{
+		.name	= "heaps",
+		.header	= "pyheap_heaps - version: 1.1\n"
+			  "#     heap      pid       ioctls    objects        bytes    handles        freed bad_puts\n",
+		.rows	= heaps_rows,
+		.where	= TABLE_TOP,
+	}, {
+		.name	= "classes",
+		.header	= "pyheap_classes - version: 1.0\n"
+			  "# class  size pools_used pools_full pools_empty blocks_inuse  blocks_free\n",
+		.sum_size = PYHEAP_NR_CLASSES *
+			    sizeof(struct pyheap_class_stats),
+		.add	= classes_add,
+		.print	= classes_print,
+		.where	= TABLE_TOP | TABLE_HEAP,
+	}, {
+		.name	= "arenas",
+		.header	= "pyheap_arenas - version: 1.0\n"
+			  "#   heap allocated reclaimed highwater current arena_bytes fallbacks large_allocs  large_bytes bad_frees corruptions\n",
+		.rows	= arenas_rows,
+		.where	= TABLE_TOP | TABLE_HEAP,
+	}, {
+		.name	= "bytes",
+		.header	= "pyheap_bytes - version: 1.0\n"
+			  "#   heap arena_bytes        used        free      unused   headers quantization alignment\n",
+		.rows	= bytes_rows,
+		.where	= TABLE_TOP | TABLE_HEAP,
+	}, {
+		.name	= "types",
+		.header	= "pyheap_types - version: 1.0\n"
+			  "#   id    objects        bytes name\n",
+		.rows	= types_rows,
+		.where	= TABLE_HEAP,
+	}, {
+		.name	= "gc",
+		.header	= "pyheap_gc - version: 1.0\n"
+			  "#   heap gen threshold   count   objects collections  collected uncollectable   candidates    duration_ns max_pause_ns\n",
+		.rows	= pyheap_gc_show,
+		.where	= TABLE_TOP | TABLE_HEAP,
+	}, {
+		.name	= "gc_pauses",
+		.header	= "pyheap_gc_pauses - version: 1.0\n"
+			  "#   heap gen  lt2^1   lt2^2   lt2^3   lt2^4   lt2^5   lt2^6   lt2^7   lt2^8   lt2^9   lt2^10  lt2^11  lt2^12  lt2^13  lt2^14  lt2^15  lt2^16\n",
+		.rows	= pyheap_gc_show_pauses,
+		.where	= TABLE_TOP | TABLE_HEAP,
+	}, {
+		.name	= "lru",
+		.header	= "pyheap_lru - version: 1.0\n"
+			  "#    map  maxsize typed       hits     misses   currsize  evictions\n",
+		.rows	= lru_rows,
+		.where	= TABLE_HEAP,
+	}, {
+		.name	= "lru_keys",
+		.header	= "pyheap_lru_keys - version: 1.0\n"
+			  "#    map     rank       type    len key\n",
+		.rows	= lru_keys_rows,
+		.where	= TABLE_HEAP,
+	},
+};
+
+/*
+ * A file of <heap id>/: which table, of which heap.  The heap's directory
+ * and these live and go together, in pyheap_heap_debugfs.
+ */
+struct heap_file {
+	struct pyheap_heap		*heap;
+	const struct pyheap_table	*table;
+};
+
+struct pyheap_heap_debugfs {
+	struct dentry		*dir;
+	struct heap_file	files[ARRAY_SIZE(pyheap_tables)];
+};
+
+static struct dentry *pyheap_debugfs_root;
+
+/*
+ * A zeroed buffer for a summed table to add the heaps into, NULL for any
+ * other table, or ERR_PTR(-ENOMEM).
+ */
+static void *table_sum_new(const struct pyheap_table *t)
+{
+	void *sum;
+
+	if (!t->sum_size)
+		return NULL;
+	sum = kzalloc(t->sum_size, GFP_KERNEL_ACCOUNT);
+	return sum ?: ERR_PTR(-ENOMEM);
+}
+
+/* One heap's part of the table: its rows, or its share of @sum. */
+static void table_heap(const struct pyheap_table *t, struct pyheap_heap *heap,
+		       struct seq_file *m, void *sum)
+{
+	mutex_lock(&heap->lock);
+	if (sum)
+		t->add(heap, sum);
+	else
+		t->rows(heap, m);
 	mutex_unlock(&heap->lock);
+}
+
+/* Print the rows of @sum, if the table has one, and free it. */
+static void table_sum_print(const struct pyheap_table *t, struct seq_file *m,
+			    void *sum)
+{
+	if (!sum)
+		return;
+	t->print(m, sum);
+	kfree(sum);
+}
+
+/* A top-level file: its table (m->private) for every live heap. */
+static int all_heaps_show(struct seq_file *m, void *v)
+{
+	const struct pyheap_table *t = m->private;
+	struct pyheap_heap *heap;
+	void *sum;
+
+	sum = table_sum_new(t);
+	if (IS_ERR(sum))
+		return PTR_ERR(sum);
+	seq_puts(m, t->header);
+	mutex_lock(&pyheap_heaps_mutex);
+	list_for_each_entry(heap, &pyheap_heaps, node)
+		table_heap(t, heap, m, sum);
+	mutex_unlock(&pyheap_heaps_mutex);
+	table_sum_print(t, m, sum);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(heap_lru_keys);
+DEFINE_SHOW_ATTRIBUTE(all_heaps);
+
+/*
+ * A file of <heap id>/: its table for its heap (m->private is its struct
+ * heap_file).  pyheap_debugfs_heap_remove() waits for this to return
+ * before the heap's contents go.
+ */
+static int one_heap_show(struct seq_file *m, void *v)
+{
+	const struct heap_file *f = m->private;
+	void *sum;
+
+	sum = table_sum_new(f->table);
+	if (IS_ERR(sum))
+		return PTR_ERR(sum);
+	seq_puts(m, f->table->header);
+	table_heap(f->table, f->heap, m, sum);
+	table_sum_print(f->table, m, sum);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(one_heap);
 
 void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 {
+	const struct pyheap_table *t;
+	struct pyheap_heap_debugfs *d;
 	char name[24];
+	unsigned int i;
 
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return;		/* debug only: the heap works without it */
 	snprintf(name, sizeof(name), "%llu", heap->id);
-	heap->debugfs = debugfs_create_dir(name, pyheap_debugfs_root);
-	debugfs_create_file("classes", 0400, heap->debugfs, heap,
-			    &heap_classes_fops);
-	debugfs_create_file("arenas", 0400, heap->debugfs, heap,
-			    &heap_arenas_fops);
-	debugfs_create_file("bytes", 0400, heap->debugfs, heap,
-			    &heap_bytes_fops);
-	debugfs_create_file("types", 0400, heap->debugfs, heap,
-			    &heap_types_fops);
-	debugfs_create_file("gc", 0400, heap->debugfs, heap, &heap_gc_fops);
-	debugfs_create_file("gc_pauses", 0400, heap->debugfs, heap,
-			    &heap_gc_pauses_fops);
-	debugfs_create_file("lru", 0400, heap->debugfs, heap, &heap_lru_fops);
-	debugfs_create_file("lru_keys", 0400, heap->debugfs, heap,
-			    &heap_lru_keys_fops);
+	d->dir = debugfs_create_dir(name, pyheap_debugfs_root);
+	for (i = 0; i < ARRAY_SIZE(pyheap_tables); i++) {
+		t = &pyheap_tables[i];
+		if (!(t->where & TABLE_HEAP))
+			continue;
+		d->files[i].heap = heap;
+		d->files[i].table = t;
+		debugfs_create_file(t->name, 0400, d->dir, &d->files[i],
+				    &one_heap_fops);
+	}
+	heap->debugfs = d;
 }
 
+/*
+ * debugfs_remove_recursive() waits for the reads in flight; a file still
+ * open afterwards fails every read with -EIO without calling
+ * one_heap_show(), and its release does not look at its struct heap_file,
+ * so that can go now, and the heap after.
+ */
 void pyheap_debugfs_heap_remove(struct pyheap_heap *heap)
 {
-	debugfs_remove_recursive(heap->debugfs);
+	struct pyheap_heap_debugfs *d = heap->debugfs;
+
+	if (!d)
+		return;
+	debugfs_remove_recursive(d->dir);
+	kfree(d);
 	heap->debugfs = NULL;
 }
 
 void pyheap_debugfs_init(void)
 {
+	const struct pyheap_table *t;
+	unsigned int i;
+
 	pyheap_debugfs_root = debugfs_create_dir("pyheap", NULL);
-	debugfs_create_file("heaps", 0400, pyheap_debugfs_root, NULL,
-			    &heaps_fops);
-	debugfs_create_file("classes", 0400, pyheap_debugfs_root, NULL,
-			    &classes_fops);
-	debugfs_create_file("arenas", 0400, pyheap_debugfs_root, NULL,
-			    &arenas_fops);
-	debugfs_create_file("bytes", 0400, pyheap_debugfs_root, NULL,
-			    &bytes_fops);
-	debugfs_create_file("gc", 0400, pyheap_debugfs_root, NULL, &gc_fops);
-	debugfs_create_file("gc_pauses", 0400, pyheap_debugfs_root, NULL,
-			    &gc_pauses_fops);
+	for (i = 0; i < ARRAY_SIZE(pyheap_tables); i++) {
+		t = &pyheap_tables[i];
+		/* debugfs takes a void *; all_heaps_show() only reads it */
+		if (t->where & TABLE_TOP)
+			debugfs_create_file(t->name, 0400, pyheap_debugfs_root,
+					    (void *)t, &all_heaps_fops);
+	}
 }
 
 void pyheap_debugfs_exit(void)

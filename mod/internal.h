@@ -52,8 +52,8 @@
 #include <pyheap/obmalloc.h>
 #include <uapi/linux/pyheap.h>
 
-struct dentry;
 struct mem_cgroup;
+struct pyheap_heap_debugfs;
 struct seq_file;
 
 /*
@@ -128,7 +128,7 @@ struct pyheap_heap {
 	siphash_key_t		id_key;		/* I: hashes objects to ids */
 	struct pyheap_limits	limits;		/* I: from the module params */
 	struct list_head	node;		/* L: on pyheap_heaps */
-	struct dentry		*debugfs;	/* I: debugfs directory <id> */
+	struct pyheap_heap_debugfs *debugfs;	/* I: its <id>/ in debugfs */
 	struct pyheap_obmalloc	*alloc;		/* H: small-object allocator */
 	struct pyheap_gc	gc;		/* the collector */
 	struct pyheap_events	events;		/* finalizers for user space */
