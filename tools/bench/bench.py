@@ -10,10 +10,17 @@ the median of the per-round ratios with their spread:
 
 In-kernel cases come from pyheap_bench.ko; user-space cases time the
 ioctls from C (ubench) against CPython 3.11 peers in this interpreter.
+The collector's cases (gc_*) pit one GC_COLLECT against gc.collect() on
+the same graph, each side built in a process of its own (ubench gc, and
+this file with --gc-peer) and kept for 7 interleaved rounds; the
+figures are per collection.
 
-  bench.py [--smoke] [--kernel-only] [--json FILE]
+  bench.py [--smoke] [--native | --no-gc | --gc-only] [--json FILE]
 
-It fails if a case does not report.
+--native runs what a UML kernel runs at native speed: the in-kernel
+cases and the collector's, whose one system call per collection is
+lost in the collection.  --no-gc leaves the collector's cases out,
+--gc-only runs nothing else.  It fails if a case does not report.
 """
 import functools
 import json
@@ -26,13 +33,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SMOKE = "--smoke" in sys.argv
-KERNEL_ONLY = "--kernel-only" in sys.argv
+NATIVE = "--native" in sys.argv
+NO_GC = "--no-gc" in sys.argv
+GC_ONLY = "--gc-only" in sys.argv
 ROUNDS = 3 if SMOKE else 15
+GC_ROUNDS = 3 if SMOKE else 7
 SCALE = 0.05 if SMOKE else 1.0
 results = []
 
 
-def report(case, peer, mine, theirs):
+def report(case, peer, mine, theirs, unit="ns/op", scale=1):
     ratios = sorted(m / t for m, t in zip(mine, theirs))
     row = {"case": case, "peer": peer,
            "pyheap_ns": statistics.median(mine),
@@ -41,10 +51,10 @@ def report(case, peer, mine, theirs):
            "ratio_min": ratios[0], "ratio_max": ratios[-1],
            "rounds": len(ratios)}
     results.append(row)
-    print("bench %s: pyheap %.1f ns/op, %s %.1f ns/op, ratio %.3f "
-          "(%.3f..%.3f)" % (case, row["pyheap_ns"], peer, row["peer_ns"],
-                            row["ratio"], row["ratio_min"],
-                            row["ratio_max"]), flush=True)
+    print("bench %s: pyheap %.1f %s, %s %.1f %s, ratio %.3f (%.3f..%.3f)" %
+          (case, row["pyheap_ns"] / scale, unit, peer,
+           row["peer_ns"] / scale, unit, row["ratio"], row["ratio_min"],
+           row["ratio_max"]), flush=True)
 
 
 def ubench(*args):
@@ -117,6 +127,169 @@ def kernel_cases():
                  (len(results) - first, expected))
 
 
+# The collector's cases.  Both sides build the same graph (ubench.c's
+# gc_build() describes them) from the same numbers, each in a process of
+# its own so that no case inherits another's free lists: a graph freed in
+# random order leaves CPython's allocator handing out blocks in random
+# order, which makes the next graph's collection several times slower.
+
+class Node:
+    __slots__ = ("a", "b", "c", "d")
+
+
+class Link:
+    __slots__ = ("a",)
+
+
+class Lcg:
+    """Knuth's MMIX LCG, as ubench's gc_lcg()."""
+
+    def __init__(self):
+        self.x = 12345
+
+    def __call__(self, n):
+        self.x = (self.x * 6364136223846793005 +
+                  1442695040888963407) & 0xffffffffffffffff
+        return (self.x >> 33) % n
+
+
+GC_YOUNG_NEW = 700
+
+
+def py_random_graph(n, lcg):
+    nodes = [Node() for _ in range(n)]
+    for i in range(n - 1):
+        nodes[i].a = nodes[i + 1]
+    for o in nodes:
+        o.b = nodes[lcg(n)]
+        o.c = nodes[lcg(n)]
+        o.d = nodes[lcg(n)]
+    return nodes
+
+
+def py_chain(n):
+    nodes = [Link() for _ in range(n)]
+    for i in range(n - 1):
+        nodes[i].a = nodes[i + 1]
+    return nodes[0]
+
+
+def py_2cycles(n):
+    nodes = [Link() for _ in range(n)]
+    for i in range(0, n - 1, 2):
+        nodes[i].a = nodes[i + 1]
+        nodes[i + 1].a = nodes[i]
+
+
+def py_young(old, lcg, keep):
+    new = [Node() for _ in range(GC_YOUNG_NEW)]
+    for i, o in enumerate(new):
+        if i + 1 < GC_YOUNG_NEW:
+            o.a = new[i + 1]
+        o.b = old[lcg(len(old))]
+        o.c = old[lcg(len(old))]
+        o.d = old[lcg(len(old))]
+    keep.append(new[0])
+
+
+def gc_peer(graph, n):
+    """bench.py --gc-peer GRAPH N: ubench gc's protocol, in CPython."""
+    import gc
+    gc.disable()
+    lcg = Lcg()
+    keep = []
+    root = None
+    if graph == "random":
+        root = py_random_graph(n, lcg)[0]
+    elif graph == "chain":
+        root = py_chain(n)
+    elif graph == "young":
+        root = py_random_graph(n, lcg)
+        gc.collect()
+    elif graph != "2cycles":
+        return 2
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        gen, want = 2, 0
+        if graph == "2cycles":
+            py_2cycles(n)
+            want = n & ~1
+        elif graph == "young":
+            py_young(root, lcg, keep)
+            gen = 0
+        t = time.perf_counter_ns()
+        found = gc.collect(gen)
+        t = time.perf_counter_ns() - t
+        if found != want:
+            sys.exit("bench.py: gc peer: %d unreachable, %d expected" %
+                     (found, want))
+        print(t, t, flush=True)
+    return 0
+
+
+class GcWorker:
+    """One side of a gc case: builds its graph, then collects on demand."""
+
+    def __init__(self, argv):
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        if self.p.stdout.readline().strip() != "ready":
+            sys.exit("bench.py: %s did not start" % " ".join(argv))
+
+    def collect(self):
+        """One collection: (wall ns, ns the collection itself took)."""
+        self.p.stdin.write("run\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline().split()
+        if len(line) != 2:
+            sys.exit("bench.py: a gc worker failed")
+        return float(line[0]), float(line[1])
+
+    def close(self):
+        self.p.stdin.close()
+        if self.p.wait():
+            sys.exit("bench.py: a gc worker failed")
+
+
+def gc_case(graph, n):
+    """Interleaved collections; per round (pyheap, CPython) figures."""
+    mine = GcWorker([os.path.join(HERE, "ubench"), "gc", graph, str(n)])
+    theirs = GcWorker([sys.executable, os.path.abspath(__file__),
+                       "--gc-peer", graph, str(n)])
+    mine.collect(), theirs.collect()          # warm up
+    m, t = [], []
+    for _ in range(GC_ROUNDS):
+        m.append(mine.collect())
+        t.append(theirs.collect())
+    mine.close()
+    theirs.close()
+    return m, t
+
+
+def gc_cases():
+    n = int(1000000 * SCALE)
+    peer = "cpython_gc_collect"
+    m, t = gc_case("random", n)
+    report("gc_full_random", peer, [x[0] for x in m], [x[0] for x in t],
+           "ms", 1e6)
+    # The longest hold of heap->lock: a collection holds it from start
+    # to end, so it is the collection's own time (no system call in it);
+    # CPython holds the GIL through gc.collect().
+    report("gc_pause", peer, [x[1] for x in m], [x[0] for x in t],
+           "ms", 1e6)
+    m, t = gc_case("chain", n)
+    report("gc_full_chain", peer, [x[0] for x in m], [x[0] for x in t],
+           "ms", 1e6)
+    m, t = gc_case("2cycles", n)
+    report("gc_garbage_2cycles", peer, [x[0] for x in m],
+           [x[0] for x in t], "ms", 1e6)
+    # 700 objects take less than UML's system call does: the
+    # collection's own time, not the ioctl's.
+    m, t = gc_case("young", n)
+    report("gc_young", peer, [x[1] for x in m], [x[0] for x in t],
+           "us", 1e3)
+
+
 def cpu():
     try:
         with open("/proc/cpuinfo") as f:
@@ -130,11 +303,17 @@ def cpu():
 
 def main():
     n = int(200000 * SCALE) or 1000
+    if "--gc-peer" in sys.argv:
+        i = sys.argv.index("--gc-peer")
+        return gc_peer(sys.argv[i + 1], int(sys.argv[i + 2]))
     print("# pyheap bench on %s %s, %s (%s), %d rounds%s" % (
         platform.system(), platform.release(), platform.machine(), cpu(),
         ROUNDS, " (smoke)" if SMOKE else ""), flush=True)
-    kernel_cases()
-    if not KERNEL_ONLY:
+    if not GC_ONLY:
+        kernel_cases()
+    if not NO_GC:
+        gc_cases()
+    if not NATIVE and not GC_ONLY:
         user_space_cases(n)
     if "--json" in sys.argv:
         path = sys.argv[sys.argv.index("--json") + 1]

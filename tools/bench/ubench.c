@@ -16,6 +16,18 @@
  *   ubench scale T N         T threads, each on its own heap, creating and
  *                            closing objects in batches of 64: wall time
  *                            per object over all threads
+ *   ubench gc GRAPH N        the collector, driven by tools/bench/bench.py
+ *                            through stdin and stdout: builds GRAPH (random,
+ *                            chain, 2cycles or young, see gc_build()) of N
+ *                            objects through the ioctls, prints "ready",
+ *                            then for each "run" line on stdin makes one
+ *                            collection and prints "<wall ns> <ns>": the
+ *                            GC_COLLECT ioctl as timed from here, and the
+ *                            collection as the collector timed itself
+ *                            (GC_STATS), heap->lock held throughout
+ *
+ * The gc graphs are made from the same numbers as bench.py's CPython
+ * peers (gc_lcg()), so that both sides collect the same graph.
  *
  * Build: gcc -O2 -pthread -I../../include/uapi ubench.c -o ubench
  */
@@ -313,13 +325,223 @@ static double bench_scale(int threads, long n)
 	return (now_ns() - t) / ((double)n * threads);
 }
 
+/*
+ * The collector's cases.  Graphs are built untimed, with OBJ_NEWV and
+ * BATCHes of SLOT_SET, and each round times one GC_COLLECT, so that what
+ * is measured is the collection and not UML's slow system calls.
+ */
+
+/* Knuth's MMIX LCG; bench.py draws the same numbers. */
+static uint64_t gc_seed = 12345;
+
+static uint32_t gc_lcg(uint32_t n)
+{
+	gc_seed = gc_seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (gc_seed >> 33) % n;
+}
+
+/* SLOT_SETs queue here and go in BATCHes of PYHEAP_BATCH_MAX. */
+static struct pyheap_op gc_ops[PYHEAP_BATCH_MAX];
+static unsigned int gc_nops;
+
+static void gc_flush(void)
+{
+	unsigned int i;
+
+	if (!gc_nops)
+		return;
+	batch(gc_ops, gc_nops);
+	for (i = 0; i < gc_nops; i++)
+		if (gc_ops[i].out_result)
+			fatal("slot_set");
+	gc_nops = 0;
+}
+
+static void gc_slot_set(uint32_t obj, uint32_t index, uint32_t target)
+{
+	struct pyheap_slot c = {
+		.size = sizeof(c), .handle = obj, .index = index,
+		.target = target,
+	};
+	struct pyheap_op *op = &gc_ops[gc_nops++];
+
+	memset(op, 0, sizeof(*op));
+	op->cmd = PYHEAP_CMD_SLOT_SET;
+	memcpy(op->arg, &c, sizeof(c));
+	if (gc_nops == PYHEAP_BATCH_MAX)
+		gc_flush();
+}
+
+/* @n objects of @nslots empty slots, their handles in @h. */
+static void gc_newv(uint32_t nslots, uint32_t *h, uint32_t n)
+{
+	struct pyheap_obj_newv c = { .size = sizeof(c), .nslots = nslots };
+	uint32_t i;
+
+	for (i = 0; i < n; i += c.count) {
+		c.count = n - i < PYHEAP_VEC_MAX ? n - i : PYHEAP_VEC_MAX;
+		c.handles = (uintptr_t)&h[i];
+		if (ioctl(fd, PYHEAP_IOC_OBJ_NEWV, &c))
+			fatal("obj_newv");
+	}
+}
+
+static void gc_closev(uint32_t *h, uint32_t n)
+{
+	struct pyheap_handle_closev c = { .size = sizeof(c) };
+	uint32_t i;
+
+	for (i = 0; i < n; i += c.count) {
+		c.count = n - i < PYHEAP_VEC_MAX ? n - i : PYHEAP_VEC_MAX;
+		c.handles = (uintptr_t)&h[i];
+		if (ioctl(fd, PYHEAP_IOC_HANDLE_CLOSEV, &c))
+			fatal("handle_closev");
+	}
+}
+
+static uint64_t gc_duration(uint32_t gen)
+{
+	struct pyheap_gc_stats st = { .size = sizeof(st) };
+
+	if (ioctl(fd, PYHEAP_IOC_GC_STATS, &st))
+		fatal("gc_stats");
+	return st.out_gen[gen].duration_ns;
+}
+
+/* One collection of @gen: its wall time here, its own time in *@ns. */
+static double gc_collect(uint32_t gen, uint64_t want, double *ns)
+{
+	struct pyheap_gc_collect c = { .size = sizeof(c), .generation = gen };
+	uint64_t before = gc_duration(gen);
+	double t = now_ns();
+
+	if (ioctl(fd, PYHEAP_IOC_GC_COLLECT, &c))
+		fatal("gc_collect");
+	t = now_ns() - t;
+	*ns = gc_duration(gen) - before;
+	if (c.out_unreachable != want) {
+		fprintf(stderr, "ubench: gc: %llu unreachable, %llu expected\n",
+			(unsigned long long)c.out_unreachable,
+			(unsigned long long)want);
+		exit(EXIT_FAILURE);
+	}
+	return t;
+}
+
+/*
+ * The graphs, as bench.py builds them in CPython:
+ *
+ *   random   N objects of 4 slots: slot 0 chains each to the next, slots
+ *            1-3 hold random objects (3N random edges); one root
+ *   chain    N objects of 1 slot, each holding the next; one root
+ *   2cycles  each round, N objects of 1 slot in N/2 pairs that hold each
+ *            other, and no handle left: all garbage
+ *   young    the random graph with every handle kept, collected once so
+ *            that it is the oldest generation; each round adds 700
+ *            objects of 4 slots (a chain, each also holding 3 random old
+ *            objects, the first one kept) and collects generation 0
+ */
+enum { GC_RANDOM, GC_CHAIN, GC_2CYCLES, GC_YOUNG };
+
+#define GC_YOUNG_NEW	700
+
+static uint32_t *gc_build(int graph, uint32_t n)
+{
+	uint32_t nslots = graph == GC_RANDOM || graph == GC_YOUNG ? 4 : 1;
+	uint32_t *h = calloc(n, sizeof(*h));
+	uint32_t i, k;
+
+	if (!h)
+		fatal("calloc");
+	gc_newv(nslots, h, n);
+	if (graph == GC_2CYCLES) {
+		for (i = 0; i + 1 < n; i += 2) {
+			gc_slot_set(h[i], 0, h[i + 1]);
+			gc_slot_set(h[i + 1], 0, h[i]);
+		}
+		gc_flush();
+		gc_closev(h, n);
+		return h;
+	}
+	for (i = 0; i + 1 < n; i++)
+		gc_slot_set(h[i], 0, h[i + 1]);
+	if (nslots == 4)
+		for (i = 0; i < n; i++)
+			for (k = 1; k < 4; k++)
+				gc_slot_set(h[i], k, h[gc_lcg(n)]);
+	gc_flush();
+	if (graph != GC_YOUNG)
+		gc_closev(&h[1], n - 1);	/* h[0] is the root */
+	return h;
+}
+
+/* The young objects of one round, held by their first one. */
+static void gc_add_young(const uint32_t *old, uint32_t n)
+{
+	uint32_t h[GC_YOUNG_NEW], i, k;
+
+	gc_newv(4, h, GC_YOUNG_NEW);
+	for (i = 0; i < GC_YOUNG_NEW; i++) {
+		if (i + 1 < GC_YOUNG_NEW)
+			gc_slot_set(h[i], 0, h[i + 1]);
+		for (k = 1; k < 4; k++)
+			gc_slot_set(h[i], k, old[gc_lcg(n)]);
+	}
+	gc_flush();
+	gc_closev(&h[1], GC_YOUNG_NEW - 1);
+}
+
+static int gc_serve(const char *name, uint32_t n)
+{
+	static const char * const graphs[] = {
+		[GC_RANDOM] = "random", [GC_CHAIN] = "chain",
+		[GC_2CYCLES] = "2cycles", [GC_YOUNG] = "young",
+	};
+	struct pyheap_gc_state off = {
+		.size = sizeof(off), .flags = PYHEAP_GC_SET_ENABLED,
+	};
+	int graph = -1, i;
+	char line[64];
+	uint32_t *h;
+	double wall, ns;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(name, graphs[i]))
+			graph = i;
+	if (graph < 0 || n < 2)
+		return 2;
+	if (ioctl(fd, PYHEAP_IOC_GC_SET, &off))
+		fatal("gc_set");
+	h = graph == GC_2CYCLES ? NULL : gc_build(graph, n);
+	if (graph == GC_YOUNG)
+		gc_collect(2, 0, &ns);
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		if (graph == GC_2CYCLES) {
+			free(gc_build(graph, n));
+			wall = gc_collect(2, n & ~1U, &ns);
+		} else if (graph == GC_YOUNG) {
+			gc_add_young(h, n);
+			wall = gc_collect(0, 0, &ns);
+		} else {
+			wall = gc_collect(2, 0, &ns);
+		}
+		printf("%.0f %.0f\n", wall, ns);
+		fflush(stdout);
+	}
+	free(h);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double ns;
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: ubench noop|getppid|vfs_floor|alloc K|allocv K|lru_hit E|lru_getv E|scale T N\n");
+			"usage: ubench noop|getppid|vfs_floor|alloc K|allocv K|lru_hit E|lru_getv E|scale T N\n"
+			"       ubench gc random|chain|2cycles|young N\n");
 		return 2;
 	}
 	fd = open("/dev/pyheap", O_RDWR);
@@ -341,6 +563,8 @@ int main(int argc, char **argv)
 		ns = bench_lru_getv(atol(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "scale") && argc > 3)
 		ns = bench_scale(atoi(argv[2]), atol(argv[3]));
+	else if (!strcmp(argv[1], "gc") && argc > 3)
+		return gc_serve(argv[2], atol(argv[3]));
 	else
 		return 2;
 	printf("%.3f\n", ns);
