@@ -118,6 +118,26 @@ def test_new_many_and_close_many():
         assert h.collect() == 2 and h.info().objects == 0, h.info()
 
 
+
+def test_abi_mismatch_closes_the_file_once():
+    import pyheap
+    saved = pyheap.PYHEAP_ABI_MAJOR
+    pyheap.PYHEAP_ABI_MAJOR = saved + 1
+    try:
+        try:
+            Heap()
+        except RuntimeError:
+            # the number the refused heap had is free: take it
+            fd = os.open("/dev/null", os.O_RDONLY)
+        else:
+            raise AssertionError("a heap of another ABI accepted")
+    finally:
+        pyheap.PYHEAP_ABI_MAJOR = saved
+    try:
+        os.fstat(fd)        # the refused heap, now gone, left it open
+    finally:
+        os.close(fd)
+
 if __name__ == "__main__":
     from taplib import run_tests
     raise SystemExit(run_tests(globals()))

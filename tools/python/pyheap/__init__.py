@@ -542,11 +542,12 @@ class Heap:
     """One heap: one open file of /dev/pyheap."""
 
     def __init__(self, path="/dev/pyheap"):
+        self.fd = -1
         self.fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         v = self._ioctl(PYHEAP_CMD_VERSION, PyheapVersion())
         self.id = v.out_heap_id
         if v.out_abi_major != PYHEAP_ABI_MAJOR:
-            os.close(self.fd)
+            self.close()
             raise RuntimeError("pyheap ABI %d.%d, this binding speaks %d"
                                % (v.out_abi_major, v.out_abi_minor,
                                   PYHEAP_ABI_MAJOR))
