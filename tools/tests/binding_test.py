@@ -138,6 +138,19 @@ def test_abi_mismatch_closes_the_file_once():
     finally:
         os.close(fd)
 
+
+def test_events_leave_the_file_blocking():
+    # O_NONBLOCK on the file makes a compute-once wait fail at once
+    with Heap() as h:
+        h.disable()
+        a = h.new(slots=1, finalizer=True)
+        a[0] = a
+        del a
+        h.collect()
+        assert os.get_blocking(h.fd)
+        assert len(h.events()) == 1 and h.events() == []
+        assert os.get_blocking(h.fd), "events() left O_NONBLOCK set"
+
 if __name__ == "__main__":
     from taplib import run_tests
     raise SystemExit(run_tests(globals()))

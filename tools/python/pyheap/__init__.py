@@ -773,13 +773,18 @@ class Heap:
 
     def events(self, block=False):
         """Objects whose finalizer is due, as new Objs (reading them
-        off the file).  Drop them to let the collector free them."""
+        off the file).  Drop them to let the collector free them.  The
+        file is left as blocking as it was: O_NONBLOCK also makes
+        compute-once lookups fail at once with EAGAIN."""
         size = ctypes.sizeof(PyheapEvent)
+        was = os.get_blocking(self.fd)
         os.set_blocking(self.fd, block)
         try:
             data = os.read(self.fd, size * 256)
         except BlockingIOError:
             return []
+        finally:
+            os.set_blocking(self.fd, was)
         return [Obj(self, PyheapEvent.from_buffer_copy(data, i).handle)
                 for i in range(0, len(data), size)]
 
