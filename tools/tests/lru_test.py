@@ -122,6 +122,25 @@ def test_map_api_beyond_lru_cache():
         assert t.cache_parameters() == {"maxsize": None, "typed": True}
 
 
+def test_long_values_come_back():
+    # A GET into too little room fails with EOVERFLOW and does not say how
+    # much is needed: the binding asks again with more.
+    with Heap() as h:
+        c = h.lru_cache(maxsize=4)
+        for n in (0, 200, 300, 5000, 70000, (1 << 20) - 64):
+            c.set(n, b"v" * n)
+            assert c.get(n) == b"v" * n, n
+            assert c.peek(n) == b"v" * n, n
+        assert c.cache_info().hits == 6, c.cache_info()
+
+        @h.lru_cache(maxsize=2)
+        def big(i):
+            return "x" * 1000 * i
+
+        assert [len(big(i)) for i in (1, 2, 1, 2)] == [1000, 2000] * 2
+        assert big.cache_info() == (2, 2, 2, 2), big.cache_info()
+
+
 def test_object_values_live_and_die_with_entries():
     with Heap() as h:
         h.disable()

@@ -922,13 +922,12 @@ class LruCache:
                                      room=room, timeout_ms=timeout)
                 break
             except PyheapError as e:
-                if e.errno != errno.EOVERFLOW:
+                if e.errno != errno.EOVERFLOW or \
+                        room >= PYHEAP_LRU_MAX_VALUE_SIZE:
                     raise
-                # too small: ask again with room for it (peek, so the
-                # statistics count one lookup)
-                out, _ = self._op(PYHEAP_CMD_LRU_GET, PYHEAP_LRU_PEEK, tag,
-                                  data)
-                room = max(out.out_value_len, room * 2)
+                # too small: the failed GET changed nothing, and does not
+                # say how long the value is; ask again with more room
+                room = min(room * 16, PYHEAP_LRU_MAX_VALUE_SIZE)
         if out.out_hit == PYHEAP_LRU_CLAIMED:
             return PYHEAP_LRU_CLAIMED, None
         if out.out_hit == PYHEAP_LRU_MISS:
