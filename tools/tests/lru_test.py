@@ -6,13 +6,21 @@ The oracle cases run the same random call traces through a function
 decorated with @functools.lru_cache and one decorated with
 @heap.lru_cache, for maxsize 0, 1, 2, 5, 128 and None, typed both ways,
 and compare every result, every call that reached the function, and
-cache_info() after every call.  TAP; runs inside a VM.
+cache_info() after every call.  The object oracles do the same with
+arguments that are objects: classes with their own __eq__ and __hash__,
+NaN (the same one and fresh ones), frozensets, instances equal only to
+themselves (freed, and their addresses reused), unhashable lists, and
+values too long to encode; they also compare which key objects are alive
+after every call (functools' dict keeps each key alive as long as its
+entry).  The interpreter is the oracle: CPython 3.11 in the VM.  TAP.
 """
+import collections
 import functools
 import io
 import os
 import random
 import sys
+import weakref
 from contextlib import redirect_stdout
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
@@ -253,6 +261,8 @@ def test_getv_is_the_same_as_gets_one_by_one():
     # (hence the recency order, through later evictions) must agree.
     rnd = random.Random(7)
     domain = [0, 1, 7, 42, 99, 100, 12345, "a", "bb", b"x", (1, 2), 3.5]
+    # keys also objects, numbered in the binding's table
+    keys = domain + [K(1), K(2), frozenset({1}), NAN, "x" * 5000]
     with Heap() as h:
         for maxsize in (0, 1, 5, None):
             a = h.lru_cache(maxsize=maxsize)
@@ -260,25 +270,25 @@ def test_getv_is_the_same_as_gets_one_by_one():
             for i in range(600):
                 r = rnd.random()
                 if r < 0.35:
-                    k, v = rnd.choice(domain), rnd.choice(domain)
+                    k, v = rnd.choice(keys), rnd.choice(domain)
                     a.set(k, v)
                     b.set(k, v)
                 elif r < 0.4:
-                    k = rnd.choice(domain)
+                    k = rnd.choice(keys)
                     assert a.delete(k) == b.delete(k)
                 else:
-                    keys = [rnd.choice(domain)
-                            for _ in range(rnd.randint(1, 12))]
+                    ks = [rnd.choice(keys)
+                          for _ in range(rnd.randint(1, 12))]
                     peek = r > 0.9
-                    got = a.get_many(keys, default="-", peek=peek)
+                    got = a.get_many(ks, default="-", peek=peek)
                     one = b.peek if peek else b.get
-                    want = [one(k, "-") for k in keys]
-                    assert got == want, (maxsize, i, keys, got, want)
+                    want = [one(k, "-") for k in ks]
+                    assert got == want, (maxsize, i, ks, got, want)
                 assert a.cache_info() == b.cache_info(), \
                     (maxsize, i, a.cache_info(), b.cache_info())
                 assert a.evictions() == b.evictions()
-                assert [a.peek(k, "-") for k in domain] == \
-                    [b.peek(k, "-") for k in domain], (maxsize, i)
+                assert [a.peek(k, "-") for k in keys] == \
+                    [b.peek(k, "-") for k in keys], (maxsize, i)
         return "4 maxsizes x 600 operations: %s" % (a.cache_info(),)
 
 
@@ -366,6 +376,316 @@ def test_getv_answers_and_refuses():
         assert out[7] == 0 and res[0][0] == 0
         assert cc.cache_info().misses == 2
     return "hits, misses, EOVERFLOW, EFAULT, EINVAL x8, ENOENT, objects"
+
+
+# Keys that are objects: the cases where a key made from repr() parted
+# from functools (issue 21).  Each side gets its own objects, made from the
+# same specs, so that each cache keeps only its own keys alive.
+
+NAN = float("nan")
+
+
+class K:
+    """Equal by value, with its own __eq__ and __hash__; counts its hashes."""
+    hashes = 0
+
+    def __init__(self, v):
+        self.v = v
+        self.label = "K(%r)" % (v,)
+
+    def __eq__(self, other):
+        return isinstance(other, K) and other.v == self.v
+
+    def __hash__(self):
+        K.hashes += 1
+        return hash(self.v)
+
+
+class K2(K):
+    """Equal to the K of the same value; a different type when typed."""
+
+    def __init__(self, v):
+        super().__init__(v)
+        self.label = "K2(%r)" % (v,)
+
+    __hash__ = K.__hash__
+
+
+class Plain:
+    """Equal only to itself, with object's repr (its address): an instance
+    freed and another allocated at its address repr() the same."""
+
+    def __init__(self, label):
+        self.label = label
+
+
+def describe(x):
+    """A side-independent text for an argument."""
+    if isinstance(x, (K, Plain)):
+        return x.label
+    if isinstance(x, float) and x != x:
+        return "nan"
+    if isinstance(x, int) and x.bit_length() > 1000:
+        return "int of %d bits" % x.bit_length()
+    if isinstance(x, (tuple, list, frozenset)):
+        return "%s(%s)" % (type(x).__name__,
+                           ",".join(map(describe, sorted(x, key=repr)
+                                        if isinstance(x, frozenset) else x)))
+    return repr(x)
+
+
+class Side:
+    """One side's objects: specs materialise to arguments, the same spec
+    to the same (held) object where the spec says so."""
+
+    def __init__(self):
+        self.held = {}
+        self.refs = {}          # label -> weakref, of every K and Plain
+        self.serial = 0
+
+    def make(self, spec):
+        kind = spec[0]
+        if kind == "v":
+            return spec[1]
+        if kind in ("K", "K2"):
+            x = (K if kind == "K" else K2)(spec[1])
+        elif kind == "held":
+            if spec[1] not in self.held:
+                self.held[spec[1]] = K(("held", spec[1]))
+            return self.held[spec[1]]
+        elif kind == "nan":
+            return self.held.setdefault(("nan", spec[1]), float("nan"))
+        elif kind == "freshnan":
+            return float("nan")
+        elif kind == "fs":
+            return frozenset(spec[1])
+        elif kind == "plain":
+            self.serial += 1
+            x = Plain("Plain#%d" % self.serial)
+        elif kind == "list":
+            return list(spec[1])
+        elif kind == "tuple":
+            return tuple(self.make(s) for s in spec[1])
+        else:
+            raise ValueError(spec)
+        self.serial += 1
+        self.refs["%s@%d" % (x.label, self.serial)] = weakref.ref(x)
+        return x
+
+    def alive(self):
+        return sorted(k for k, r in self.refs.items() if r() is not None)
+
+
+OBJ_SPECS = [("K", 1), ("K", 2), ("K", 3), ("K2", 1), ("held", 1),
+             ("held", 2), ("nan", 1), ("nan", 2), ("freshnan",),
+             ("fs", (1, 2)), ("fs", (2, 1)), ("fs", ()), ("plain",),
+             ("list", (1, 2)), ("v", 1), ("v", 1.0), ("v", True),
+             ("v", "a"), ("v", NAN), ("v", (1, 2)),
+             ("tuple", (("K", 1), ("v", 2))), ("tuple", (("nan", 1),)),
+             ("tuple", (("list", (3,)),)), ("v", "x" * 5000),
+             ("v", 10 ** 5000)]
+
+
+def obj_trace(seed, n):
+    rnd = random.Random(seed)
+    hot = OBJ_SPECS[:8]
+    for _ in range(n):
+        s = rnd.choice(hot) if rnd.random() < 0.5 else rnd.choice(OBJ_SPECS)
+        r = rnd.random()
+        if r < 0.1:
+            yield ("call", (s, rnd.choice(OBJ_SPECS)), {})
+        elif r < 0.2:
+            yield ("call", (s,), {"k": rnd.choice(OBJ_SPECS)})
+        elif r < 0.22:
+            yield ("clear", (), {})
+        else:
+            yield ("call", (s,), {})
+
+
+def call(f, side, args, kwds):
+    """Call f on the side's arguments: ("ok", result) or ("raise", exc)."""
+    a = tuple(side.make(s) for s in args)
+    k = {name: side.make(s) for name, s in kwds.items()}
+    try:
+        return ("ok", f(*a, **k))
+    except TypeError as e:
+        return ("raise", repr(e))
+
+
+def obj_oracle(maxsize, typed, compute_once, seed, n=300):
+    with Heap() as h:
+        sides = (Side(), Side())
+        seen = ([], [])
+
+        def body(i):
+            def f(*args, **kwds):
+                text = describe(args) + describe(sorted(kwds.items()))
+                seen[i].append(text)
+                return text
+            return f
+
+        f_py = functools.lru_cache(maxsize=maxsize, typed=typed)(body(0))
+        f_ph = h.lru_cache(maxsize=maxsize, typed=typed,
+                           compute_once=compute_once)(body(1))
+        total = [0, 0]
+        for i, (op, args, kwds) in enumerate(obj_trace(seed, n)):
+            if op == "clear":
+                total = [t + x for t, x in zip(total, f_ph.cache_info())]
+                f_py.cache_clear()
+                f_ph.cache_clear()
+            else:
+                a = call(f_py, sides[0], args, kwds)
+                b = call(f_ph, sides[1], args, kwds)
+                assert a == b, (i, args, kwds, a, b)
+            assert seen[0] == seen[1], (i, args, seen[0][-3:], seen[1][-3:])
+            assert f_py.cache_info() == f_ph.cache_info(), \
+                (i, args, f_py.cache_info(), f_ph.cache_info())
+            # every key object lives exactly as long in both caches
+            assert sides[0].alive() == sides[1].alive(), \
+                (i, args, sides[0].alive(), sides[1].alive())
+        return [t + x for t, x in zip(total, f_ph.cache_info())]
+
+
+def make_obj_oracle_case(maxsize, typed, compute_once):
+    def case():
+        infos = [obj_oracle(maxsize, typed, compute_once, seed)
+                 for seed in (11, 12)]
+        return "objects, maxsize=%s typed=%s compute_once=%s: " \
+            "hits, misses %s" % (maxsize, typed, compute_once, infos)
+    case.__name__ = "test_oracle_objects_maxsize_%s_typed_%s%s" % (
+        maxsize, typed, "_compute_once" if compute_once else "")
+    return case
+
+
+for _m in (0, 1, 3, 128, None):
+    for _t in (False, True):
+        _c = make_obj_oracle_case(_m, _t, False)
+        globals()[_c.__name__] = _c
+for _m in (1, 3):
+    _c = make_obj_oracle_case(_m, False, True)
+    globals()[_c.__name__] = _c
+
+
+def run_program(decorator, program):
+    """Run program(f) with f decorated; returns the calls' outcomes (hit,
+    miss or the exception), cache_info() and the hashes of K taken."""
+    calls = []
+
+    @decorator
+    def f(*args):
+        calls.append(args)
+        return len(calls)
+
+    outcomes = []
+
+    def step(*args):
+        before = len(calls)
+        try:
+            f(*args)
+        except TypeError as e:
+            outcomes.append(repr(e))
+            return
+        outcomes.append("miss" if len(calls) > before else "hit")
+
+    K.hashes = 0
+    program(step)
+    return outcomes, f.cache_info(), K.hashes
+
+
+def test_issue_table_rows_behave_as_functools():
+    def unhashable(f):
+        f([1, 2])
+        f((1, [2]))
+
+    def custom_equality(f):
+        f(K(1))
+        f(K(1))
+        f(K(2))
+
+    def same_nan(f):
+        x = float("nan")
+        f(x)
+        f(x)
+
+    def two_nans(f):
+        f(NAN)
+        f(float("nan"))
+
+    def freed_and_reused(f):
+        for i in range(50):
+            f(Plain(i))         # freed once evicted; its address reused
+
+    want = {"unhashable": ["TypeError(\"unhashable type: 'list'\")"] * 2,
+            "custom_equality": ["miss", "hit", "miss"],
+            "same_nan": ["miss", "hit"],
+            "two_nans": ["miss", "miss"],
+            "freed_and_reused": ["miss"] * 50}
+    with Heap() as h:
+        for program in (unhashable, custom_equality, same_nan, two_nans,
+                        freed_and_reused):
+            for maxsize in (2, None):
+                py = run_program(functools.lru_cache(maxsize), program)
+                ph = run_program(h.lru_cache(maxsize), program)
+                assert ph == py, (program.__name__, maxsize, ph, py)
+                assert py[0] == want[program.__name__], (program.__name__,
+                                                         py)
+    return "unhashable, __eq__/__hash__, NaN twice, two NaNs, reuse"
+
+
+def test_keyword_mark_is_no_argument():
+    # functools' kwd_mark is an object(): no positional argument equals it
+    with Heap() as h:
+        for decorator in (functools.lru_cache(None), h.lru_cache(None)):
+            calls = []
+
+            @decorator
+            def f(*args, **kwds):
+                calls.append(1)
+
+            f("<kwd_mark>", "k", 1)
+            f(k=1)
+            f(k=1)
+            assert len(calls) == 2, (decorator, calls)
+
+
+def test_keys_live_as_long_as_their_entries():
+    # The map API against a dict holding the same keys at most maxsize,
+    # least recently used out first: a key's object goes when its entry
+    # is evicted, deleted or cleared.
+    rnd = random.Random(5)
+    with Heap() as h:
+        c = h.lru_cache(maxsize=4)
+        model = collections.OrderedDict()
+        refs = {}
+        for i in range(400):
+            v = rnd.randrange(8)
+            r = rnd.random()
+            kc, km = K(v), K(v)         # the cache's and the model's
+            refs.setdefault(v, []).append(weakref.ref(kc))
+            if r < 0.4:
+                c.set(kc, v)
+                model[km] = v           # an equal key keeps its object
+                model.move_to_end(km)
+                if len(model) > 4:
+                    model.popitem(last=False)
+            elif r < 0.7:
+                got = c.get(kc, "-")
+                want = model.get(km, "-")
+                assert got == want, (i, v, got, want)
+                if km in model:
+                    model.move_to_end(km)
+            elif r < 0.95:
+                assert c.delete(kc) == (km in model), (i, v)
+                model.pop(km, None)
+            else:
+                c.cache_clear()
+                model.clear()
+            del kc, km
+            alive = sorted(v for v, rs in refs.items() for r in rs
+                           if r() is not None)
+            assert alive == sorted(x.v for x in model), (i, alive,
+                                                          list(model))
+        return "400 operations, %d keys alive at the end" % len(alive)
 
 
 if __name__ == "__main__":

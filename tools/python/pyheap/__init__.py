@@ -33,6 +33,7 @@ import operator
 import os
 import pickle
 import struct
+import threading
 import zlib
 
 __all__ = ["Heap", "Obj", "LruCache", "CacheInfo", "HeapInfo", "SizeInfo",
@@ -831,9 +832,44 @@ def _buffer_address(buf):
     return ctypes.addressof(ctypes.c_char.from_buffer(buf))
 
 
+# LRU keys.  A key is built as functools._make_key builds it, and reaches
+# the kernel in one of two forms:
+#
+# - a key made only of values (int, bool, float but NaN, str, bytes, None,
+#   and tuples of them) is encoded exactly: as bytes that are equal where
+#   the values are == (3, 3.0 and True are one key, as in a dict);
+# - any other key (objects with their own __eq__ and __hash__, NaN,
+#   frozensets, instances, a value too long to encode) is looked up in its
+#   map's surrogate table, a dict that numbers each distinct key, and the
+#   kernel stores the number.  The table holds the key for as long as the
+#   kernel holds the entry, as functools' own dict holds it.
+
+_VALUE_TYPES = frozenset((int, bool, str, bytes, type(None)))
+
+# functools' kwd_mark: an object no argument is equal to
+_KWD_MARK = object()
+
+
+def _is_value(x):
+    """Whether x has an exact encoding: equality of the encodings is
+    equality of the values.  NaN is not equal to itself, so is no value."""
+    t = type(x)
+    if t in _VALUE_TYPES:
+        return True
+    if t is float:
+        return x == x
+    if t is tuple:
+        return all(map(_is_value, x))
+    return False
+
+
 def _norm(x):
-    """A byte-stable stand-in for x that is equal where Python's == is:
+    """A byte-stable stand-in for a value, equal where Python's == is:
     3, 3.0 and True are one key, as in a dict."""
+    if x is _KWD_MARK:
+        return ("<kwd_mark>",)          # no value normalises to a 1-tuple
+    if type(x) is type:
+        return ("type", x.__qualname__)  # typed: builtin value types only
     if isinstance(x, (bool, int)) or (isinstance(x, float) and
                                       x.is_integer()):
         return ("n", int(x))
@@ -844,39 +880,93 @@ def _norm(x):
     return (type(x).__name__, x)
 
 
-_KWD_MARK = ("<kwd_mark>",)
+class _HashedSeq(list):
+    """functools._HashedSeq: a key whose parts are hashed once, when it is
+    made (an unhashable part raises TypeError there)."""
+
+    __slots__ = ("hashvalue",)
+
+    def __init__(self, tup):
+        self[:] = tup
+        self.hashvalue = hash(tup)
+
+    def __hash__(self):
+        return self.hashvalue
+
+
+def _encode(data):
+    """The bytes of an encoded key, or None if too long for the kernel."""
+    data = data.encode()
+    return data if len(data) <= PYHEAP_LRU_MAX_KEY_SIZE else None
 
 
 def _make_key(args, kwds, typed):
-    """functools._make_key, as (type tag, key bytes) for the kernel map."""
-    kwds = kwds or {}
+    """functools._make_key: (type tag, key bytes) for a key of values,
+    otherwise the key object itself, hashed."""
     if not kwds and not typed and len(args) == 1 and \
             type(args[0]) in (int, str):
         # lru_cache's fast path: a lone int or str is the key itself, not
         # a 1-tuple, so f(1) and f(True) are different entries
-        return 0, repr(("bare", _norm(args[0]))).encode()
+        try:
+            data = _encode(repr(("bare", _norm(args[0]))))
+        except ValueError:              # an int too long for str()
+            data = None
+        return (0, data) if data is not None else args[0]
     key = args
     if kwds:
-        key += _KWD_MARK
+        key += (_KWD_MARK,)
         for item in kwds.items():
             key += item
-    data = repr(_norm(key)).encode()
-    tag = 0
     if typed:
-        names = [type(v).__qualname__ for v in args]
-        names += [type(v).__qualname__ for v in kwds.values()]
-        tag = zlib.crc32(",".join(names).encode()) or 1
-    return tag, data
+        key += tuple(type(v) for v in args)
+        if kwds:
+            key += tuple(type(v) for v in kwds.values())
+    if all(map(_is_value, args)) and \
+            (not kwds or all(map(_is_value, kwds.values()))):
+        try:
+            data = _encode(repr(_norm(key)))
+        except ValueError:
+            data = None
+        if data is not None:
+            tag = 0
+            if typed:
+                names = [type(v).__qualname__ for v in args]
+                if kwds:
+                    names += [type(v).__qualname__ for v in kwds.values()]
+                tag = zlib.crc32(",".join(names).encode()) or 1
+            return tag, data
+    return _HashedSeq(key)
+
+
+def _sid_key(sid):
+    """The kernel key of surrogate number sid: a leading NUL, which no
+    encoded key has (they are repr()s)."""
+    return b"\0" + sid.to_bytes(7, "little")
+
+
+# Surrogate 0 is never given out: its key is never stored.
+_ABSENT = _sid_key(0)
 
 
 class LruCache:
     """functools.lru_cache, kept in a pyheap heap.
 
     As a map: get(key) -> value or default (a hit or a miss), set(key,
-    value), delete(key), peek(key), cache_info(), cache_clear(),
-    cache_parameters().  Values are bytes, str, ints, picklable objects
-    (stored as pickles) or Objs of the same heap (stored as references).
-    As a decorator: @h.lru_cache(5) works like @functools.lru_cache(5).
+    value), delete(key), peek(key), get_many(keys), cache_info(),
+    cache_clear(), cache_parameters(), evictions().  As a decorator:
+    @h.lru_cache(5) works like @functools.lru_cache(5).
+
+    Keys are functools.lru_cache's, compared as its dict compares them:
+    hash() is called first, so an unhashable argument raises its
+    TypeError; equal keys hit and unequal keys miss, objects with their
+    own __eq__ and __hash__, NaN and frozensets included.  A key of values
+    (int, bool, float, str, bytes, None, and tuples of them) goes to the
+    kernel as it is; any other key is kept alive here for as long as the
+    kernel holds its entry, and let go when the entry is evicted, deleted
+    or cleared.
+
+    Values are bytes, str, ints, picklable objects (stored as pickles) or
+    Objs of the same heap (stored as references).
     """
 
     def __init__(self, heap, maxsize=128, typed=False, compute_once=False,
@@ -891,14 +981,28 @@ class LruCache:
             flags=PYHEAP_LRU_TYPED if typed else 0,
             maxsize=PYHEAP_LRU_MAXSIZE_NONE if maxsize is None else maxsize))
         self.obj = Obj(heap, out.out_handle)
+        self.maxsize = maxsize
         self.typed = typed
         self.compute_once = compute_once
         self.timeout_ms = int(timeout * 1000)
+        # The surrogate table.  _order mirrors the kernel's recency order
+        # among the numbered entries, least recent first: a SET into a
+        # full map evicts the least recent entry of all, so if it evicts
+        # a numbered one, that is the first of _order.  _computing counts
+        # the callers computing each number (compute-once), whose entry a
+        # plain lookup misses while it is claimed.  The lock is reentrant:
+        # a key's __eq__, __hash__ or __del__ may call the cache.
+        self._lock = threading.RLock()
+        self._sids = {}
+        self._order = collections.OrderedDict()
+        self._computing = collections.Counter()
+        self._next_sid = 1
 
-    def _op(self, cmd, flags, tag, key, value=b"", value_handle=0,
-            room=0, timeout_ms=0):
-        """One LRU GET, SET or DELETE: (the struct afterwards, the value
-        buffer).  value_handle and timeout_ms share their member."""
+    def _arg(self, cmd, flags, tag, key, value=b"", value_handle=0,
+             room=0, timeout_ms=0):
+        """The argument of one LRU GET, SET or DELETE, and the buffers it
+        points to (keep them until the call is done).  value_handle and
+        timeout_ms share their member."""
         kbuf = bytearray(key) or bytearray(1)
         vbuf = bytearray(value) or bytearray(max(room, 1))
         arg = PyheapLruOp(
@@ -909,6 +1013,14 @@ class LruCache:
             value_handle=value_handle)
         if timeout_ms:
             arg.timeout_ms = timeout_ms
+        return arg, kbuf, vbuf
+
+    def _op(self, cmd, flags, tag, key, value=b"", value_handle=0,
+            room=0, timeout_ms=0):
+        """One LRU GET, SET or DELETE: (the struct afterwards, the value
+        buffer)."""
+        arg, kbuf, vbuf = self._arg(cmd, flags, tag, key, value,
+                                    value_handle, room, timeout_ms)
         return self.heap._ioctl(cmd, arg), vbuf
 
     def _lookup(self, tag, data, flags):
@@ -936,46 +1048,203 @@ class LruCache:
             return True, Obj(self.heap, out.out_value_handle)
         return True, pickle.loads(bytes(vbuf[:out.out_value_len]))
 
-    def _store(self, tag, data, value):
-        if isinstance(value, Obj):
-            self._op(PYHEAP_CMD_LRU_SET, PYHEAP_LRU_VALUE_OBJECT, tag, data,
-                     value_handle=value.handle)
-        else:
-            self._op(PYHEAP_CMD_LRU_SET, 0, tag, data, pickle.dumps(value))
+    # The surrogate table.
 
-    def _key(self, key):
+    def _resolve(self, key, insert=False):
+        """(tag, kernel key, number) of a key from _make_key: a key of
+        values as it is, number 0; any other by its number, given one if
+        insert (a SET or a claim follows), else the key of number 0, which
+        the kernel never holds."""
+        if type(key) is tuple:
+            return key[0], key[1], 0
+        with self._lock:
+            sid = self._sids.get(key)
+            if sid is None:
+                if not insert or self.maxsize == 0:
+                    return 0, _ABSENT, 0
+                sid = self._next_sid
+                self._next_sid += 1
+                self._sids[key] = sid
+                self._order[sid] = key
+        return 0, _sid_key(sid), sid
+
+    def _forget(self, sid):
+        """Drop number sid, letting its key go.  Caller holds _lock."""
+        key = self._order.pop(sid, None)
+        if key is not None:
+            del self._sids[key]
+
+    def _seen(self, sid, hit, peek=False):
+        """Book a lookup of number sid: a hit made its entry the most
+        recent (unless peeked); a miss means the entry is gone, unless it
+        is claimed by a compute-once caller."""
+        if not sid:
+            return
+        with self._lock:
+            if sid not in self._order:
+                return
+            if hit:
+                if not peek:
+                    self._order.move_to_end(sid)
+                return
+            if not self._computing[sid]:
+                self._forget(sid)
+
+    def _oldest(self, sid):
+        """The least recent number other than sid that no caller holds
+        claimed: the one numbered entry that an insertion may have evicted
+        (one insertion evicts at most one entry, the least recent)."""
+        if not self.maxsize or not self._order:
+            return 0
+        with self._lock:
+            for other in self._order:
+                if other != sid and not self._computing[other]:
+                    return other
+        return 0
+
+    def _peek_arg(self, sid):
+        arg, kbuf, _ = self._arg(PYHEAP_CMD_LRU_GET, PYHEAP_LRU_PEEK, 0,
+                                 _sid_key(sid))
+        arg.value_len = 0
+        return arg, kbuf
+
+    def _peeked(self, result, out, handles):
+        """Whether a batched peek (no room for the value) found its key; an
+        object value's new handle goes on handles, to be closed."""
+        if result == -errno.EOVERFLOW:
+            return True                 # found, with bytes to copy
+        if result:
+            raise PyheapError(-result, os.strerror(-result))
+        out = PyheapLruOp.from_buffer_copy(out)
+        if out.out_value_handle:
+            handles.append(Obj(self.heap, out.out_value_handle))
+        return out.out_hit == PYHEAP_LRU_HIT
+
+    def _present(self, sids):
+        """Which numbers the kernel holds, peeked in batches."""
+        found, handles = [], []
+        for i in range(0, len(sids), PYHEAP_BATCH_MAX):
+            args = [self._peek_arg(s) for s in sids[i:i + PYHEAP_BATCH_MAX]]
+            for result, out in self.heap.batch(
+                    (PYHEAP_CMD_LRU_GET, a) for a, _ in args):
+                found.append(self._peeked(result, out, handles))
+        self.heap.close_many(handles)
+        return found
+
+    def _prune(self, sids):
+        """Forget those of sids whose entries the kernel does not hold."""
+        sids = [s for s in sids if s]
+        if not sids:
+            return
+        present = self._present(sids)
+        with self._lock:
+            for s, p in zip(sids, present):
+                if not p and not self._computing[s]:
+                    self._forget(s)
+
+    def _inserted(self, sid, victim, present):
+        """After an insertion: sid is the most recent, and the victim
+        goes if it is gone."""
+        with self._lock:
+            if sid in self._order:
+                self._order.move_to_end(sid)
+            if victim and not present and not self._computing[victim]:
+                self._forget(victim)
+            stale = (self.maxsize and
+                     len(self._order) - len(self._computing) > self.maxsize)
+        if stale:
+            # more unclaimed numbers than the kernel can hold: the mirror
+            # of its order missed something (callers in other threads
+            # race); ask it
+            with self._lock:
+                sids = [s for s in self._order if not self._computing[s]]
+            self._prune(sids)
+
+    def _store(self, tag, data, value, sid=0):
+        """SET, and in the same batch a peek at the one numbered entry it
+        may evict, so that the table lets that key go with the entry."""
+        if isinstance(value, Obj):
+            arg, kbuf, vbuf = self._arg(PYHEAP_CMD_LRU_SET,
+                                        PYHEAP_LRU_VALUE_OBJECT, tag, data,
+                                        value_handle=value.handle)
+        else:
+            arg, kbuf, vbuf = self._arg(PYHEAP_CMD_LRU_SET, 0, tag, data,
+                                        pickle.dumps(value))
+        victim = self._oldest(sid)
+        present = True
+        if not victim:
+            try:
+                self.heap._ioctl(PYHEAP_CMD_LRU_SET, arg)
+            except PyheapError:
+                self._prune([sid])
+                raise
+        else:
+            peek, pbuf = self._peek_arg(victim)
+            (result, _), (presult, pout) = self.heap.batch(
+                [(PYHEAP_CMD_LRU_SET, arg), (PYHEAP_CMD_LRU_GET, peek)])
+            handles = []
+            present = self._peeked(presult, pout, handles)
+            self.heap.close_many(handles)
+            if result:
+                self._inserted(0, victim, present)
+                self._prune([sid])
+                raise PyheapError(-result, os.strerror(-result))
+        self._inserted(sid, victim, present)
+
+    def _claimed(self, sid):
+        """A compute-once claim inserted an entry, which may have evicted
+        one: book it as a SET."""
+        victim = self._oldest(sid)
+        present = self._present([victim])[0] if victim else True
+        self._inserted(sid, victim, present)
+
+    # The map.
+
+    def _key_of(self, key):
         return _make_key((key,), None, self.typed)
 
+    def _key(self, key):
+        """(tag, kernel key) of a map key, as a lookup sends it."""
+        return self._resolve(self._key_of(key))[:2]
+
+    def _get(self, key, flags):
+        tag, data, sid = self._resolve(self._key_of(key))
+        found, value = self._lookup(tag, data, flags)
+        self._seen(sid, found, flags & PYHEAP_LRU_PEEK)
+        return found, value
+
     def get(self, key, default=None):
-        found, value = self._lookup(*self._key(key), 0)
+        found, value = self._get(key, 0)
         return value if found else default
 
     def peek(self, key, default=None):
-        found, value = self._lookup(*self._key(key), PYHEAP_LRU_PEEK)
+        found, value = self._get(key, PYHEAP_LRU_PEEK)
         return value if found else default
 
     def get_many(self, keys, default=None, peek=False):
         """[get(k, default) for k in keys] (or peek), the same hits,
         misses and recency, in one LRU_GETV ioctl per run of keys of
         equal length and type tag."""
-        packed = [self._key(k) for k in keys]
+        packed = [self._resolve(self._key_of(k)) for k in keys]
         flags = PYHEAP_LRU_PEEK if peek else 0
-        values, i = [], 0
+        answers, i = [], 0
         while i < len(packed):
-            tag, data = packed[i]
+            tag, data, _ = packed[i]
             j = i + 1
             while (j < len(packed) and j - i < PYHEAP_LRU_GETV_MAX and
                    packed[j][0] == tag and len(packed[j][1]) == len(data)):
                 j += 1
-            values += self._getv(tag, [d for _, d in packed[i:j]], flags,
-                                 default)
+            answers += self._getv(tag, [d for _, d, _ in packed[i:j]], flags)
             i = j
-        return values
+        for (_, _, sid), (found, _) in zip(packed, answers):
+            self._seen(sid, found, peek)
+        return [value if found else default for found, value in answers]
 
-    def _getv(self, tag, datas, flags, default):
-        """LRU_GETV over keys of one length; grows the value room on
-        EOVERFLOW (which changed nothing) and asks again."""
-        klen, room, values = len(datas[0]), 256, []
+    def _getv(self, tag, datas, flags):
+        """LRU_GETV over keys of one length, as [(found, value)]; grows
+        the value room on EOVERFLOW (which changed nothing) and asks
+        again."""
+        klen, room, answers = len(datas[0]), 256, []
         while datas:
             n = max(1, min(len(datas), PYHEAP_LRU_GETV_MAX_BYTES // room))
             kbuf = bytearray(b"".join(datas[:n])) or bytearray(1)
@@ -994,21 +1263,23 @@ class LruCache:
                 continue
             for i, r in enumerate(results):
                 if r.out_hit == PYHEAP_LRU_MISS:
-                    values.append(default)
+                    answers.append((False, None))
                 elif r.out_value_handle:
-                    values.append(Obj(self.heap, r.out_value_handle))
+                    answers.append((True, Obj(self.heap, r.out_value_handle)))
                 else:
-                    values.append(pickle.loads(
-                        bytes(vbuf[i * room:i * room + r.out_value_len])))
+                    answers.append((True, pickle.loads(
+                        bytes(vbuf[i * room:i * room + r.out_value_len]))))
             datas = datas[n:]
-        return values
+        return answers
 
     def set(self, key, value):
-        self._store(*self._key(key), value)
+        tag, data, sid = self._resolve(self._key_of(key), insert=True)
+        self._store(tag, data, value, sid)
 
     def delete(self, key):
-        tag, data = self._key(key)
+        tag, data, sid = self._resolve(self._key_of(key))
         out, _ = self._op(PYHEAP_CMD_LRU_DELETE, 0, tag, data)
+        self._seen(sid, False)
         return bool(out.out_hit)
 
     def _info(self, flags=0):
@@ -1025,42 +1296,84 @@ class LruCache:
 
     def cache_clear(self):
         self._info(PYHEAP_LRU_CLEAR)
+        with self._lock:
+            for s in list(self._order):
+                if not self._computing[s]:
+                    self._forget(s)
 
     def cache_parameters(self):
         out = self._info()
         return {"maxsize": _maxsize(out.out_maxsize),
                 "typed": bool(out.out_typed)}
 
-    def __call__(self, user_function):
-        """Decorate a function, as functools.lru_cache does."""
-        cache = self
+    # The decorator.
 
-        def wrapper(*args, **kwds):
-            tag, data = _make_key(args, kwds, cache.typed)
-            if not cache.compute_once:
-                found, value = cache._lookup(tag, data, 0)
-                if found:
-                    return value
-                result = user_function(*args, **kwds)
-                cache._store(tag, data, result)
-                return result
+    def _call(self, user_function, args, kwds):
+        if self.maxsize == 0:
+            # lru_cache(0) makes no key (an unhashable argument is fine):
+            # it counts a miss and calls
+            self._lookup(0, _ABSENT, 0)
+            return user_function(*args, **kwds)
+        key = _make_key(args, kwds, self.typed)
+        if self.compute_once:
+            return self._compute(key, user_function, args, kwds)
+        tag, data, sid = self._resolve(key)
+        found, value = self._lookup(tag, data, 0)
+        self._seen(sid, found)
+        if found:
+            return value
+        result = user_function(*args, **kwds)
+        tag, data, sid = self._resolve(key, insert=True)
+        self._store(tag, data, result, sid)
+        return result
+
+    def _compute(self, key, user_function, args, kwds):
+        """A call with compute-once: a miss claims the key, and callers
+        that find it claimed wait for the value."""
+        tag, data, sid = self._resolve(key, insert=True)
+        if sid:
+            with self._lock:
+                self._computing[sid] += 1
+        settled = False         # the kernel holds the entry, or a claim
+        try:
             try:
-                found, value = cache._lookup(tag, data, PYHEAP_LRU_COMPUTE)
+                found, value = self._lookup(tag, data, PYHEAP_LRU_COMPUTE)
             except PyheapError as e:
                 if e.errno != errno.EAGAIN:
                     raise
-                return user_function(*args, **kwds)   # waited too long
+                settled = True                      # another's claim
+                return user_function(*args, **kwds)    # waited too long
             if found is True:
+                settled = True
+                self._seen(sid, True)
                 return value
+            if found == PYHEAP_LRU_CLAIMED:
+                self._claimed(sid)
             try:
                 result = user_function(*args, **kwds)
             except BaseException:
                 if found == PYHEAP_LRU_CLAIMED:
                     # give up
-                    cache._op(PYHEAP_CMD_LRU_DELETE, 0, tag, data)
+                    self._op(PYHEAP_CMD_LRU_DELETE, 0, tag, data)
                 raise
-            cache._store(tag, data, result)
+            self._store(tag, data, result, sid)
+            settled = True
             return result
+        finally:
+            if sid:
+                with self._lock:
+                    self._computing[sid] -= 1
+                    if not self._computing[sid]:
+                        del self._computing[sid]
+                if not settled:
+                    self._prune([sid])  # given up, or failed: gone?
+
+    def __call__(self, user_function):
+        """Decorate a function, as functools.lru_cache does."""
+        cache = self
+
+        def wrapper(*args, **kwds):
+            return cache._call(user_function, args, kwds)
 
         wrapper.cache_info = cache.cache_info
         wrapper.cache_clear = cache.cache_clear
