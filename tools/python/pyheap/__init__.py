@@ -965,8 +965,12 @@ class LruCache:
     kernel holds its entry, and let go when the entry is evicted, deleted
     or cleared.
 
-    Values are bytes, str, ints, picklable objects (stored as pickles) or
-    Objs of the same heap (stored as references).
+    Values are stored by copy: as pickles, except an Obj of the same heap,
+    which is stored as a reference (a hit returns a new Obj of that
+    object).  A hit therefore returns a copy of any other value, not the
+    object the function returned, as functools would: a mutable value
+    changed after it was cached is not changed in the cache.  A value must
+    be picklable, and at most 1 MiB pickled.
     """
 
     def __init__(self, heap, maxsize=128, typed=False, compute_once=False,
