@@ -151,6 +151,49 @@ def test_events_leave_the_file_blocking():
         assert len(h.events()) == 1 and h.events() == []
         assert os.get_blocking(h.fd), "events() left O_NONBLOCK set"
 
+
+def test_callbacks_as_cpythons():
+    """gc.callbacks: every callback in order, one info dict, an exception
+    to sys.unraisablehook and the next callback still called."""
+    import gc
+    seen = {"cpython": [], "pyheap": []}
+    raised = {"cpython": [], "pyheap": []}
+    infos = {"cpython": [], "pyheap": []}
+
+    def run(side, callbacks, collect):
+        def bad(phase, info):
+            seen[side].append(("bad", phase))
+            infos[side].append(info)
+            raise ValueError(phase)
+
+        def good(phase, info):
+            seen[side].append(("good", phase, dict(info)))
+            infos[side].append(info)
+
+        callbacks[:0] = [bad, good]
+        hook = sys.unraisablehook
+        sys.unraisablehook = lambda u: raised[side].append(
+            repr(u.exc_value))
+        try:
+            collect()
+        finally:
+            sys.unraisablehook = hook
+            del callbacks[:2]
+
+    gc.disable()
+    try:
+        gc.collect()
+        run("cpython", gc.callbacks, gc.collect)
+    finally:
+        gc.enable()
+    with Heap() as h:
+        run("pyheap", h.callbacks, h.collect)
+    # the same info dict to every callback of a phase, a new one per phase
+    for side, (b1, g1, b2, g2) in infos.items():
+        assert b1 is g1 and b2 is g2 and b1 is not b2, side
+    assert seen["pyheap"] == seen["cpython"], seen
+    assert raised["pyheap"] == raised["cpython"], raised
+
 if __name__ == "__main__":
     from taplib import run_tests
     raise SystemExit(run_tests(globals()))

@@ -539,10 +539,34 @@ class PyheapError(OSError):
     """An ioctl failed; .errno is the kernel's errno."""
 
 
+class _Unraisable:
+    """Calls fn(*args) from its __del__, so that an exception in it is
+    reported as CPython reports one from a __del__ or a gc callback, to
+    sys.unraisablehook, and the caller goes on."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, fn, args):
+        self.call = (fn, args)
+
+    def __del__(self):
+        fn, args = self.call
+        self.call = None
+        fn(*args)
+
+
+def _call_unraisable(fn, *args):
+    _Unraisable(fn, args)       # dropped at once: its __del__ runs now
+
+
 class Heap:
     """One heap: one open file of /dev/pyheap."""
 
     def __init__(self, path="/dev/pyheap"):
+        # gc.callbacks: each is called as cb(phase, info) before ("start")
+        # and after ("stop") each collect(), info holding "generation",
+        # "collected" and "uncollectable"
+        self.callbacks = []
         self.fd = -1
         self.fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         v = self._ioctl(PYHEAP_CMD_VERSION, PyheapVersion())
@@ -644,9 +668,37 @@ class Heap:
     # The gc module's interface, for this heap.
 
     def collect(self, generation=2):
-        """gc.collect(): the number of unreachable objects found."""
+        """gc.collect(): the number of unreachable objects found.  The
+        callbacks run before and after, with the count split into
+        collected and uncollectable."""
+        if generation not in range(PYHEAP_GC_NR_GENS):
+            return self._collect(generation)        # EINVAL, as the kernel
+        if self.callbacks:
+            before = self.get_stats()
+            self._run_callbacks("start", generation, 0, 0)
+        found = self._collect(generation)
+        if self.callbacks:
+            after = self.get_stats()
+            self._run_callbacks(
+                "stop", generation,
+                *(sum(a[k] - b[k] for a, b in zip(after, before))
+                  for k in ("collected", "uncollectable")))
+        return found
+
+    def _collect(self, generation):
         return self._ioctl(PYHEAP_CMD_GC_COLLECT, PyheapGcCollect(
             generation=generation)).out_unreachable
+
+    def _run_callbacks(self, phase, generation, collected, uncollectable):
+        """Call gc.callbacks as CPython does: in order, the list read as
+        it goes, one info dict for all, an exception to
+        sys.unraisablehook."""
+        info = {"generation": generation, "collected": collected,
+                "uncollectable": uncollectable}
+        i = 0
+        while i < len(self.callbacks):
+            _call_unraisable(self.callbacks[i], phase, info)
+            i += 1
 
     def _gc_get(self):
         return self._ioctl(PYHEAP_CMD_GC_GET, PyheapGcState())
