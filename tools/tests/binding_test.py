@@ -118,7 +118,6 @@ def test_new_many_and_close_many():
         assert h.collect() == 2 and h.info().objects == 0, h.info()
 
 
-
 def test_abi_mismatch_closes_the_file_once():
     import pyheap
     saved = pyheap.PYHEAP_ABI_MAJOR
@@ -150,6 +149,48 @@ def test_events_leave_the_file_blocking():
         assert os.get_blocking(h.fd)
         assert len(h.events()) == 1 and h.events() == []
         assert os.get_blocking(h.fd), "events() left O_NONBLOCK set"
+
+
+def test_finalizer_callables_and_events_side_by_side():
+    """Callable finalizers run in collect(); finalizer=True objects still
+    come back through events(), even when collect() read them."""
+    with Heap() as h:
+        h.disable()
+        ran = []
+        a = h.new(slots=1, finalizer=lambda o: ran.append(h.id_of(o)))
+        b = h.new(slots=1, finalizer=True)
+        a[0], b[0] = a, b
+        ida, idb = h.id_of(a), h.id_of(b)
+        del a, b
+        assert h.collect() == 1, "a is freed, b is handed back"
+        assert ran == [ida], ran
+        ev = h.events()
+        assert [h.id_of(o) for o in ev] == [idb], ev
+        del ev
+        assert h.collect() == 1 and h.info().objects == 0
+        assert ran == [ida] and h.events() == []
+
+
+def test_finalizer_of_a_freed_object_is_not_inherited():
+    """An object with a callable freed by its count leaves its table entry
+    (no event came); a finalizer=True object made at its address, with its
+    id, must get its own event, not the old callable."""
+    with Heap() as h:
+        h.disable()
+        ran = []
+        a = h.new(slots=1, finalizer=ran.append)
+        old = h.id_of(a)
+        del a                                   # freed by its count
+        b = h.new(slots=1, finalizer=True)
+        assert h.id_of(b) == old, "the block was not reused: no test"
+        b[0] = b
+        del b
+        assert h.collect() == 0 and ran == []
+        assert len(h.events()) == 1
+        c = h.new(slots=1, finalizer=lambda o: ran.append(1))
+        c[0] = c
+        del c
+        assert h.collect() == 2 and len(ran) == 1, ran
 
 
 def test_callbacks_as_cpythons():
@@ -193,6 +234,7 @@ def test_callbacks_as_cpythons():
         assert b1 is g1 and b2 is g2 and b1 is not b2, side
     assert seen["pyheap"] == seen["cpython"], seen
     assert raised["pyheap"] == raised["cpython"], raised
+
 
 if __name__ == "__main__":
     from taplib import run_tests

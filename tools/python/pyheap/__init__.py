@@ -559,6 +559,11 @@ def _call_unraisable(fn, *args):
     _Unraisable(fn, args)       # dropped at once: its __del__ runs now
 
 
+# The figures of GC_STATS that count what collections did.
+_GC_COUNTERS = ("collections", "collected", "uncollectable", "candidates",
+                "duration_ns")
+
+
 class Heap:
     """One heap: one open file of /dev/pyheap."""
 
@@ -567,6 +572,16 @@ class Heap:
         # and after ("stop") each collect(), info holding "generation",
         # "collected" and "uncollectable"
         self.callbacks = []
+        # Callable finalizers by object id (an event names its object by
+        # a new handle, whose id tells which object it is); the events
+        # read for finalizer=True objects, until events() hands them out;
+        # and the corrections that make collect()'s extra collections
+        # invisible in get_stats() and get_count() (see _collect_rest()).
+        self._finalizers = {}
+        self._events = collections.deque()
+        self._stats_fix = [dict.fromkeys(_GC_COUNTERS, 0)
+                           for _ in range(PYHEAP_GC_NR_GENS)]
+        self._count_fix = None
         self.fd = -1
         self.fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         v = self._ioctl(PYHEAP_CMD_VERSION, PyheapVersion())
@@ -599,6 +614,8 @@ class Heap:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+        self._finalizers = {}
+        self._events = collections.deque()
 
     def __enter__(self):
         return self
@@ -616,14 +633,24 @@ class Heap:
 
     def new(self, slots=0, size=0, finalizer=False, legacy_finalizer=False):
         """A new object with `slots` empty reference slots and `size`
-        zeroed payload bytes.  With `finalizer`, the collector hands it
-        back once through events() before freeing it (PEP 442); with
-        `legacy_finalizer`, a cycle through it is uncollectable, like a
-        class with __del__ before Python 3.4."""
+        zeroed payload bytes.
+
+        With `finalizer` a callable, the object has it as its __del__:
+        when the collector first finds the object unreachable, collect()
+        calls finalizer(obj), obj a new Obj of it, and goes on, as CPython
+        runs __del__ (PEP 442: once; a finalizer that keeps obj resurrects
+        the object).  With `finalizer=True` the collector hands the object
+        back through events() instead.  Either way, an object freed by
+        its reference count, not by the collector, is freed without its
+        finalizer.  With `legacy_finalizer`, a cycle through it is
+        uncollectable, like a class with __del__ before Python 3.4."""
         out = self._ioctl(PYHEAP_CMD_OBJ_NEW, PyheapObjNew(
             flags=_obj_flags(finalizer, legacy_finalizer), nslots=slots,
             payload_size=size))
-        return Obj(self, out.out_handle)
+        obj = Obj(self, out.out_handle)
+        if finalizer:
+            self._book_finalizers([obj], finalizer)
+        return obj
 
     def new_many(self, n, slots=0, size=0, finalizer=False,
                  legacy_finalizer=False):
@@ -638,7 +665,35 @@ class Heap:
                 flags=flags, nslots=slots, payload_size=size, count=k,
                 handles=ctypes.addressof(handles)))
             objs.extend(Obj(self, h) for h in handles)
+        if finalizer:
+            self._book_finalizers(objs, finalizer)
         return objs
+
+    def _ids(self, objs):
+        """[id_of(o) for o in objs], in one batch per 4096."""
+        ids, size = [], ctypes.sizeof(PyheapGcObjInfo)
+        for i in range(0, len(objs), PYHEAP_BATCH_MAX):
+            for result, out in self.batch(
+                    (PYHEAP_CMD_GC_OBJ_INFO, PyheapGcObjInfo(handle=o.handle))
+                    for o in objs[i:i + PYHEAP_BATCH_MAX]):
+                if result:
+                    raise PyheapError(-result, os.strerror(-result))
+                ids.append(PyheapGcObjInfo.from_buffer_copy(
+                    out[:size]).out_id)
+        return ids
+
+    def _book_finalizers(self, objs, finalizer):
+        """Note the callable finalizer of new objects under their ids.  A
+        new object may have the id of one freed by its reference count,
+        whose entry no event took off: a new finalizer=True object takes
+        any such entry off, so that its event is its own."""
+        if not callable(finalizer) and not self._finalizers:
+            return
+        for i in self._ids(objs):
+            if callable(finalizer):
+                self._finalizers[i] = finalizer
+            else:
+                self._finalizers.pop(i, None)
 
     def close_many(self, objs):
         """Close many handles, in one ioctl (HANDLE_CLOSEV) per 4096: if
@@ -668,17 +723,30 @@ class Heap:
     # The gc module's interface, for this heap.
 
     def collect(self, generation=2):
-        """gc.collect(): the number of unreachable objects found.  The
-        callbacks run before and after, with the count split into
-        collected and uncollectable."""
+        """gc.collect(): the number of unreachable objects found.
+
+        The callable finalizers of the objects found run during the call:
+        the collector hands those objects back (PEP 442; their events
+        keep them, and what they reach, alive), each finalizer runs, and
+        the objects no finalizer resurrected are collected then, by one
+        more collection of the generation they were kept in; the count is
+        that of CPython's single collection.  The callbacks run before
+        and after, with the same count split into collected and
+        uncollectable."""
         if generation not in range(PYHEAP_GC_NR_GENS):
             return self._collect(generation)        # EINVAL, as the kernel
         if self.callbacks:
-            before = self.get_stats()
+            before = self._raw_stats()
             self._run_callbacks("start", generation, 0, 0)
         found = self._collect(generation)
+        while self._finalizers:
+            due = self._due()
+            if not due:
+                break
+            self._run_finalizers(due)
+            found += self._collect_rest(generation)
         if self.callbacks:
-            after = self.get_stats()
+            after = self._raw_stats()
             self._run_callbacks(
                 "stop", generation,
                 *(sum(a[k] - b[k] for a, b in zip(after, before))
@@ -688,6 +756,61 @@ class Heap:
     def _collect(self, generation):
         return self._ioctl(PYHEAP_CMD_GC_COLLECT, PyheapGcCollect(
             generation=generation)).out_unreachable
+
+    def _collect_rest(self, generation):
+        """After the finalizers of a collection of `generation` ran, what
+        is still unreachable of the objects they were handed: the
+        collector kept those in the next older generation, so collect
+        that one.  CPython does all of it in one collection, so the
+        figures of this one move to `generation` in get_stats(), and
+        get_count() reads as if it had not happened: CPython's counts
+        after the finalizers, the objects freed taken off count 0."""
+        old = min(generation + 1, PYHEAP_GC_NR_GENS - 1)
+        count = self.get_count()
+        before = self._raw_stats()
+        found = self._collect(old)
+        after = self._raw_stats()
+        freed = 0
+        for gen in range(PYHEAP_GC_NR_GENS):
+            for k in _GC_COUNTERS:
+                d = after[gen][k] - before[gen][k]
+                self._stats_fix[gen][k] -= d
+                if k != "collections":
+                    self._stats_fix[generation][k] += d
+            freed += after[gen]["collected"] - before[gen]["collected"]
+        want = (max(0, count[0] - freed),) + count[1:]
+        raw = tuple(self._gc_get().out_count)
+        self._count_fix = ([w - r for w, r in zip(want, raw)],
+                           [s["collections"] for s in after])
+        return found
+
+    def _due(self, block=False):
+        """Read the finalizer events: [(finalizer, Obj)] for the objects
+        with a callable finalizer, each taken off the table (it runs
+        once); the others wait for events()."""
+        objs = self._read_events(block)
+        if not objs or not self._finalizers:
+            self._events.extend(objs)
+            return []
+        due = []
+        for obj, i in zip(objs, self._ids(objs)):
+            fn = self._finalizers.pop(i, None)
+            if fn is None:
+                self._events.append(obj)
+            else:
+                due.append((fn, obj))
+        return due
+
+    @staticmethod
+    def _run_finalizers(due):
+        """Call each finalizer with its object, as CPython calls __del__:
+        an exception goes to sys.unraisablehook.  The Objs go as each
+        returns, unless a finalizer kept its object."""
+        due.reverse()
+        while due:
+            fn, obj = due.pop()
+            _call_unraisable(fn, obj)
+            del fn, obj
 
     def _run_callbacks(self, phase, generation, collected, uncollectable):
         """Call gc.callbacks as CPython does: in order, the list read as
@@ -738,7 +861,22 @@ class Heap:
         self._gc_set(PYHEAP_GC_SET_THRESHOLD, threshold=new)
 
     def get_count(self):
-        return tuple(self._gc_get().out_count)
+        """gc.get_count(), as CPython 3.11 counts: count 0 goes up by one
+        for each object tracked and down by one for each freed, and each
+        collection of generation g clears the counts up to g and adds
+        one to count g + 1."""
+        count = list(self._gc_get().out_count)
+        if self._count_fix:
+            fix, seen = self._count_fix
+            now = [s["collections"] for s in self._raw_stats()]
+            for i in range(PYHEAP_GC_NR_GENS):
+                # a collection of generation i or older cleared count i
+                if now[i:] != seen[i:]:
+                    fix[i] = 0
+                count[i] = max(0, count[i] + fix[i])
+            if not any(fix):
+                self._count_fix = None
+        return tuple(count)
 
     def get_freeze_count(self):
         return self._gc_get().out_freeze_count
@@ -753,6 +891,14 @@ class Heap:
 
     def get_stats(self):
         """gc.get_stats(), plus candidates, durations and pauses."""
+        stats = self._raw_stats()
+        for gen, fix in zip(stats, self._stats_fix):
+            for k, d in fix.items():
+                gen[k] += d
+        return stats
+
+    def _raw_stats(self):
+        """GC_STATS as the kernel counts: every collection it ran."""
         out = self._ioctl(PYHEAP_CMD_GC_STATS, PyheapGcStats())
         return [{name: getattr(gen, name)
                  for name, _ in PyheapGcGenStats._fields_}
@@ -825,21 +971,36 @@ class Heap:
         return LruCache(self, maxsize, typed, compute_once, timeout)
 
     def events(self, block=False):
-        """Objects whose finalizer is due, as new Objs (reading them
-        off the file).  Drop them to let the collector free them.  The
-        file is left as blocking as it was: O_NONBLOCK also makes
-        compute-once lookups fail at once with EAGAIN."""
+        """The finalizer=True objects whose finalizer is due, as new Objs
+        (read off the file, or read by collect() before).  Drop them to
+        let the collector free them.  Callable finalizers found due among
+        the events run now."""
+        self._run_finalizers(self._due(block and not self._events))
+        objs = list(self._events)
+        self._events.clear()
+        return objs
+
+    def _read_events(self, block=False):
+        """Every event waiting on the file, as Objs; with block, wait for
+        the first.  The file is left as blocking as it was: O_NONBLOCK
+        also makes compute-once lookups fail at once with EAGAIN."""
         size = ctypes.sizeof(PyheapEvent)
+        objs = []
         was = os.get_blocking(self.fd)
-        os.set_blocking(self.fd, block)
         try:
-            data = os.read(self.fd, size * 256)
-        except BlockingIOError:
-            return []
+            while True:
+                os.set_blocking(self.fd, block and not objs)
+                try:
+                    data = os.read(self.fd, size * 256)
+                except BlockingIOError:
+                    return objs
+                objs += [Obj(self,
+                             PyheapEvent.from_buffer_copy(data, i).handle)
+                         for i in range(0, len(data), size)]
+                if len(data) < size * 256:
+                    return objs
         finally:
             os.set_blocking(self.fd, was)
-        return [Obj(self, PyheapEvent.from_buffer_copy(data, i).handle)
-                for i in range(0, len(data), size)]
 
     def info(self):
         out = self._ioctl(PYHEAP_CMD_HEAP_INFO, PyheapHeapInfo())
