@@ -870,6 +870,18 @@ void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all)
 		gc_set_gen(obj, PYHEAP_GEN_NONE);
 }
 
+/**
+ * pyheap_gc_garbage_clear() - empty the garbage list, as del gc.garbage[:]
+ * @heap: the heap
+ *
+ * Drops the list's reference on each object on it.  What nothing else
+ * holds is freed now, unless it is in a cycle: then it waits for the next
+ * collection, which finds it again.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock, and is
+ * not a type callback run by a collection.
+ * Return: the number of objects the list held.
+ */
 u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap)
 	__must_hold(&heap->lock)
 {
@@ -878,6 +890,7 @@ u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap)
 	unsigned long i;
 	u64 n = 0;
 
+	lockdep_assert_held(&heap->lock);
 	xa_for_each(&gc->garbage, i, obj) {
 		xa_erase(&gc->garbage, i);
 		pyheap_obj_put(heap, obj);
@@ -886,9 +899,20 @@ u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap)
 	gc->nr_garbage = 0;
 	return n;
 }
-EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_garbage_clear);
+EXPORT_SYMBOL_GPL(pyheap_gc_garbage_clear);
 
-/* gc.freeze() and gc.unfreeze(). */
+/**
+ * pyheap_gc_freeze() - gc.freeze() and gc.unfreeze()
+ * @heap: the heap
+ * @freeze: true to move every object of generations 0 to 2 to the
+ *	permanent generation, which no collection scans; false to move the
+ *	permanent generation back into the oldest one
+ *
+ * Freezing resets the generations' counts, as CPython's does.  Objects
+ * made afterwards join generation 0 as usual.
+ *
+ * Context: Process context.  Caller holds heap->lock.
+ */
 void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
 	__must_hold(&heap->lock)
 {
@@ -896,6 +920,7 @@ void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
 	struct pyheap_obj *obj;
 	int i;
 
+	lockdep_assert_held(&heap->lock);
 	if (freeze) {
 		for (i = 0; i < NR_GENS; i++) {
 			list_for_each_entry(obj, &gc->gens[i].objects, node)
@@ -914,7 +939,7 @@ void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
 	gc->gens[OLDEST].nr += gc->nr_permanent;
 	gc->nr_permanent = 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_freeze);
+EXPORT_SYMBOL_GPL(pyheap_gc_freeze);
 
 /*
  * What the collector tells the rest of the module.  Its interface to user
@@ -968,7 +993,15 @@ void pyheap_gc_set_params(struct pyheap_heap *heap,
 		gc->gens[i].threshold = p->threshold[i];
 }
 
-/* gc.get_count(): each generation's count, as CPython keeps it. */
+/**
+ * pyheap_gc_get_count() - gc.get_count()
+ * @heap: the heap
+ * @count: filled with each generation's count, as CPython keeps it:
+ *	allocations minus deallocations for generation 0, collections of
+ *	the younger generation for the others
+ *
+ * Context: Process context.  Caller holds heap->lock.
+ */
 void pyheap_gc_get_count(struct pyheap_heap *heap, u32 count[NR_GENS])
 	__must_hold(&heap->lock)
 {
@@ -978,14 +1011,22 @@ void pyheap_gc_get_count(struct pyheap_heap *heap, u32 count[NR_GENS])
 	for (i = 0; i < NR_GENS; i++)
 		count[i] = heap->gc.gens[i].count;
 }
+EXPORT_SYMBOL_GPL(pyheap_gc_get_count);
 
-/* gc.get_freeze_count(): the objects of the permanent generation. */
+/**
+ * pyheap_gc_nr_frozen() - gc.get_freeze_count()
+ * @heap: the heap
+ *
+ * Context: Process context.  Caller holds heap->lock.
+ * Return: the number of objects in the permanent generation.
+ */
 u64 pyheap_gc_nr_frozen(struct pyheap_heap *heap)
 	__must_hold(&heap->lock)
 {
 	lockdep_assert_held(&heap->lock);
 	return heap->gc.nr_permanent;
 }
+EXPORT_SYMBOL_GPL(pyheap_gc_nr_frozen);
 
 /* The objects of generations 0 to 2: what a freeze would move. */
 u64 pyheap_gc_nr_tracked(struct pyheap_heap *heap)
@@ -1000,15 +1041,31 @@ u64 pyheap_gc_nr_tracked(struct pyheap_heap *heap)
 	return n;
 }
 
-/* len(gc.garbage). */
+/**
+ * pyheap_gc_nr_garbage() - len(gc.garbage)
+ * @heap: the heap
+ *
+ * Context: Process context.  Caller holds heap->lock.
+ * Return: the number of objects on the garbage list: unreachable objects
+ * with a legacy finalizer and what they reach, or every unreachable object
+ * when %PYHEAP_GC_DEBUG_SAVEALL is set.
+ */
 u64 pyheap_gc_nr_garbage(struct pyheap_heap *heap)
 	__must_hold(&heap->lock)
 {
 	lockdep_assert_held(&heap->lock);
 	return heap->gc.nr_garbage;
 }
+EXPORT_SYMBOL_GPL(pyheap_gc_nr_garbage);
 
-/* gc.get_stats(), one entry per generation. */
+/**
+ * pyheap_gc_get_stats() - gc.get_stats()
+ * @heap: the heap
+ * @out: filled with one entry per generation, what ioctl(PYHEAP_IOC_GC_STATS)
+ *	reports
+ *
+ * Context: Process context.  Caller holds heap->lock.
+ */
 void pyheap_gc_get_stats(struct pyheap_heap *heap,
 			 struct pyheap_gc_gen_stats out[NR_GENS])
 	__must_hold(&heap->lock)
@@ -1030,6 +1087,7 @@ void pyheap_gc_get_stats(struct pyheap_heap *heap,
 		};
 	}
 }
+EXPORT_SYMBOL_GPL(pyheap_gc_get_stats);
 
 /*
  * debugfs's gc table, one heap's rows: one per generation, with the

@@ -47,6 +47,7 @@
 #include <linux/xarray.h>
 
 #include <kunit/visibility.h>
+#include <pyheap/gc.h>
 #include <pyheap/heap.h>
 #include <pyheap/obj.h>
 #include <pyheap/obmalloc.h>
@@ -178,32 +179,23 @@ u64 pyheap_obj_id(struct pyheap_heap *heap, const struct pyheap_obj *obj);
 void pyheap_obj_teardown(struct pyheap_heap *heap);
 void pyheap_obj_drain(struct pyheap_heap *heap);
 
-/* mod/gc.c */
+/* mod/gc.c; what it exports is in include/pyheap/gc.h */
 int pyheap_gc_init(void);
 void pyheap_gc_exit(void);
 void pyheap_gc_heap_init(struct pyheap_heap *heap);
 void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj);
 void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj);
-long pyheap_gc_collect(struct pyheap_heap *heap, int generation);
 void pyheap_gc_work(struct work_struct *work);
 void pyheap_gc_throttle(struct pyheap_heap *heap);
 void pyheap_gc_shutdown(struct pyheap_heap *heap);
 void pyheap_gc_release(struct pyheap_heap *heap);
 void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all);
-u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap);
-void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze);
 u32 pyheap_gc_generation(const struct pyheap_obj *obj);
 bool pyheap_gc_is_finalized(const struct pyheap_obj *obj);
 void pyheap_gc_get_params(struct pyheap_heap *heap, struct pyheap_gc_params *p);
 void pyheap_gc_set_params(struct pyheap_heap *heap,
 			  const struct pyheap_gc_params *p);
-void pyheap_gc_get_count(struct pyheap_heap *heap,
-			 u32 count[PYHEAP_GC_NR_GENS]);
-u64 pyheap_gc_nr_frozen(struct pyheap_heap *heap);
 u64 pyheap_gc_nr_tracked(struct pyheap_heap *heap);
-u64 pyheap_gc_nr_garbage(struct pyheap_heap *heap);
-void pyheap_gc_get_stats(struct pyheap_heap *heap,
-			 struct pyheap_gc_gen_stats out[PYHEAP_GC_NR_GENS]);
 void pyheap_gc_show(struct pyheap_heap *heap, struct seq_file *m);
 void pyheap_gc_show_pauses(struct pyheap_heap *heap, struct seq_file *m);
 void pyheap_gc_for_each_garbage(struct pyheap_heap *heap, pyheap_visit_t fn,
