@@ -66,7 +66,8 @@ stage_module() {
 	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod*' --exclude='modules.order' \
 		--exclude='Module.symvers' \
-		"$TOP/Kbuild" "$TOP/mod" "$TOP/include" "$TOP/kunit" "$dst/"
+		"$TOP/Kbuild" "$TOP/mod" "$TOP/include" "$TOP/kunit" \
+		"$TOP/samples" "$dst/"
 	mkdir -p "$dst/tools"
 	rsync -a --delete --exclude='*.o' --exclude='.*.cmd' \
 		"$TOP/tools/bench" "$dst/tools/"
