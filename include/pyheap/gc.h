@@ -21,6 +21,25 @@
 
 struct pyheap_heap;
 
+/**
+ * DOC: Calling the collector
+ *
+ * Every call takes a heap the caller made with pyheap_heap_create() and
+ * holds the lock of, with pyheap_heap_lock(); lockdep checks it.  The
+ * lock keeps every reference where it is, so what a call reads stays
+ * true until the caller unlocks, and a collection decides "dead" on a
+ * graph nothing else can change.  The type callbacks a collection runs
+ * (traverse, clear, finalize, release) run under the same lock: there a
+ * call of pyheap_gc_collect() fails with -EBUSY, and
+ * pyheap_gc_garbage_clear() must not be called at all.
+ *
+ * The collector runs on its own too, from a workqueue, when generation 0
+ * passes its threshold and automatic collection is enabled.  That work
+ * takes the heap's lock like any caller, so it never runs inside a
+ * locked section; a caller that needs exact counts disables it for the
+ * time it counts, as samples/pyheap/ does.
+ */
+
 long pyheap_gc_collect(struct pyheap_heap *heap, int generation);
 
 void pyheap_gc_enable(struct pyheap_heap *heap);
