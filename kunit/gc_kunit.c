@@ -384,6 +384,56 @@ static void gc_full_collection_guard_has_a_ceiling(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
+/*
+ * include/pyheap/gc.h, as another module calls it: each control changes
+ * the collector's own state and reads back what it set, and each reading
+ * matches that state.
+ */
+static void gc_api_controls_read_back_the_collectors_state(struct kunit *test)
+{
+	static const u32 want[PYHEAP_GC_NR_GENS] = { 5, 3, 2 };
+	struct pyheap_gc_gen_stats st[PYHEAP_GC_NR_GENS];
+	u32 got[PYHEAP_GC_NR_GENS], count[PYHEAP_GC_NR_GENS];
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+	int i;
+
+	pyheap_heap_lock(heap);
+	pyheap_gc_enable(heap);
+	KUNIT_EXPECT_TRUE(test, heap->gc.enabled);
+	KUNIT_EXPECT_TRUE(test, pyheap_gc_isenabled(heap));
+	pyheap_gc_disable(heap);
+	KUNIT_EXPECT_FALSE(test, heap->gc.enabled);
+	KUNIT_EXPECT_FALSE(test, pyheap_gc_isenabled(heap));
+
+	pyheap_gc_set_threshold(heap, want);
+	pyheap_gc_get_threshold(heap, got);
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, got[i], want[i], "gen %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, heap->gc.gens[i].threshold, want[i],
+				    "gen %d", i);
+	}
+	KUNIT_EXPECT_FALSE(test, pyheap_gc_isenabled(heap));
+
+	a = node(heap, 1);
+	link(heap, a, 0, a);
+	pyheap_gc_get_count(heap, count);
+	KUNIT_EXPECT_EQ(test, count[0], heap->gc.gens[0].count);
+	pyheap_gc_freeze(heap, true);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_nr_frozen(heap), 1ULL);
+	pyheap_gc_freeze(heap, false);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_nr_frozen(heap), 0ULL);
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 1L);
+	pyheap_gc_get_stats(heap, st);
+	KUNIT_EXPECT_EQ(test, st[2].collections, 1ULL);
+	KUNIT_EXPECT_EQ(test, st[2].collected, 1ULL);
+	KUNIT_EXPECT_EQ(test, st[2].objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_nr_garbage(heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_garbage_clear(heap), 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
 static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_collect_frees_self_loop),
 	KUNIT_CASE_SLOW(gc_collect_frees_long_ring),
@@ -397,6 +447,7 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_freeze_hides_objects_until_unfreeze),
 	KUNIT_CASE(gc_work_collects_after_threshold),
 	KUNIT_CASE(gc_full_collection_guard_has_a_ceiling),
+	KUNIT_CASE(gc_api_controls_read_back_the_collectors_state),
 	{}
 };
 
