@@ -8,18 +8,23 @@
  * Documentation/pyheap/gc.rst.
  *
  * Temporary per-object state during a collection (obj->flags, and
- * obj->heap_priv as gc_refs):
+ * obj->heap_priv counting the references from other candidates, so that
+ * gc_refs is refcnt - heap_priv):
  *
- *	state			COLLECTING  UNREACHABLE  gc_refs
- *	candidate, not seen	    1	        0	  refcnt - internal refs
- *	reachable, scanned	    0	        0	  (unused)
- *	tentatively unreachable	    1	        1	  0
- *	legacy finalizer set	    0	        0	  (unused)
+ *	state			COLLECTING  UNREACHABLE  heap_priv
+ *	not a candidate		    0	        0	  0
+ *	candidate, counted	    1	        0	  internal references
+ *	reached, not scanned	    1	        0	  0
+ *	reachable, scanned	    0	        0	  0
+ *	tentatively unreachable	    1	        1	  internal references
+ *	legacy finalizer set	    0	        0	  (any)
  *
- * At step 7a, only when a finalizer could not start, heap_priv of each
- * unreachable object holds its index for the union-find instead, and
- * PYHEAP_OBJF_KEEP tags the objects kept for a later collection; step 8
- * recomputes gc_refs, and nothing kept is tagged after 7a.
+ * heap_priv is 0 outside a collection: objects start zeroed, and every
+ * survivor leaves with 0.  At step 7a, only when a finalizer could not
+ * start, heap_priv of each unreachable object holds its index for the
+ * union-find instead, and PYHEAP_OBJF_KEEP tags the objects kept for a
+ * later collection; step 8 counts again, and nothing kept is tagged after
+ * 7a.
  *
  * Locking: a collection runs under heap->lock from start to end (stop the
  * world, like the GIL), so no reference changes under its "is it dead?"
@@ -116,6 +121,7 @@ static void __gc_move(struct pyheap_gc *gc, struct pyheap_obj *obj, u32 gen)
 {
 	list_move_tail(&obj->node, gc_list(gc, gen));
 	gc_set_gen(obj, gen);
+	obj->heap_priv = 0;
 	(*gc_nr(gc, gen))++;
 }
 
@@ -195,94 +201,157 @@ void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	}
 }
 
-/* 2. gc_refs = refcount, for every candidate */
-static void gc_update_refs(struct list_head *young)
-{
-	struct pyheap_obj *obj;
+/*
+ * What steps 2 to 4 tell the rest of a collection: how many survived and
+ * how many did not, and whether an unreachable object has a finalizer
+ * still to run or a legacy one.
+ */
+struct gc_deduced {
+	u64 survivors;
+	u64 unreachable;
+	bool finalizers;
+};
 
-	list_for_each_entry(obj, young, node) {
-		obj->heap_priv = obj->refcnt;
-		obj->flags |= PYHEAP_OBJF_COLLECTING;
-	}
+/* Whether step 6 or 7 has anything to do with @obj, found unreachable. */
+static bool gc_has_finalizer(const struct pyheap_obj *obj)
+{
+	u32 f = obj->flags & (PYHEAP_OBJF_FINALIZER | PYHEAP_OBJF_FINALIZED);
+
+	return (obj->flags & PYHEAP_OBJF_LEGACY) || f == PYHEAP_OBJF_FINALIZER;
 }
 
-static void visit_decref(struct pyheap_obj *target, void *arg)
+/* @arg: the oldest generation collected, whose objects are candidates */
+static void visit_count(struct pyheap_obj *target, void *arg)
 {
-	if ((target->flags & PYHEAP_OBJF_COLLECTING) && target->heap_priv)
-		target->heap_priv--;
+	if (gc_gen_of(target) <= (unsigned long)arg)
+		target->heap_priv++;
 }
 
-/* 3. subtract the references that come from inside the candidates */
-static void gc_subtract_refs(struct list_head *young)
+static void visit_count_collecting(struct pyheap_obj *target, void *arg)
+{
+	if (target->flags & PYHEAP_OBJF_COLLECTING)
+		target->heap_priv++;
+}
+
+/*
+ * 2-3. For every candidate, count in heap_priv the references to it that
+ * come from other candidates: its gc_refs is then refcnt - heap_priv.
+ * CPython first copies each count (update_refs) and then subtracts; since
+ * heap_priv is 0 outside a collection, counting up needs no first pass.
+ * A target is a candidate if its generation is one being collected: the
+ * candidates get their COLLECTING flag only as this pass reaches them.
+ */
+static void gc_count_refs(struct list_head *young, u32 gen)
 {
 	struct pyheap_obj *obj;
 	unsigned int n = 0;
 
 	list_for_each_entry(obj, young, node) {
-		obj->type->traverse(obj, visit_decref, NULL);
+		obj->flags |= PYHEAP_OBJF_COLLECTING;
+		obj->type->traverse(obj, visit_count,
+				    (void *)(unsigned long)gen);
 		if (!(++n % 1024))
 			cond_resched();
 	}
 }
 
+/*
+ * The same for the unreachable objects of step 8, whose generation is
+ * PYHEAP_GEN_NONE: they carry COLLECTING already, and heap_priv is reset
+ * first, since a union-find at step 7a may have used it.
+ */
+static void gc_recount_refs(struct list_head *unreachable)
+{
+	struct pyheap_obj *obj;
+	unsigned int n = 0;
+
+	list_for_each_entry(obj, unreachable, node)
+		obj->heap_priv = 0;
+	list_for_each_entry(obj, unreachable, node) {
+		obj->type->traverse(obj, visit_count_collecting, NULL);
+		if (!(++n % 1024))
+			cond_resched();
+	}
+}
+
+/* Referenced from outside the candidates, or reached from such a one. */
+static bool gc_is_reachable(const struct pyheap_obj *obj)
+{
+	return obj->refcnt > obj->heap_priv;
+}
+
+struct gc_move {
+	struct list_head *young;
+	struct gc_deduced *out;
+};
+
 static void visit_reachable(struct pyheap_obj *target, void *arg)
 {
-	struct list_head *young = arg;
+	struct gc_move *m = arg;
 
 	if (!(target->flags & PYHEAP_OBJF_COLLECTING))
 		return;		/* not a candidate, or scanned already */
 	if (target->flags & PYHEAP_OBJF_UNREACHABLE) {
 		/* Moved away too early: back to the end of young. */
 		target->flags &= ~PYHEAP_OBJF_UNREACHABLE;
-		list_move_tail(&target->node, young);
-		target->heap_priv = 1;
-	} else if (!target->heap_priv) {
-		target->heap_priv = 1;	/* not seen yet: it will be scanned */
+		list_move_tail(&target->node, m->young);
+		target->heap_priv = 0;
+		m->out->unreachable--;
+	} else if (!gc_is_reachable(target)) {
+		target->heap_priv = 0;	/* reachable now; to be scanned */
 	}
 }
 
 /*
  * 4. Everything with gc_refs > 0 is referenced from outside the
  * candidates; whatever it reaches stays too.  The rest moves to
- * @unreachable.  Survivors are stamped with generation @dest.  Returns
- * the number of survivors.  No recursion: visit_reachable() appends to
- * the list being scanned.
+ * @unreachable.  Survivors are stamped with generation @dest and leave
+ * with heap_priv 0.  No recursion: visit_reachable() appends to the list
+ * being scanned.
  */
-static u64 gc_move_unreachable(struct list_head *young,
-			       struct list_head *unreachable, u32 dest)
+static void gc_move_unreachable(struct list_head *young,
+				struct list_head *unreachable, u32 dest,
+				struct gc_deduced *out)
 {
+	struct gc_move m = { .young = young, .out = out };
 	struct list_head *pos = young->next, *next;
 	struct pyheap_obj *obj;
-	u64 survivors = 0;
+	unsigned int n = 0;
 
 	while (pos != young) {
 		obj = list_entry(pos, struct pyheap_obj, node);
 		next = pos->next;
-		if (obj->heap_priv) {
-			obj->type->traverse(obj, visit_reachable, young);
+		if (gc_is_reachable(obj)) {
+			obj->type->traverse(obj, visit_reachable, &m);
 			obj->flags &= ~PYHEAP_OBJF_COLLECTING;
 			gc_set_gen(obj, dest);
-			survivors++;
+			obj->heap_priv = 0;
+			out->survivors++;
 			next = pos->next;	/* the visit may append */
 		} else {
 			obj->flags |= PYHEAP_OBJF_UNREACHABLE;
 			gc_set_gen(obj, PYHEAP_GEN_NONE);
+			out->finalizers |= gc_has_finalizer(obj);
+			out->unreachable++;
 			list_move_tail(pos, unreachable);
 		}
 		pos = next;
-		if (!(survivors % 1024))
+		if (!(++n % 1024))
 			cond_resched();
 	}
-	return survivors;
 }
 
-/* Steps 2 to 4 together: CPython's deduce_unreachable(). */
-static u64 gc_deduce_unreachable(struct list_head *young,
-				 struct list_head *unreachable, u32 dest)
+/*
+ * Steps 2 to 4, CPython's deduce_unreachable(): the survivors stay on
+ * @young, stamped with generation @dest, and the rest moves to
+ * @unreachable.
+ */
+static void gc_deduce_unreachable(struct list_head *young,
+				  struct list_head *unreachable, int generation,
+				  u32 dest, struct gc_deduced *out)
 {
-	gc_update_refs(young);
-	gc_subtract_refs(young);
-	return gc_move_unreachable(young, unreachable, dest);
+	gc_count_refs(young, generation);
+	gc_move_unreachable(young, unreachable, dest, out);
 }
 
 static void visit_move_legacy(struct pyheap_obj *target, void *arg)
@@ -524,9 +593,12 @@ static void gc_check_resurrected(struct pyheap_gc *gc,
 {
 	struct pyheap_obj *obj;
 
+	struct gc_deduced again = {};
+
 	list_for_each_entry(obj, unreachable, node)
 		obj->flags &= ~PYHEAP_OBJF_UNREACHABLE;
-	gc_deduce_unreachable(unreachable, still, old);
+	gc_recount_refs(unreachable);
+	gc_move_unreachable(unreachable, still, old, &again);
 	list_for_each_entry(obj, still, node)
 		obj->flags &= ~PYHEAP_OBJF_UNREACHABLE;
 	gc_move_all(gc, unreachable, old);
@@ -564,7 +636,8 @@ static void gc_delete_garbage(struct pyheap_heap *heap, struct list_head *still,
 
 	while ((obj = list_first_entry_or_null(still, struct pyheap_obj,
 					       node))) {
-		obj->flags &= ~PYHEAP_OBJF_COLLECTING;
+		obj->flags &= ~(PYHEAP_OBJF_COLLECTING |
+				PYHEAP_OBJF_UNREACHABLE);
 		__gc_move(gc, obj, old);
 		if (gc->debug & PYHEAP_GC_DEBUG_SAVEALL) {
 			gc_garbage_append(heap, obj);
@@ -664,6 +737,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	u64 start = ktime_get_ns(), candidates, survivors, collected;
 	u64 uncollectable;
 	struct gc_debug_counts dc = {};
+	struct gc_deduced found = {};
 	LIST_HEAD(unreachable);
 	LIST_HEAD(finalizers);
 	LIST_HEAD(still);
@@ -691,7 +765,8 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	candidates = gc->gens[generation].nr;
 
 	/* 2 to 4. find what is unreachable from outside the candidates */
-	survivors = gc_deduce_unreachable(young, &unreachable, old);
+	gc_deduce_unreachable(young, &unreachable, generation, old, &found);
+	survivors = found.survivors;
 
 	/* 5. promote the survivors */
 	gc->gens[generation].nr = 0;
@@ -706,18 +781,28 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	}
 	gc->gens[old].nr += survivors;
 
-	/* 6. legacy finalizers: set apart with what they reach */
-	gc_move_legacy_finalizers(&unreachable, &finalizers);
+	/*
+	 * 6 to 8 only if an unreachable object has a finalizer left to run
+	 * or a legacy one: only a finalizer can make an object reachable
+	 * again, so without one all of them are still unreachable.
+	 */
+	if (found.finalizers) {
+		/* 6. legacy finalizers: set apart with what they reach */
+		gc_move_legacy_finalizers(&unreachable, &finalizers);
 
-	/* 7. finalizers, once each (PEP 442) */
-	if (!gc_finalize_garbage(heap, &unreachable))
-		gc_keep_unfinalized(gc, &unreachable, old);	/* try later */
+		/* 7. finalizers, once each (PEP 442) */
+		if (!gc_finalize_garbage(heap, &unreachable))
+			gc_keep_unfinalized(gc, &unreachable, old);
 
-	/* 8. resurrected objects survive */
-	gc_check_resurrected(gc, &unreachable, &still, old);
+		/* 8. resurrected objects survive */
+		gc_check_resurrected(gc, &unreachable, &still, old);
+		collected = gc_list_count(&still);
+	} else {
+		list_splice_init(&unreachable, &still);
+		collected = found.unreachable;
+	}
 
 	/* 9. break the cycles of what is still unreachable, and free it */
-	collected = gc_list_count(&still);
 	if (gc->debug & PYHEAP_GC_DEBUG_COLLECTABLE)
 		gc_debug_count(&still, dc.collectable);
 	gc_delete_garbage(heap, &still, old);
