@@ -503,6 +503,86 @@ static void byte_identity_holds_after_random_workload(struct kunit *test)
 	mutex_unlock(&ctx->lock);
 }
 
+/* The span holding @p as one of its blocks, or NULL; @n spans. */
+static const struct pyheap_obmalloc_span *
+span_of(const struct pyheap_obmalloc_span *spans, u32 n, const void *p)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		const u8 *start = spans[i].start;
+		size_t off = (const u8 *)p - start;
+
+		if ((const u8 *)p >= start &&
+		    off < (size_t)spans[i].nblocks * spans[i].stride &&
+		    !(off % spans[i].stride))
+			return &spans[i];
+	}
+	return NULL;
+}
+
+/*
+ * The spans the collector numbers objects with: one per pool in use, and
+ * every live pooled block is block k of one of them.
+ */
+static void spans_number_every_live_block(struct kunit *test)
+{
+	enum pyheap_obmalloc_mode mode = test_mode(test);
+	struct pool_ctx *ctx = pool_ctx_new(test, mode);
+	struct pyheap_obmalloc_span *spans;
+	u32 nr_pools, n, i, found;
+	struct rnd_state rnd;
+	size_t *size;
+	void **p;
+
+	p = kunit_kcalloc(test, RANDOM_SLOTS, sizeof(*p), GFP_KERNEL);
+	size = kunit_kcalloc(test, RANDOM_SLOTS, sizeof(*size), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, size);
+	prandom_seed_state(&rnd, 7);
+
+	mutex_lock(&ctx->lock);
+	for (i = 0; i < 3 * RANDOM_SLOTS; i++) {
+		u32 r = prandom_u32_state(&rnd), slot = r % RANDOM_SLOTS;
+
+		pyheap_obmalloc_free(ctx->pa, p[slot], size[slot]);
+		size[slot] = (r >> 12) % 16 ? 1 + (r >> 16) % 512 : 1000;
+		p[slot] = pyheap_obmalloc_alloc(ctx->pa, size[slot]);
+	}
+	nr_pools = pyheap_obmalloc_nr_pools(ctx->pa);
+	if (mode == PYHEAP_OBMALLOC_PASSTHROUGH) {
+		KUNIT_EXPECT_EQ(test, nr_pools, 0U);
+		KUNIT_EXPECT_EQ(test, pyheap_obmalloc_nr_large(ctx->pa),
+				U64_MAX);
+		goto out;
+	}
+	KUNIT_EXPECT_EQ(test, pyheap_obmalloc_nr_large(ctx->pa),
+			pool_stats(ctx).large_allocs);
+	spans = kvmalloc_array(nr_pools + 1, sizeof(*spans), GFP_KERNEL);
+	if (!spans) {
+		KUNIT_FAIL(test, "no memory for %u spans", nr_pools);
+		goto out;
+	}
+	n = pyheap_obmalloc_spans(ctx->pa, spans, nr_pools + 1);
+	KUNIT_EXPECT_EQ(test, n, nr_pools);
+	KUNIT_EXPECT_EQ(test, pyheap_obmalloc_spans(ctx->pa, spans, 1),
+			min(1U, nr_pools));
+	n = pyheap_obmalloc_spans(ctx->pa, spans, nr_pools);
+	for (i = 0, found = 0; i < RANDOM_SLOTS; i++) {
+		if (!p[i] || stat_class(mode, size[i]) < 0)
+			continue;
+		KUNIT_EXPECT_NOT_NULL_MSG(test, span_of(spans, n, p[i]),
+					  "a %zu-byte block", size[i]);
+		found++;
+	}
+	KUNIT_EXPECT_GT(test, found, 0U);
+	kvfree(spans);
+out:
+	for (i = 0; i < RANDOM_SLOTS; i++)
+		pyheap_obmalloc_free(ctx->pa, p[i], size[i]);
+	mutex_unlock(&ctx->lock);
+}
+
 /*
  * Fail the Nth allocation of backing memory, for every N an allocation
  * reaches.  A failed allocation must leave every statistic as it was; a
@@ -652,6 +732,7 @@ static struct kunit_case pool_cases[] = {
 	KUNIT_CASE(fragmentation_holds_arenas_until_drained),
 	KUNIT_CASE_PARAM(byte_identity_holds_after_random_workload,
 			 mode_gen_params),
+	KUNIT_CASE_PARAM(spans_number_every_live_block, mode_gen_params),
 	KUNIT_CASE_PARAM(alloc_failure_at_every_point_changes_nothing,
 			 mode_gen_params),
 	KUNIT_CASE(debug_mode_poisons_and_catches_bad_frees),

@@ -742,6 +742,94 @@ void pyheap_obmalloc_stats(struct pyheap_obmalloc *pa,
 EXPORT_SYMBOL_GPL(pyheap_obmalloc_stats);
 
 /**
+ * pyheap_obmalloc_nr_pools() - pools holding blocks now
+ * @pa: allocator
+ *
+ * Context: Process context.  Caller holds the allocator's lock.
+ * Return: the used and full pools of every class; 0 in passthrough mode,
+ * which has none.
+ */
+u32 pyheap_obmalloc_nr_pools(struct pyheap_obmalloc *pa)
+{
+	u32 n = 0;
+	int i;
+
+	obm_assert_held(pa);
+	if (pa->mode == PYHEAP_OBMALLOC_PASSTHROUGH)
+		return 0;
+	for (i = 0; i < PYHEAP_NR_CLASSES; i++)
+		n += pa->classes[i].pools_used + pa->classes[i].pools_full;
+	return n;
+}
+EXPORT_SYMBOL_GPL(pyheap_obmalloc_nr_pools);
+
+static u32 obm_fill_spans(const struct pyheap_obmalloc *pa,
+			  const struct list_head *pools,
+			  struct pyheap_obmalloc_span *spans, u32 n, u32 max)
+{
+	unsigned int head = pa->mode == PYHEAP_OBMALLOC_DEBUG ? DEBUG_HEAD : 0;
+	const struct pyheap_pool *pool;
+
+	list_for_each_entry(pool, pools, node) {
+		if (n == max)
+			break;
+		spans[n].start = (void *)pool + POOL_OVERHEAD + head;
+		spans[n].stride = INDEX2SIZE(pool->szidx);
+		spans[n].nblocks = (pool->nextoffset - POOL_OVERHEAD) /
+				   spans[n].stride;
+		n++;
+	}
+	return n;
+}
+
+/**
+ * pyheap_obmalloc_spans() - describe every pool holding blocks
+ * @pa: allocator
+ * @spans: room for @max spans
+ * @max: at most this many are filled in
+ *
+ * One span per used or full pool, as many as pyheap_obmalloc_nr_pools()
+ * counts, each pool's blocks in address order.  The collector numbers
+ * the objects of a heap with them, without touching the objects.
+ *
+ * Context: Process context.  Caller holds the allocator's lock.
+ * Return: the number of spans filled in.
+ */
+u32 pyheap_obmalloc_spans(struct pyheap_obmalloc *pa,
+			  struct pyheap_obmalloc_span *spans, u32 max)
+{
+	u32 n = 0;
+	int i;
+
+	obm_assert_held(pa);
+	if (pa->mode == PYHEAP_OBMALLOC_PASSTHROUGH)
+		return 0;
+	for (i = 0; i < PYHEAP_NR_CLASSES; i++) {
+		n = obm_fill_spans(pa, &pa->classes[i].full, spans, n, max);
+		n = obm_fill_spans(pa, &pa->classes[i].used, spans, n, max);
+	}
+	return n;
+}
+EXPORT_SYMBOL_GPL(pyheap_obmalloc_spans);
+
+/**
+ * pyheap_obmalloc_nr_large() - blocks served by kmalloc() instead of pools
+ * @pa: allocator
+ *
+ * Context: Process context.  Caller holds the allocator's lock.
+ * Return: live blocks of zero or more than 512 bytes (debug headers
+ * included); in passthrough mode, where every block is such, U64_MAX.
+ */
+u64 pyheap_obmalloc_nr_large(struct pyheap_obmalloc *pa)
+{
+	obm_assert_held(pa);
+	if (pa->mode == PYHEAP_OBMALLOC_PASSTHROUGH)
+		return U64_MAX;
+	return pa->st.large_allocs;
+}
+EXPORT_SYMBOL_GPL(pyheap_obmalloc_nr_large);
+
+/**
  * pyheap_obmalloc_create() - create an allocator
  * @lock: the lock that will serialise every call; asserted on each
  * @mode: pool, debug or passthrough

@@ -142,6 +142,22 @@ static inline size_t pyheap_obmalloc_usable_size(size_t size)
 	return szidx < 0 ? size : (size_t)(szidx + 1) * PYHEAP_ALIGNMENT;
 }
 
+/**
+ * struct pyheap_obmalloc_span - the blocks of one pool, for a walker
+ * @start: the first block, as pyheap_obmalloc_alloc() returned it
+ * @stride: bytes from one block to the next
+ * @nblocks: blocks carved so far, the free ones among them included
+ *
+ * Block k of the pool is at @start + k * @stride.  Which of them are free
+ * the span does not say: a walker finds its live blocks some other way
+ * and uses the span to number them.
+ */
+struct pyheap_obmalloc_span {
+	void *start;
+	u32 stride;
+	u32 nblocks;
+};
+
 struct pyheap_obmalloc *pyheap_obmalloc_create(struct mutex *lock,
 					       enum pyheap_obmalloc_mode mode);
 void pyheap_obmalloc_destroy(struct pyheap_obmalloc *pa);
@@ -154,5 +170,9 @@ void pyheap_obmalloc_stats(struct pyheap_obmalloc *pa,
 void pyheap_obmalloc_class_stats(struct pyheap_obmalloc *pa,
 				 unsigned int szidx,
 				 struct pyheap_class_stats *cs);
+u32 pyheap_obmalloc_nr_pools(struct pyheap_obmalloc *pa);
+u32 pyheap_obmalloc_spans(struct pyheap_obmalloc *pa,
+			  struct pyheap_obmalloc_span *spans, u32 max);
+u64 pyheap_obmalloc_nr_large(struct pyheap_obmalloc *pa);
 
 #endif /* _PYHEAP_OBMALLOC_H */
