@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pyheap_gc: the cycle collector through the in-kernel API -
- * the graph shapes, generations and counts, PEP 442 finalizers and
- * resurrection, legacy finalizers and the garbage list, DEBUG_SAVEALL,
- * freeze, the work item and the long-lived guard.
+ * KUnit suites pyheap_gc and pyheap_gc_index: the cycle collector through
+ * the in-kernel API - the graph shapes, generations and counts, PEP 442
+ * finalizers and resurrection, legacy finalizers and the garbage list,
+ * DEBUG_SAVEALL, freeze, the work item and the long-lived guard.  The same
+ * cases run twice: full collections by the list walk (pyheap_gc), and
+ * with the dense index (pyheap_gc_index), whose own corners (objects from
+ * kmalloc(), counts past a byte, a full side table, references back to
+ * objects scanned already) have cases of their own here too.
  */
 
 #include <kunit/test.h>
@@ -42,7 +46,7 @@ static void gc_suite_exit(struct kunit_suite *suite)
 	pyheap_type_unregister(&fin_type);
 }
 
-static int gc_test_init(struct kunit *test)
+static int gc_test_init_index(struct kunit *test, enum pyheap_gc_index index)
 {
 	static const struct pyheap_limits limits = {
 		.max_objects = 11000000,
@@ -53,10 +57,21 @@ static int gc_test_init(struct kunit *test)
 
 	/* Only explicit collections, unless a case says otherwise. */
 	heap->gc.enabled = false;
+	heap->gc.index = index;
 	fin_calls = 0;
 	fin_resurrect = NULL;
 	test->priv = heap;
 	return 0;
+}
+
+static int gc_test_init(struct kunit *test)
+{
+	return gc_test_init_index(test, PYHEAP_GC_INDEX_NEVER);
+}
+
+static int gc_index_test_init(struct kunit *test)
+{
+	return gc_test_init_index(test, PYHEAP_GC_INDEX_ALWAYS);
 }
 
 /*
@@ -434,6 +449,245 @@ static void gc_api_controls_read_back_the_collectors_state(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
+/* Whether a full collection of this heap goes through the dense index. */
+static bool indexed(struct pyheap_heap *heap)
+{
+	return heap->gc.index == PYHEAP_GC_INDEX_ALWAYS;
+}
+
+/* The suite's method is the one used: the index, or the list walk. */
+static void gc_full_collection_uses_the_suites_method(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+
+	pyheap_heap_lock(heap);
+	a = node(heap, 1);
+	link(heap, a, 0, a);
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 1), 1L);
+	KUNIT_EXPECT_EQ(test, heap->gc.index_collections, 0ULL);
+	a = node(heap, 1);
+	link(heap, a, 0, a);
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 1L);
+	KUNIT_EXPECT_EQ(test, heap->gc.index_collections, 0ULL + indexed(heap));
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * Objects of more than 512 bytes come from kmalloc(), outside the pools:
+ * cycles through them, and a live one holding a small cycle.
+ */
+static void gc_collect_objects_outside_the_pools(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *big1, *big2, *small, *root, *a, *b;
+
+	pyheap_heap_lock(heap);
+	big1 = node(heap, 100);			/* big1 <-> small <-> big2 */
+	big2 = node(heap, 100);
+	small = node(heap, 2);
+	link(heap, big1, 99, small);
+	link(heap, small, 0, big1);
+	link(heap, small, 1, big2);
+	link(heap, big2, 0, small);
+	pyheap_obj_put(heap, big1);
+	pyheap_obj_put(heap, big2);
+	pyheap_obj_put(heap, small);
+	root = node(heap, 80);			/* root -> a <-> b, kept */
+	a = node(heap, 1);
+	b = node(heap, 1);
+	link(heap, root, 79, a);
+	link(heap, a, 0, b);
+	link(heap, b, 0, a);
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 3L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 3ULL);
+	pyheap_obj_put(heap, root);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * A target with @refs references from one referrer's slots, in a cycle
+ * with it; and the same held from outside.  The index counts up to 252
+ * in a byte and the rest in its side table.
+ */
+static void gc_many_refs_case(struct kunit *test, u32 refs)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *hub, *t;
+	u32 i;
+
+	hub = node(heap, refs);
+	t = node(heap, 1);
+	for (i = 0; i < refs; i++)
+		link(heap, hub, i, t);
+	link(heap, t, 0, hub);
+	pyheap_obj_put(heap, hub);
+	KUNIT_EXPECT_EQ_MSG(test, pyheap_gc_collect(heap, 2), 0L,
+			    "%u references, one from outside", refs);
+	pyheap_obj_put(heap, t);
+	KUNIT_EXPECT_EQ_MSG(test, pyheap_gc_collect(heap, 2), 2L,
+			    "%u references, none from outside", refs);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+}
+
+static void gc_collect_counts_past_a_byte(struct kunit *test)
+{
+	static const u32 refs[] = { 1, 252, 253, 254, 255, 256, 300, 4000 };
+	struct pyheap_heap *heap = test->priv;
+	unsigned int i;
+
+	pyheap_heap_lock(heap);
+	for (i = 0; i < ARRAY_SIZE(refs); i++)
+		gc_many_refs_case(test, refs[i]);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * More heavily referenced objects than the index's side table holds: the
+ * collection falls back to the list walk, and finds the same.
+ */
+static void gc_full_side_table_falls_back(struct kunit *test)
+{
+	const u32 n = 1100, refs = 260;
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *hub, *t, *first = NULL, *prev = NULL;
+	u32 i, k;
+
+	pyheap_heap_lock(heap);
+	for (i = 0; i < n; i++) {		/* a ring of hubs and targets */
+		hub = node(heap, refs + 1);
+		t = node(heap, 1);
+		for (k = 0; k < refs; k++)
+			link(heap, hub, k, t);
+		link(heap, t, 0, hub);
+		if (prev)
+			link(heap, prev, refs, hub);
+		else
+			first = hub;
+		prev = hub;
+		pyheap_obj_put(heap, t);
+		if (hub != first)
+			pyheap_obj_put(heap, hub);
+	}
+	link(heap, prev, refs, first);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	pyheap_obj_put(heap, first);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L * n);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.index_collections, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * Each object references the one made before it, and only the last one
+ * made is held: a scan in address order passes every object before the
+ * reference that keeps it, and must take each one back.
+ */
+static void gc_collect_chain_held_at_its_end(struct kunit *test)
+{
+	const u32 n = 20000;
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *first, *prev, *cur;
+	u32 i;
+
+	pyheap_heap_lock(heap);
+	first = node(heap, 1);
+	prev = first;
+	for (i = 1; i < n; i++) {
+		cur = node(heap, 1);
+		link(heap, cur, 0, prev);
+		pyheap_obj_put(heap, prev);
+		prev = cur;
+	}
+	link(heap, first, 0, prev);		/* close the ring */
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, (u64)n);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	pyheap_obj_put(heap, prev);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), (long)n);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* A frozen object's references keep what they reach, and only that. */
+static void gc_frozen_referrer_keeps_its_cycle(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *frozen, *a, *b, *c, *d;
+
+	pyheap_heap_lock(heap);
+	frozen = node(heap, 1);
+	pyheap_gc_freeze(heap, true);
+	a = node(heap, 1);
+	b = node(heap, 1);
+	c = node(heap, 1);
+	d = node(heap, 1);
+	link(heap, frozen, 0, a);
+	link(heap, a, 0, b);
+	link(heap, b, 0, a);
+	link(heap, c, 0, d);
+	link(heap, d, 0, c);
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+	pyheap_obj_put(heap, c);
+	pyheap_obj_put(heap, d);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 3ULL);
+	pyheap_gc_freeze(heap, false);
+	pyheap_obj_put(heap, frozen);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * In the default mode, a full collection of many objects takes the index
+ * while the last one found references crossing pools, the list walk once
+ * it found them local (a chain made in order), and the index again once
+ * they are scattered.
+ */
+static void gc_index_auto_follows_the_scatter(struct kunit *test)
+{
+	const u32 n = 8192;
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj **objs;
+	u32 i, seed = 1;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	pyheap_heap_lock(heap);
+	heap->gc.index = PYHEAP_GC_INDEX_AUTO;
+	for (i = 0; i < n; i++)
+		objs[i] = node(heap, 2);
+	for (i = 0; i + 1 < n; i++)
+		link(heap, objs[i], 0, objs[i + 1]);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_EQ(test, heap->gc.index_collections, 1ULL);
+	KUNIT_EXPECT_FALSE(test, heap->gc.scattered);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_EQ(test, heap->gc.index_collections, 1ULL);
+	for (i = 0; i < n; i++) {
+		seed = seed * 1103515245 + 12345;
+		link(heap, objs[i], 1, objs[(seed >> 8) % n]);
+	}
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_TRUE(test, heap->gc.scattered);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_EQ(test, heap->gc.index_collections, 2ULL);
+	for (i = 0; i < n; i++)
+		pyheap_obj_put(heap, objs[i]);
+	pyheap_gc_collect(heap, 2);	/* what refcounting left */
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
 static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_collect_frees_self_loop),
 	KUNIT_CASE_SLOW(gc_collect_frees_long_ring),
@@ -448,6 +702,13 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_work_collects_after_threshold),
 	KUNIT_CASE(gc_full_collection_guard_has_a_ceiling),
 	KUNIT_CASE(gc_api_controls_read_back_the_collectors_state),
+	KUNIT_CASE(gc_full_collection_uses_the_suites_method),
+	KUNIT_CASE(gc_collect_objects_outside_the_pools),
+	KUNIT_CASE(gc_collect_counts_past_a_byte),
+	KUNIT_CASE(gc_full_side_table_falls_back),
+	KUNIT_CASE(gc_collect_chain_held_at_its_end),
+	KUNIT_CASE(gc_frozen_referrer_keeps_its_cycle),
+	KUNIT_CASE(gc_index_auto_follows_the_scatter),
 	{}
 };
 
@@ -459,4 +720,13 @@ static struct kunit_suite gc_suite = {
 	.test_cases = gc_cases,
 };
 
-kunit_test_suite(gc_suite);
+/* The same cases, with the dense index for every full collection. */
+static struct kunit_suite gc_index_suite = {
+	.name = "pyheap_gc_index",
+	.suite_init = gc_suite_init,
+	.suite_exit = gc_suite_exit,
+	.init = gc_index_test_init,
+	.test_cases = gc_cases,
+};
+
+kunit_test_suites(&gc_suite, &gc_index_suite);

@@ -78,6 +78,18 @@ struct pyheap_gc_gen {
 	u32			pause_hist[PYHEAP_GC_HIST];
 };
 
+/*
+ * How full collections find the unreachable (mod/gc.c, "The dense
+ * index"): with the index when the heap's references are scattered, or
+ * always, or never (the list walk).
+ */
+enum pyheap_gc_index {
+	PYHEAP_GC_INDEX_AUTO,
+	PYHEAP_GC_INDEX_ALWAYS,
+	PYHEAP_GC_INDEX_NEVER,
+	NR_PYHEAP_GC_INDEX
+};
+
 /* Tags: H: heap->lock   W: WRITE_ONCE under heap->lock, read lockless */
 struct pyheap_gc {
 	struct pyheap_gc_gen	gens[PYHEAP_GC_NR_GENS];	/* H */
@@ -89,6 +101,8 @@ struct pyheap_gc {
 	u64			long_lived_pending;	/* H */
 	u32			full_deferrals;	/* H: full runs put off */
 	u32			debug;		/* H: PYHEAP_GC_DEBUG_* */
+	u32			index;		/* H: enum pyheap_gc_index */
+	bool			scattered;	/* H: last full one: far refs */
 	bool			enabled;	/* H */
 	bool			collecting;	/* H */
 	bool			dying;		/* H: no more collections */
@@ -96,6 +110,7 @@ struct pyheap_gc {
 	struct work_struct	work;		/* the heap's one work item */
 	struct xarray		garbage;	/* H: gc.garbage, 1 ref each */
 	u64			nr_garbage;	/* H */
+	u64			index_collections;	/* H: with the index */
 };
 
 /* Finalizer events not read yet, in mod/events.c. */

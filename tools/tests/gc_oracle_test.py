@@ -6,7 +6,10 @@ Each case builds one graph twice, in a pyheap heap (objects with K slots)
 and in CPython (instances of a class with K __slots__), drops the same
 roots, collects, and compares the number of unreachable objects each
 collection reports and the set of surviving nodes.  CPython's gc is the
-oracle: it runs in this very interpreter (3.11 on Debian 12).  TAP.
+oracle: it runs in this very interpreter (3.11 on Debian 12).  Where the
+module parameter gc_index can be written (as root in the test VMs), the
+pyheap side runs twice, its full collections taking the list walk and
+then the dense index, and each must match.  TAP.
 """
 import gc
 import os
@@ -21,6 +24,20 @@ from pyheap import Heap  # noqa: E402
 K = 4
 # Under TCG (QEMU) everything is ten times slower: the big graphs shrink.
 BIG = 10000 if os.environ.get("PYHEAP_VM") == "qemu" else 100000
+GC_INDEX = "/sys/module/pyheap/parameters/gc_index"
+
+
+def index_modes():
+    """How full collections may go: both ways, if we may choose."""
+    if os.access(GC_INDEX, os.W_OK):
+        return ("never", "always")
+    return (None,)
+
+
+def set_index_mode(mode):
+    if mode is not None:
+        with open(GC_INDEX, "w") as f:
+            f.write(mode)
 
 
 class Node:
@@ -95,19 +112,26 @@ def pyheap_side(n, edges, roots):
 
 def check(name, n, edges, roots):
     want_found, want_alive, want_alive2 = cpython_side(n, edges, roots)
-    got_found, got_alive, got_alive2, got_objects, got_objects2 = \
-        pyheap_side(n, edges, roots)
-    assert got_found == want_found, \
-        "%s: collected %s, CPython %s" % (name, got_found, want_found)
-    assert got_alive == want_alive, "%s: survivors differ" % name
-    assert got_alive2 == want_alive2, "%s: survivors differ (2)" % name
-    assert (got_objects, got_objects2) == (len(want_alive),
-                                           len(want_alive2)), \
-        "%s: objects left %d, %d; CPython %d, %d" % (
-            name, got_objects, got_objects2, len(want_alive),
-            len(want_alive2))
-    return "%s: n=%d found=%s survivors=%d,%d" % (
-        name, n, got_found, len(got_alive), len(got_alive2))
+    for mode in index_modes():
+        set_index_mode(mode)
+        try:
+            got_found, got_alive, got_alive2, got_objects, got_objects2 = \
+                pyheap_side(n, edges, roots)
+        finally:
+            set_index_mode(mode and "auto")
+        how = "%s (index %s)" % (name, mode) if mode else name
+        assert got_found == want_found, \
+            "%s: collected %s, CPython %s" % (how, got_found, want_found)
+        assert got_alive == want_alive, "%s: survivors differ" % how
+        assert got_alive2 == want_alive2, "%s: survivors differ (2)" % how
+        assert (got_objects, got_objects2) == (len(want_alive),
+                                               len(want_alive2)), \
+            "%s: objects left %d, %d; CPython %d, %d" % (
+                how, got_objects, got_objects2, len(want_alive),
+                len(want_alive2))
+    return "%s: n=%d found=%s survivors=%d,%d, index %s" % (
+        name, n, got_found, len(got_alive), len(got_alive2),
+        "/".join(m or "default" for m in index_modes()))
 
 
 def ring(n):
