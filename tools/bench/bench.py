@@ -154,6 +154,7 @@ class Lcg:
 
 
 GC_YOUNG_NEW = 700
+GC_YOUNG_TRIES = 5
 
 
 def py_random_graph(n, lcg):
@@ -210,20 +211,23 @@ def gc_peer(graph, n):
         return 2
     print("ready", flush=True)
     for _ in sys.stdin:
-        gen, want = 2, 0
-        if graph == "2cycles":
-            py_2cycles(n)
-            want = n & ~1
-        elif graph == "young":
-            py_young(root, lcg, keep)
-            gen = 0
-        t = time.perf_counter_ns()
-        found = gc.collect(gen)
-        t = time.perf_counter_ns() - t
-        if found != want:
-            sys.exit("bench.py: gc peer: %d unreachable, %d expected" %
-                     (found, want))
-        print(t, t, flush=True)
+        best = None
+        for _ in range(GC_YOUNG_TRIES if graph == "young" else 1):
+            gen, want = 2, 0
+            if graph == "2cycles":
+                py_2cycles(n)
+                want = n & ~1
+            elif graph == "young":
+                py_young(root, lcg, keep)
+                gen = 0
+            t = time.perf_counter_ns()
+            found = gc.collect(gen)
+            t = time.perf_counter_ns() - t
+            if found != want:
+                sys.exit("bench.py: gc peer: %d unreachable, %d expected" %
+                         (found, want))
+            best = t if best is None else min(best, t)
+        print(best, best, flush=True)
     return 0
 
 
@@ -284,7 +288,9 @@ def gc_cases():
     report("gc_garbage_2cycles", peer, [x[0] for x in m],
            [x[0] for x in t], "ms", 1e6)
     # 700 objects take less than UML's system call does: the
-    # collection's own time, not the ioctl's.
+    # collection's own time, not the ioctl's; and the fastest of 5 on
+    # each side (GC_YOUNG_TRIES), since they also take less than one
+    # preemption.
     m, t = gc_case("young", n)
     report("gc_young", peer, [x[1] for x in m], [x[0] for x in t],
            "us", 1e3)

@@ -437,13 +437,16 @@ static double gc_collect(uint32_t gen, uint64_t want, double *ns)
  *   2cycles  each round, N objects of 1 slot in N/2 pairs that hold each
  *            other, and no handle left: all garbage
  *   young    the random graph with every handle kept, collected once so
- *            that it is the oldest generation; each round adds 700
- *            objects of 4 slots (a chain, each also holding 3 random old
- *            objects, the first one kept) and collects generation 0
+ *            that it is the oldest generation; each round, 5 times: add
+ *            700 objects of 4 slots (a chain, each also holding 3 random
+ *            old objects, the first one kept) and collect generation 0.
+ *            The round's figure is the fastest of the 5: a collection of
+ *            700 objects takes less than one preemption of a busy host.
  */
 enum { GC_RANDOM, GC_CHAIN, GC_2CYCLES, GC_YOUNG };
 
 #define GC_YOUNG_NEW	700
+#define GC_YOUNG_TRIES	5
 
 static uint32_t *gc_build(int graph, uint32_t n)
 {
@@ -491,6 +494,22 @@ static void gc_add_young(const uint32_t *old, uint32_t n)
 	gc_closev(&h[1], GC_YOUNG_NEW - 1);
 }
 
+/* The fastest of GC_YOUNG_TRIES collections of new young objects. */
+static double gc_young(const uint32_t *old, uint32_t n, double *ns)
+{
+	double wall = 1e30, t, kns;
+	int i;
+
+	*ns = 1e30;
+	for (i = 0; i < GC_YOUNG_TRIES; i++) {
+		gc_add_young(old, n);
+		t = gc_collect(0, 0, &kns);
+		wall = t < wall ? t : wall;
+		*ns = kns < *ns ? kns : *ns;
+	}
+	return wall;
+}
+
 static int gc_serve(const char *name, uint32_t n)
 {
 	static const char * const graphs[] = {
@@ -522,8 +541,7 @@ static int gc_serve(const char *name, uint32_t n)
 			free(gc_build(graph, n));
 			wall = gc_collect(2, n & ~1U, &ns);
 		} else if (graph == GC_YOUNG) {
-			gc_add_young(h, n);
-			wall = gc_collect(0, 0, &ns);
+			wall = gc_young(h, n, &ns);
 		} else {
 			wall = gc_collect(2, 0, &ns);
 		}
