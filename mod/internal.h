@@ -190,6 +190,36 @@ void pyheap_heap_exit(void);
 
 /* mod/obj.c */
 extern const struct pyheap_type *pyheap_types[PYHEAP_MAX_TYPES];
+
+#define PYHEAP_WALK_NONE	U32_MAX	/* no entry: a root's parent */
+
+/* One object a breadth-first walk found.  Tags: H: heap->lock */
+struct pyheap_walk_entry {
+	struct pyheap_obj	*obj;		/* H: marked VISITED */
+	u32			parent;		/* H: entry it was found from */
+	u32			pos;		/* H: in its ->traverse() */
+};
+
+/*
+ * A breadth-first walk over ->traverse(), from roots (see "Breadth-first
+ * walks" in mod/obj.c).  Tags: I: set by pyheap_walk_init()  H: heap->lock
+ */
+struct pyheap_walk {
+	struct pyheap_heap	*heap;		/* I */
+	const struct pyheap_obj	*stop;		/* I: end once found, or NULL */
+	struct pyheap_walk_entry *q;		/* H: found so far, in order */
+	u32			nr, cap;	/* H: entries, room */
+	u32			missed;		/* H: found with no room left */
+	u32			cur;		/* H: entry being traversed */
+	u32			pos;		/* H: references it visited */
+	u32			found;		/* H: @stop's entry, or NONE */
+};
+
+void pyheap_walk_init(struct pyheap_walk *w, struct pyheap_heap *heap,
+		      const struct pyheap_obj *stop);
+int pyheap_walk_add(struct pyheap_walk *w, struct pyheap_obj *obj);
+int pyheap_walk_run(struct pyheap_walk *w);
+void pyheap_walk_destroy(struct pyheap_walk *w);
 u64 pyheap_obj_id(struct pyheap_heap *heap, const struct pyheap_obj *obj);
 void pyheap_obj_teardown(struct pyheap_heap *heap);
 void pyheap_obj_drain(struct pyheap_heap *heap);

@@ -252,51 +252,175 @@ void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 EXPORT_SYMBOL_GPL(__pyheap_obj_put);
 
 /*
- * Breadth-first walk state: every object found so far, in the order
- * found; the walk is over when it has traversed them all.
+ * Breadth-first walks (struct pyheap_walk in mod/internal.h): every
+ * object found so far, in the order found, each with the entry it was
+ * found from and the position of the reference in that entry's
+ * ->traverse() order.  The walk is over when it has traversed them all,
+ * or found the object it was asked to stop at.
  *
  * A type may call its visit function under a lock of its own (the LRU map
  * walks its entries under its spinlock), so visiting never allocates: an
- * object found when the queue is full is only counted in @missed, and the
+ * object found when the queue is full is only counted in ->missed, and the
  * walker grows the queue after ->traverse() has returned, then traverses
- * the same object again.  Objects already queued are marked and skipped,
- * so each pass queues only what the last one could not.
+ * the same object again.  Objects already queued are marked
+ * (PYHEAP_OBJF_VISITED) and skipped, so each pass queues only what the
+ * last one could not, and a position is that of the first reference to
+ * the object, whichever pass queues it.
  */
-struct obj_walk {
-	struct pyheap_obj **seen;
-	size_t nr, cap;
-	size_t missed;
-};
 
-static void obj_walk_visit(struct pyheap_obj *target, void *arg)
+/* Make room for @more objects beyond those queued; may sleep. */
+static int walk_grow(struct pyheap_walk *w, size_t more)
 {
-	struct obj_walk *w = arg;
+	size_t cap = max3((size_t)w->cap * 2, (size_t)w->nr + more,
+			  (size_t)64);
+	struct pyheap_walk_entry *q;
 
-	if (target->flags & PYHEAP_OBJF_VISITED)
+	if (cap > PYHEAP_WALK_NONE)
+		return -ENOMEM;
+	/* kvrealloc() changed its arguments in 6.12; grow by hand. */
+	q = kvmalloc_array(cap, sizeof(*q), GFP_KERNEL_ACCOUNT);
+	if (!q)
+		return -ENOMEM;
+	if (w->nr)
+		memcpy(q, w->q, w->nr * sizeof(*q));
+	kvfree(w->q);
+	w->q = q;
+	w->cap = cap;
+	return 0;
+}
+
+/* Queue @target, found from entry w->cur; never sleeps. */
+static void walk_visit(struct pyheap_obj *target, void *arg)
+{
+	struct pyheap_walk *w = arg;
+	u32 pos = w->pos++;
+
+	if ((target->flags & PYHEAP_OBJF_VISITED) ||
+	    w->found != PYHEAP_WALK_NONE)
 		return;
 	if (w->nr == w->cap) {
 		w->missed++;
 		return;
 	}
 	target->flags |= PYHEAP_OBJF_VISITED;
-	w->seen[w->nr++] = target;
+	if (target == w->stop)
+		w->found = w->nr;
+	w->q[w->nr++] = (struct pyheap_walk_entry) {
+		.obj = target,
+		.parent = w->cur,
+		.pos = w->cur == PYHEAP_WALK_NONE ? PYHEAP_WALK_NONE : pos,
+	};
 }
 
-/* Make room for @more objects beyond those queued; may sleep. */
-static int obj_walk_grow(struct obj_walk *w, size_t more)
+/**
+ * pyheap_walk_init() - start a breadth-first walk
+ * @w: the walk
+ * @heap: the heap it walks
+ * @stop: end the walk once this object is found; NULL to walk everything
+ *
+ * Context: Any context.
+ */
+void pyheap_walk_init(struct pyheap_walk *w, struct pyheap_heap *heap,
+		      const struct pyheap_obj *stop)
 {
-	size_t cap = max(2 * w->cap, w->nr + more);
-	struct pyheap_obj **seen;
+	*w = (struct pyheap_walk) {
+		.heap = heap,
+		.cur = PYHEAP_WALK_NONE,
+		.found = PYHEAP_WALK_NONE,
+		.stop = stop,
+	};
+}
 
-	/* kvrealloc() changed its arguments in 6.12; grow by hand. */
-	seen = kvmalloc_array(cap, sizeof(*seen), GFP_KERNEL_ACCOUNT);
-	if (!seen)
-		return -ENOMEM;
-	memcpy(seen, w->seen, w->nr * sizeof(*seen));
-	kvfree(w->seen);
-	w->seen = seen;
-	w->cap = cap;
+/**
+ * pyheap_walk_add() - add a root to a walk
+ * @w: a walk from pyheap_walk_init(), not yet run
+ * @obj: the root; ignored if found already
+ *
+ * Roots are traversed in the order they are added, before anything they
+ * reach, so a walk from many roots at once finds the nearest first.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: 0, or -ENOMEM.
+ */
+int pyheap_walk_add(struct pyheap_walk *w, struct pyheap_obj *obj)
+	__must_hold(&w->heap->lock)
+{
+	int err;
+
+	lockdep_assert_held(&w->heap->lock);
+	if (w->nr == w->cap && !(obj->flags & PYHEAP_OBJF_VISITED)) {
+		err = walk_grow(w, 1);
+		if (err)
+			return err;
+	}
+	w->cur = PYHEAP_WALK_NONE;
+	walk_visit(obj, w);
 	return 0;
+}
+
+/**
+ * pyheap_walk_run() - traverse breadth first from the roots
+ * @w: a walk with its roots added
+ *
+ * Walks the types' ->traverse() with an explicit queue, so the kernel
+ * stack does not grow with the graph, until every object reachable from
+ * the roots is queued or the walk's stop object is (w->found is then its
+ * entry).  The queue grows between traversals, never inside one.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: 0, or -ENOMEM if the queue cannot grow (the walk is then cut
+ * short, and only pyheap_walk_destroy() may follow).
+ */
+int pyheap_walk_run(struct pyheap_walk *w)
+	__must_hold(&w->heap->lock)
+{
+	const struct pyheap_type *type;
+	int err;
+	u32 i;
+
+	lockdep_assert_held(&w->heap->lock);
+	for (i = 0; i < w->nr && w->found == PYHEAP_WALK_NONE; i++) {
+		type = w->q[i].obj->type;
+		if (!type->traverse)
+			continue;
+		w->cur = i;
+		for (;;) {
+			w->missed = 0;
+			w->pos = 0;
+			type->traverse(w->q[i].obj, walk_visit, w);
+			if (!w->missed || w->found != PYHEAP_WALK_NONE)
+				break;
+			err = walk_grow(w, w->missed);
+			if (err)
+				return err;
+		}
+		if (!(i % 1024))
+			cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * pyheap_walk_destroy() - unmark what a walk found, and free its queue
+ * @w: the walk
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ */
+void pyheap_walk_destroy(struct pyheap_walk *w)
+	__must_hold(&w->heap->lock)
+{
+	u32 i;
+
+	lockdep_assert_held(&w->heap->lock);
+	for (i = 0; i < w->nr; i++) {
+		w->q[i].obj->flags &= ~PYHEAP_OBJF_VISITED;
+		if (!(i % 4096))
+			cond_resched();
+	}
+	kvfree(w->q);
+	w->q = NULL;
+	w->nr = 0;
+	w->cap = 0;
 }
 
 /**
@@ -306,9 +430,7 @@ static int obj_walk_grow(struct obj_walk *w, size_t more)
  * @out: the objects found, @obj included and each counted once, and the
  *	sum of their sizes
  *
- * Walks the types' ->traverse() breadth first with an explicit queue, so
- * the kernel stack does not grow with the graph.  The queue grows between
- * traversals, never inside one (see struct obj_walk).
+ * A breadth-first walk from @obj (see pyheap_walk_run()).
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  * Return: 0, or -ENOMEM (and @out untouched) if the queue cannot grow.
@@ -317,42 +439,21 @@ int pyheap_obj_deep_size(struct pyheap_heap *heap, struct pyheap_obj *obj,
 			 struct pyheap_deep_size *out)
 	__must_hold(&heap->lock)
 {
-	struct obj_walk w = { .cap = 64 };
+	struct pyheap_walk w;
 	u64 bytes = 0;
-	int err = 0;
-	size_t i;
+	int err;
+	u32 i;
 
 	lockdep_assert_held(&heap->lock);
-	w.seen = kvmalloc_array(w.cap, sizeof(*w.seen), GFP_KERNEL_ACCOUNT);
-	if (!w.seen)
-		return -ENOMEM;
-	obj_walk_visit(obj, &w);
-	for (i = 0; i < w.nr && !err; i++) {
-		const struct pyheap_type *type = w.seen[i]->type;
-
-		if (!type->traverse)
-			continue;
-		for (;;) {
-			w.missed = 0;
-			type->traverse(w.seen[i], obj_walk_visit, &w);
-			if (!w.missed)
-				break;
-			err = obj_walk_grow(&w, w.missed);
-			if (err)
-				break;
-		}
-		if (!(i % 1024))
-			cond_resched();
-	}
-	for (i = 0; i < w.nr; i++) {
-		w.seen[i]->flags &= ~PYHEAP_OBJF_VISITED;
-		bytes += w.seen[i]->size;
-	}
+	pyheap_walk_init(&w, heap, NULL);
+	err = pyheap_walk_add(&w, obj) ?: pyheap_walk_run(&w);
+	for (i = 0; i < w.nr; i++)
+		bytes += w.q[i].obj->size;
 	if (!err) {
 		out->objects = w.nr;
 		out->bytes = bytes;
 	}
-	kvfree(w.seen);
+	pyheap_walk_destroy(&w);
 	return err;
 }
 EXPORT_SYMBOL_GPL(pyheap_obj_deep_size);
