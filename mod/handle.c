@@ -324,6 +324,42 @@ int pyheap_handles_close_many(struct pyheap_heap *heap, const u32 *handles,
 }
 EXPORT_SYMBOL_IF_KUNIT(pyheap_handles_close_many);
 
+/**
+ * pyheap_handles_for_each() - call @fn on every open handle, in order
+ * @heap: the heap
+ * @fn: called with each handle and the object it names (borrowed), under
+ *	heap->lock only; it may sleep but must not open or close a handle.
+ *	A non-zero return stops the walk.
+ * @arg: passed to @fn
+ *
+ * The handles are the roots of the heap's object graph, as the frames'
+ * local variables are a Python program's.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: what @fn last returned, or 0.
+ */
+int pyheap_handles_for_each(struct pyheap_heap *heap, pyheap_handle_fn_t fn,
+			    void *arg)
+	__must_hold(&heap->lock)
+{
+	const struct pyheap_handles *t = &heap->handles;
+	u32 handle;
+	int ret;
+
+	lockdep_assert_held(&heap->lock);
+	for (handle = 1; handle < t->top; handle++) {
+		if (!handle_is_live(t, handle))
+			continue;
+		ret = fn(handle, (struct pyheap_obj *)(t->slot[handle] &
+						       ~HANDLE_TAGS), arg);
+		if (ret)
+			return ret;
+		if (!(handle % 1024))
+			cond_resched();
+	}
+	return 0;
+}
+
 /* Close every handle (the file is going away) and free the table. */
 void pyheap_handles_close_all(struct pyheap_heap *heap)
 	__must_hold(&heap->lock)

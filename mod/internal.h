@@ -310,6 +310,11 @@ int pyheap_handles_open_many(struct pyheap_heap *heap,
 int pyheap_handles_close_many(struct pyheap_heap *heap, const u32 *handles,
 			      u32 n);
 void pyheap_handles_close_all(struct pyheap_heap *heap);
+/* Called by pyheap_handles_for_each(); non-zero stops it. */
+typedef int (*pyheap_handle_fn_t)(u32 handle, struct pyheap_obj *obj,
+				  void *arg);
+int pyheap_handles_for_each(struct pyheap_heap *heap, pyheap_handle_fn_t fn,
+			    void *arg);
 
 /* mod/dev.c */
 int pyheap_dev_init(void);
