@@ -114,6 +114,7 @@ union pyheap_ucmd_buffer {
 	struct pyheap_lru_getv lru_getv;
 	struct pyheap_obj_newv obj_newv;
 	struct pyheap_handle_closev handle_closev;
+	struct pyheap_gc_why gc_why;
 };
 
 /**
@@ -194,6 +195,7 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 		 handles),
 	IOCTL_OP(HANDLE_CLOSEV, pyheap_ioc_handle_closev,
 		 struct pyheap_handle_closev, handles),
+	IOCTL_OP(GC_WHY, pyheap_ioc_gc_why, struct pyheap_gc_why, __reserved),
 };
 
 /* Run one handler, and end the call (ucmd_end() undoes a failure). */
@@ -466,6 +468,8 @@ int pyheap_dev_init(void)
 	ABI_SIZE(lru_op, LRU_OP);
 	ABI_SIZE(lru_cache_info, LRU_CACHE_INFO);
 	ABI_SIZE(lru_getv, LRU_GETV);
+	ABI_SIZE(gc_why, GC_WHY);
+	BUILD_BUG_ON(sizeof(struct pyheap_gc_why_step) != 8);
 	BUILD_BUG_ON(sizeof(struct pyheap_lru_result) != 16);
 	BUILD_BUG_ON(sizeof(struct pyheap_op) != 64);
 	BUILD_BUG_ON(sizeof(struct pyheap_lru_op) >

@@ -5,7 +5,8 @@
  * The ioctls that are Python's gc module for one heap: collect(),
  * get/set of the thresholds, the debug flags and enable/disable,
  * get_stats(), freeze(), is_tracked() and friends (GC_OBJ_INFO),
- * get_referents() and get_referrers() (GC_REFS), and gc.garbage.  As
+ * get_referents() and get_referrers() (GC_REFS), gc.garbage, and
+ * objgraph's find_backref_chain() (GC_WHY).  As
  * CPython keeps Python/gc.c (the collector) apart from Modules/gcmodule.c
  * (its interface), the collector itself is mod/gc.c; this file only
  * checks, asks it and answers.
@@ -296,5 +297,106 @@ int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd)
 	err = refs_respond(ucmd, &out, cmd->handles, &cmd->out_count,
 			   &cmd->out_total, sizeof(*cmd));
 	kvfree(out.objs);
+	return err;
+}
+
+/*
+ * GC_WHY: a breadth-first walk from every root at once (the objects of
+ * the open handles other than the one asked about), stopped when it finds
+ * the object; the chain is then the entries' parents, read backwards.
+ */
+struct why_roots {
+	struct pyheap_walk *w;
+	u32 skip;
+};
+
+static int why_add_root(u32 handle, struct pyheap_obj *obj, void *arg)
+{
+	struct why_roots *r = arg;
+
+	return handle == r->skip ? 0 : pyheap_walk_add(r->w, obj);
+}
+
+/* The slot of the reference an entry was found through, for user space. */
+static u32 why_slot(const struct pyheap_walk *w, u32 entry)
+{
+	const struct pyheap_walk_entry *e = &w->q[entry];
+	struct pyheap_obj *parent = w->q[e->parent].obj;
+
+	return pyheap_is_uobj(parent) ? pyheap_uobj_slot_at(parent, e->pos) :
+	       e->pos;
+}
+
+/* Open the chain's handles and copy it out, root first. */
+static int why_respond(struct pyheap_ucmd *ucmd, const struct pyheap_walk *w,
+		       u32 n)
+{
+	struct pyheap_gc_why *cmd = ucmd->cmd;
+	struct pyheap_gc_why_step *steps;
+	struct pyheap_obj **objs;
+	u32 e = w->found, i = n, *hs;
+	int err = -ENOMEM;
+
+	objs = kvmalloc_array(n, sizeof(*objs), GFP_KERNEL_ACCOUNT);
+	steps = kvmalloc_array(n, sizeof(*steps), GFP_KERNEL_ACCOUNT);
+	hs = kvmalloc_array(n, sizeof(*hs), GFP_KERNEL_ACCOUNT);
+	if (!objs || !steps || !hs)
+		goto out;
+	steps[n - 1].slot = PYHEAP_SLOT_NONE;
+	while (i--) {
+		objs[i] = w->q[e].obj;
+		if (i)
+			steps[i - 1].slot = why_slot(w, e);
+		e = w->q[e].parent;
+	}
+	err = ucmd_open_handles(ucmd, objs, n, hs);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++)
+		steps[i].handle = hs[i];
+	if (copy_to_user(u64_to_user_ptr(cmd->steps), steps,
+			 n * sizeof(*steps)))
+		err = -EFAULT;
+	else
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	kvfree(hs);
+	kvfree(steps);
+	kvfree(objs);
+	return err;
+}
+
+int pyheap_ioc_gc_why(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_why *cmd = ucmd->cmd;
+	struct pyheap_walk w;
+	struct why_roots roots = { .w = &w, .skip = cmd->handle };
+	struct pyheap_obj *obj;
+	u32 n = 0, e;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if (cmd->flags || cmd->__reserved || cmd->out_count)
+		return -EINVAL;
+	obj = ucmd_obj(ucmd, cmd->handle);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	pyheap_walk_init(&w, ucmd->heap, obj);
+	err = pyheap_handles_for_each(ucmd->heap, why_add_root, &roots) ?:
+	      pyheap_walk_run(&w);
+	if (!err && w.found == PYHEAP_WALK_NONE)
+		err = -ENOENT;
+	if (err)
+		goto out;
+	for (e = w.found; e != PYHEAP_WALK_NONE; e = w.q[e].parent)
+		n++;
+	cmd->out_count = n;
+	if (n > cmd->max)
+		err = ucmd_respond(ucmd, sizeof(*cmd)) ?: -EOVERFLOW;
+	else
+		err = why_respond(ucmd, &w, n);
+out:
+	pyheap_walk_destroy(&w);
 	return err;
 }

@@ -264,6 +264,7 @@ __poll_t pyheap_events_poll(struct pyheap_heap *heap, struct file *file,
 extern struct pyheap_type pyheap_uobj_type;
 size_t pyheap_uobj_size(u32 nslots, u32 payload_size);
 bool pyheap_is_uobj(const struct pyheap_obj *obj);
+u32 pyheap_uobj_slot_at(struct pyheap_obj *obj, u32 pos);
 bool pyheap_uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags);
 struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 				   u32 payload_size, u32 flags);

@@ -82,6 +82,22 @@ bool pyheap_is_uobj(const struct pyheap_obj *obj)
 	return obj->type == &pyheap_uobj_type;
 }
 
+/*
+ * The slot index of the reference uobj_traverse() visits at position
+ * @pos (it skips the empty slots), for GC_WHY; PYHEAP_SLOT_NONE if there
+ * is none.
+ */
+u32 pyheap_uobj_slot_at(struct pyheap_obj *obj, u32 pos)
+{
+	struct pyheap_uobj *u = to_uobj(obj);
+	u32 i;
+
+	for (i = 0; i < u->nslots; i++)
+		if (u->slots[i] && !pos--)
+			return i;
+	return PYHEAP_SLOT_NONE;
+}
+
 /* A shape OBJ_NEW accepts: slots, payload and flags within their caps. */
 bool pyheap_uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags)
 {

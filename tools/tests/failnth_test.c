@@ -34,8 +34,11 @@ enum path {
 	OBJ_NEW_LARGE, LRU_NEW, LRU_SET, BATCH_NEW, SLOT_GET, OBJ_NEW_FIRST,
 	HANDLE_DUP, GC_REFS, GC_GARBAGE, GC_COLLECT, GETSIZEOF_DEEP,
 	LRU_CLAIM, LRU_SET_OBJ, PAYLOAD_WRITE, LRU_GETV, OBJ_NEWV,
-	HANDLE_CLOSEV, NR_PATHS
+	HANDLE_CLOSEV, GC_WHY, NR_PATHS
 };
+
+/* GC_WHY's chain: past the walk's first 64 entries, so its queue grows. */
+#define WHY_LEN		100
 
 struct setup {
 	uint32_t a, map;
@@ -44,7 +47,25 @@ struct setup {
 	struct pyheap_lru_result res[2];
 	uint32_t handles[16];
 	struct pyheap_op ops[8];
+	struct pyheap_gc_why_step steps[WHY_LEN];
 };
+
+/* A chain of WHY_LEN objects from @s->a; its last one named in s->handles. */
+static void why_chain(int fd, struct setup *s)
+{
+	__u32 prev = s->a, o;
+	int i;
+
+	for (i = 1; i < WHY_LEN; i++) {
+		if (obj_new(fd, 1, 0, &o))
+			return;
+		slot_set(fd, prev, 0, o);
+		if (prev != s->a)
+			hclose(fd, prev);
+		prev = o;
+	}
+	s->handles[0] = prev;
+}
 
 /* A self-referencing object with a legacy finalizer, left as garbage. */
 static void garbage_self(int fd, uint32_t flags)
@@ -116,6 +137,8 @@ static void prepare(int fd, enum path p, struct setup *s)
 		gc.generation = 2;
 		ioctl(fd, PYHEAP_IOC_GC_COLLECT, &gc);
 	}
+	if (p == GC_WHY)
+		why_chain(fd, s);
 	if (p == SLOT_GET || p == GC_REFS || p == GETSIZEOF_DEEP) {
 		sl.handle = s->a;
 		sl.target = new_handle(fd, 0, 0);
@@ -160,6 +183,10 @@ static int run_more(int fd, enum path p, struct setup *s)
 		.size = sizeof(cv), .count = 16,
 		.handles = (uintptr_t)s->handles,
 	};
+	struct pyheap_gc_why w = {
+		.size = sizeof(w), .handle = s->handles[0], .max = WHY_LEN,
+		.steps = (uintptr_t)s->steps,
+	};
 	struct pyheap_lru_getv gv = {
 		.size = sizeof(gv), .handle = s->map, .count = 2,
 		.key_len = sizeof(s->keys[0]), .value_len = 16,
@@ -192,6 +219,8 @@ static int run_more(int fd, enum path p, struct setup *s)
 		return ioctl(fd, PYHEAP_IOC_OBJ_NEWV, &nv);
 	case HANDLE_CLOSEV:
 		return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSEV, &cv);
+	case GC_WHY:
+		return ioctl(fd, PYHEAP_IOC_GC_WHY, &w);
 	default:
 		return ioctl(fd, PYHEAP_IOC_PAYLOAD_WRITE, &pw);
 	}
@@ -281,6 +310,7 @@ FIXTURE_VARIANT_ADD(failnth, payload_write) { PAYLOAD_WRITE, 0 };
 FIXTURE_VARIANT_ADD(failnth, lru_getv) { LRU_GETV, 1 };
 FIXTURE_VARIANT_ADD(failnth, obj_newv) { OBJ_NEWV, 1 };
 FIXTURE_VARIANT_ADD(failnth, handle_closev) { HANDLE_CLOSEV, 1 };
+FIXTURE_VARIANT_ADD(failnth, gc_why) { GC_WHY, 1 };
 
 TEST_F(failnth, every_failure_changes_nothing)
 {

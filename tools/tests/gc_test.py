@@ -149,6 +149,60 @@ def test_referents_and_referrers():
         assert h.is_tracked(a)
 
 
+def test_why_gives_the_shortest_chain():
+    # objgraph.find_backref_chain(), answered by the kernel in one call
+    with heap() as h:
+        a, b, c, d = h.new(slots=3), h.new(slots=2), h.new(), h.new(slots=1)
+        a[2], b[1], d[0] = b, c, a
+        h.close_many([b, d])
+        chain = h.why(c)
+        assert len(chain) == 3 and chain[-1] is c, chain
+        assert [s for _, s in chain[:-1]] == [2, 1], chain
+        assert [h.id_of(o) for o, _ in chain[:-1]] == \
+            [h.id_of(a), h.id_of(a[2])]
+        handles = h.info().handles
+        del chain
+        assert h.info().handles == handles - 2
+        e = h.new()
+        a[0] = e
+        e2 = a[0]
+        assert h.why(e) == [e]            # another name holds it itself
+        assert h.why(e2) == [e2]
+        assert h.why(a) is None           # only its own name keeps it
+        return "a[2][1] is c; d -> a is no root"
+
+
+def test_why_of_garbage_is_none():
+    with heap() as h:
+        x = h.new(slots=1, legacy_finalizer=True)
+        y = h.new(slots=1)
+        x[0], y[0] = y, x
+        del x, y
+        assert h.collect() == 2
+        g = h.garbage
+        first = g[0]
+        del g
+        assert h.why(first) is None
+        del first
+        h.clear_garbage()
+
+
+def test_why_of_the_end_of_a_long_chain():
+    n = 50000
+    with heap() as h:
+        objs = h.new_many(n, slots=1)
+        h.link_many((objs[i], 0, objs[i + 1]) for i in range(n - 1))
+        head, tail = objs[0], objs[-1]
+        h.close_many(objs[1:-1])
+        del objs
+        chain = h.why(tail)
+        assert len(chain) == n and chain[-1] is tail
+        assert h.id_of(chain[0][0]) == h.id_of(head)
+        assert all(s == 0 for _, s in chain[:-1])
+        h.close_many(o for o, _ in chain[:-1])
+        return "%d steps in one call" % n
+
+
 def test_bad_input():
     with heap() as h:
         for call, want in ((lambda: h.collect(3), errno.EINVAL),

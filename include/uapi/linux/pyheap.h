@@ -49,7 +49,8 @@
  * ENOTTY      unknown ioctl number (or, in a batch, unknown command)
  * EINTR       a fatal signal arrived while waiting for the heap
  * ENOMEM      the kernel (or the caller's memory cgroup) is out of memory
- * ENOENT      no such handle in this heap (never opened, or closed)
+ * ENOENT      no such handle in this heap (never opened, or closed);
+ *             GC_WHY: no other handle reaches the object
  * ERANGE      a slot index, or a payload offset and length, lies outside
  *             the object
  * ENOSPC      the heap is at its object, byte or handle limit (see the
@@ -67,7 +68,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	4
+#define PYHEAP_ABI_MINOR	5
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -105,6 +106,7 @@ enum {
 	PYHEAP_CMD_LRU_GETV,		/* since ABI 1.2 */
 	PYHEAP_CMD_OBJ_NEWV,		/* since ABI 1.3 */
 	PYHEAP_CMD_HANDLE_CLOSEV,	/* since ABI 1.3 */
+	PYHEAP_CMD_GC_WHY,		/* since ABI 1.5 */
 };
 
 /**
@@ -568,6 +570,59 @@ struct pyheap_gc_garbage {
 /* Most handles one GC_REFS or GC_GARBAGE call returns. */
 #define PYHEAP_GC_REFS_MAX	4096
 
+/* The slot of a chain's last step, which refers to nothing further. */
+#define PYHEAP_SLOT_NONE	0xffffffffU
+
+/**
+ * struct pyheap_gc_why_step - one object of a GC_WHY chain
+ * @handle: a new handle to the object
+ * @slot: where in this object the reference to the next step is: the
+ *	slot index for an object of OBJ_NEW, otherwise the position of the
+ *	reference in the order the object's type traverses its references
+ *	(for an lru_cache, its object values from least to most recent);
+ *	%PYHEAP_SLOT_NONE for the last step
+ */
+struct pyheap_gc_why_step {
+	__u32 handle;
+	__u32 slot;
+};
+
+/**
+ * struct pyheap_gc_why - ioctl(PYHEAP_IOC_GC_WHY): why is it alive?
+ * @size: sizeof(struct pyheap_gc_why)
+ * @flags: must be 0
+ * @handle: the object
+ * @max: room in @steps; 0 asks for the length only
+ * @steps: user address of @max struct pyheap_gc_why_step
+ * @out_count: steps in the chain
+ * @__reserved: must be 0
+ *
+ * The shortest chain of references that keeps the object alive: from a
+ * root, an object named by an open handle other than @handle, to the
+ * object, the root first and the object last, as objgraph's
+ * find_backref_chain() would give it.  If another handle names the object
+ * itself, the chain is the object alone.  Of the chains of least length,
+ * the one found first breadth first from the roots in handle order.  The
+ * garbage list is not a root.
+ *
+ * ENOENT if no root reaches the object (only the garbage list, or only
+ * @handle, keeps it).  If the chain has more than @max steps, the call
+ * fails with EOVERFLOW, opens no handle and sets only @out_count, so that
+ * the caller can ask again with room for it.  The search visits at most
+ * every object reachable from the roots, once, with memory for each.
+ */
+struct pyheap_gc_why {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 max;
+	__u64 steps;
+	__u32 out_count;
+	__u32 __reserved;
+};
+
+#define PYHEAP_IOC_GC_WHY	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_WHY)
+
 /**
  * struct pyheap_event - what read() on the file returns
  * @type: %PYHEAP_EVENT_FINALIZE
@@ -864,5 +919,6 @@ struct pyheap_handle_closev {
 #define PYHEAP_LRU_GETV_SIZE_VER0	56
 #define PYHEAP_OBJ_NEWV_SIZE_VER0	32
 #define PYHEAP_HANDLE_CLOSEV_SIZE_VER0	24
+#define PYHEAP_GC_WHY_SIZE_VER0	32
 
 #endif /* _UAPI_LINUX_PYHEAP_H */

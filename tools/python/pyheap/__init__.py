@@ -44,7 +44,7 @@ __all__ = ["Heap", "Obj", "LruCache", "CacheInfo", "HeapInfo", "SizeInfo",
 PYHEAP_IOC_MAGIC = 0xB9
 
 PYHEAP_ABI_MAJOR = 1
-PYHEAP_ABI_MINOR = 4
+PYHEAP_ABI_MINOR = 5
 
 PYHEAP_HANDLE_NONE = 0
 
@@ -79,6 +79,7 @@ PYHEAP_CMD_LRU_INFO = PYHEAP_CMD_BASE + 23
 PYHEAP_CMD_LRU_GETV = PYHEAP_CMD_BASE + 24          # since ABI 1.2
 PYHEAP_CMD_OBJ_NEWV = PYHEAP_CMD_BASE + 25          # since ABI 1.3
 PYHEAP_CMD_HANDLE_CLOSEV = PYHEAP_CMD_BASE + 26     # since ABI 1.3
+PYHEAP_CMD_GC_WHY = PYHEAP_CMD_BASE + 27           # since ABI 1.5
 
 PYHEAP_OBJ_FINALIZER = 1 << 0
 PYHEAP_OBJ_LEGACY_FINALIZER = 1 << 1
@@ -109,6 +110,8 @@ PYHEAP_GC_GARBAGE_LIST = 1 << 0
 PYHEAP_GC_GARBAGE_CLEAR = 1 << 1
 
 PYHEAP_GC_REFS_MAX = 4096
+
+PYHEAP_SLOT_NONE = 0xffffffff
 
 PYHEAP_EVENT_FINALIZE = 1
 
@@ -162,6 +165,7 @@ CMD_LRU_INFO = PYHEAP_CMD_LRU_INFO
 CMD_LRU_GETV = PYHEAP_CMD_LRU_GETV
 CMD_OBJ_NEWV = PYHEAP_CMD_OBJ_NEWV
 CMD_HANDLE_CLOSEV = PYHEAP_CMD_HANDLE_CLOSEV
+CMD_GC_WHY = PYHEAP_CMD_GC_WHY
 GETSIZEOF_DEEP = PYHEAP_GETSIZEOF_DEEP
 BATCH_STOP_ON_ERROR = PYHEAP_BATCH_STOP_ON_ERROR
 OBJ_FINALIZER = PYHEAP_OBJ_FINALIZER
@@ -380,6 +384,16 @@ class PyheapGcGarbage(_Arg):
                 ("out_total", _u32)]
 
 
+class PyheapGcWhyStep(ctypes.Structure):
+    _fields_ = [("handle", _u32), ("slot", _u32)]
+
+
+class PyheapGcWhy(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("handle", _u32),
+                ("max", _u32), ("steps", _u64), ("out_count", _u32),
+                ("__reserved", _u32)]
+
+
 class PyheapEvent(ctypes.Structure):
     _fields_ = [("type", _u32), ("handle", _u32)]
 
@@ -453,6 +467,8 @@ _UAPI_STRUCTS = {
     "pyheap_gc_obj_info": PyheapGcObjInfo,
     "pyheap_gc_refs": PyheapGcRefs,
     "pyheap_gc_garbage": PyheapGcGarbage,
+    "pyheap_gc_why_step": PyheapGcWhyStep,
+    "pyheap_gc_why": PyheapGcWhy,
     "pyheap_event": PyheapEvent,
     "pyheap_lru_new": PyheapLruNew,
     "pyheap_lru_op": PyheapLruOp,
@@ -517,6 +533,8 @@ _GC_FREEZE = _flat(PyheapGcFreeze)
 _GC_OBJ_INFO = _flat(PyheapGcObjInfo)
 _GC_REFS = _flat(PyheapGcRefs)
 _GC_GARBAGE = _flat(PyheapGcGarbage)
+_GC_WHY_STEP = _flat(PyheapGcWhyStep)
+_GC_WHY = _flat(PyheapGcWhy)
 _EVENT = _flat(PyheapEvent)
 _LRU_NEW = _flat(PyheapLruNew)
 _LRU_OP = _flat(PyheapLruOp)
@@ -956,6 +974,39 @@ class Heap:
             return []
         return self._handles_out(PYHEAP_CMD_GC_GARBAGE, PyheapGcGarbage(
             flags=PYHEAP_GC_GARBAGE_LIST), PYHEAP_GC_REFS_MAX)[0]
+
+    def why(self, obj):
+        """Why is obj alive?  The shortest chain of references that
+        keeps it, as the kernel finds it in one call, breadth first from
+        every other handle: [(obj0, slot0), (obj1, slot1), ..., obj],
+        where a handle other than obj's names obj0 and obj_k[slot_k] is
+        the next object (for an lru_cache, slot_k counts its object
+        values from the least recent).  [obj] if another handle names obj
+        itself; None if nothing but gc.garbage and obj's own handle keeps
+        it."""
+        room = 64
+        while True:
+            steps = (PyheapGcWhyStep * room)()
+            out = PyheapGcWhy(handle=obj.handle, max=room,
+                              steps=ctypes.addressof(steps))
+            try:
+                self._ioctl(PYHEAP_CMD_GC_WHY, out)
+                break
+            except PyheapError as e:
+                if e.errno == errno.ENOENT and obj.handle:
+                    return None
+                if e.errno != errno.EOVERFLOW:
+                    raise
+                # too long: out_count says how long; nothing was opened
+                room = max(out.out_count, room * 2)
+        n = out.out_count
+        # the steps as plain words, (handle, slot) after (handle, slot)
+        words = (_u32 * (2 * room)).from_buffer(steps)[:2 * n]
+        chain = [(Obj(self, words[i]), words[i + 1])
+                 for i in range(0, 2 * n - 2, 2)]
+        self.close_many([Obj(self, words[2 * n - 2])])
+        chain.append(obj)
+        return chain
 
     def clear_garbage(self):
         """del gc.garbage[:]; returns how many went."""
