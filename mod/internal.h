@@ -220,6 +220,8 @@ void pyheap_walk_init(struct pyheap_walk *w, struct pyheap_heap *heap,
 int pyheap_walk_add(struct pyheap_walk *w, struct pyheap_obj *obj);
 int pyheap_walk_run(struct pyheap_walk *w);
 void pyheap_walk_destroy(struct pyheap_walk *w);
+int pyheap_obj_cycles(struct pyheap_heap *heap, struct pyheap_obj *const *objs,
+		      u32 n, u32 *group, u32 *nr_cycles);
 u64 pyheap_obj_id(struct pyheap_heap *heap, const struct pyheap_obj *obj);
 void pyheap_obj_teardown(struct pyheap_heap *heap);
 void pyheap_obj_drain(struct pyheap_heap *heap);

@@ -459,6 +459,269 @@ int pyheap_obj_deep_size(struct pyheap_heap *heap, struct pyheap_obj *obj,
 EXPORT_SYMBOL_GPL(pyheap_obj_deep_size);
 
 /*
+ * Cycles within a set of objects (the groups of GC_GARBAGE): the strongly
+ * connected components of the references between them, by Tarjan's
+ * algorithm with explicit stacks instead of recursion.
+ *
+ *  1. Mark each object of the set (PYHEAP_OBJF_VISITED) and keep its
+ *     index in ->heap_priv, so that a traverse can tell the references
+ *     that stay inside the set; an object listed twice is one node, under
+ *     its first index.
+ *  2. Copy each node's references inside the set to one array of edges
+ *     (node i's are to[first[i] .. first[i + 1])).  The array grows
+ *     between traversals, never inside one, as the walk's queue does.
+ *  3. Tarjan's search over the edges.  A component is a cycle if it has
+ *     two nodes or more, or one that refers to itself.
+ *  4. Number the cycles from 1 in the order of the set, and unmark.
+ *
+ * Memory: about 28 bytes a node and 4 an edge, for the call only.
+ */
+#define SCC_OPEN	U32_MAX		/* on Tarjan's stack, no component */
+
+/* One node of the search.  Tags: H: heap->lock */
+struct scc_node {
+	u32	first;		/* H: its first edge */
+	u32	next;		/* H: its next edge to follow */
+	u32	index;		/* H: order found, from 1; 0: not yet */
+	u32	low;		/* H: least index it reaches on the stack */
+	u32	comp;		/* H: its cycle, 0: none, or SCC_OPEN */
+};
+
+struct obj_scc {
+	struct scc_node *node;		/* n + 1: the last ends the edges */
+	u32 *to;			/* edges, by node */
+	u32 ne, ecap, missed;
+	u32 *stack;			/* Tarjan's stack of nodes */
+	u32 *calls;			/* the search's path, as a call stack */
+	u32 sp, cp, next_index, nr_comp;
+};
+
+static void scc_visit(struct pyheap_obj *target, void *arg)
+{
+	struct obj_scc *s = arg;
+
+	if (!(target->flags & PYHEAP_OBJF_VISITED))
+		return;		/* outside the set */
+	if (s->ne == s->ecap) {
+		s->missed++;
+		return;
+	}
+	s->to[s->ne++] = target->heap_priv;
+}
+
+static int scc_grow_edges(struct obj_scc *s)
+{
+	size_t cap = max3((size_t)s->ecap * 2, (size_t)s->ne + s->missed,
+			  (size_t)256);
+	u32 *to;
+
+	if (cap > U32_MAX)
+		return -ENOMEM;
+	to = kvmalloc_array(cap, sizeof(*to), GFP_KERNEL_ACCOUNT);
+	if (!to)
+		return -ENOMEM;
+	if (s->ne)
+		memcpy(to, s->to, s->ne * sizeof(*to));
+	kvfree(s->to);
+	s->to = to;
+	s->ecap = cap;
+	return 0;
+}
+
+/* 2. The edges of node @i (a first occurrence), appended to s->to. */
+static int scc_edges(struct obj_scc *s, struct pyheap_obj *obj, u32 i)
+{
+	int err;
+
+	s->node[i].first = s->ne;
+	if (!obj->type->traverse)
+		return 0;
+	for (;;) {
+		s->missed = 0;
+		s->ne = s->node[i].first;
+		obj->type->traverse(obj, scc_visit, s);
+		if (!s->missed)
+			return 0;
+		err = scc_grow_edges(s);
+		if (err)
+			return err;
+	}
+}
+
+static void scc_push(struct obj_scc *s, u32 v)
+{
+	struct scc_node *nd = &s->node[v];
+
+	nd->index = s->next_index++;
+	nd->low = nd->index;
+	nd->comp = SCC_OPEN;
+	nd->next = nd->first;
+	s->stack[s->sp++] = v;
+	s->calls[s->cp++] = v;
+}
+
+static bool scc_refers_to_itself(const struct obj_scc *s, u32 v)
+{
+	u32 e;
+
+	for (e = s->node[v].first; e < s->node[v + 1].first; e++)
+		if (s->to[e] == v)
+			return true;
+	return false;
+}
+
+/* 3. Pop the component whose root is @v, and name it. */
+static void scc_pop(struct obj_scc *s, u32 v)
+{
+	u32 base = s->sp, comp, w;
+
+	while (s->stack[--base] != v)
+		;
+	comp = s->sp - base > 1 || scc_refers_to_itself(s, v) ?
+	       ++s->nr_comp : 0;
+	while (s->sp > base) {
+		w = s->stack[--s->sp];
+		s->node[w].comp = comp;
+	}
+}
+
+/* 3. Tarjan's search from node @root, with s->calls for the recursion. */
+static void scc_search(struct obj_scc *s, u32 root)
+{
+	struct scc_node *nd, *wd;
+	u32 v, w, steps = 0;
+
+	scc_push(s, root);
+	while (s->cp) {
+		v = s->calls[s->cp - 1];
+		nd = &s->node[v];
+		if (nd->next < s->node[v + 1].first) {
+			w = s->to[nd->next++];
+			wd = &s->node[w];
+			/* a tree edge: descend; a back or cross edge: low */
+			if (!wd->index)
+				scc_push(s, w);
+			else if (wd->comp == SCC_OPEN)
+				nd->low = min(nd->low, wd->index);
+			if (!(++steps % 4096))
+				cond_resched();
+			continue;
+		}
+		s->cp--;			/* return from v */
+		if (s->cp) {
+			wd = &s->node[s->calls[s->cp - 1]];
+			wd->low = min(wd->low, nd->low);
+		}
+		if (nd->low == nd->index)
+			scc_pop(s, v);
+	}
+}
+
+/* 4. Group numbers in the order of the set; @group holds first indices. */
+static void scc_number(struct obj_scc *s, u32 n, u32 *group)
+{
+	u32 *renumber = s->stack;	/* free after the search */
+	u32 i, f, c, next = 0;
+
+	memset(renumber, 0, n * sizeof(*renumber));
+	for (i = 0; i < n; i++) {
+		f = group[i];
+		if (f != i) {		/* listed before: its group is known */
+			group[i] = group[f];
+			continue;
+		}
+		c = s->node[i].comp;
+		if (c && !renumber[c - 1])
+			renumber[c - 1] = ++next;
+		group[i] = c ? renumber[c - 1] : 0;
+	}
+}
+
+static int scc_alloc(struct obj_scc *s, u32 n)
+{
+	s->node = kvcalloc((size_t)n + 1, sizeof(*s->node),
+			   GFP_KERNEL_ACCOUNT);
+	s->stack = kvmalloc_array(n, sizeof(*s->stack), GFP_KERNEL_ACCOUNT);
+	s->calls = kvmalloc_array(n, sizeof(*s->calls), GFP_KERNEL_ACCOUNT);
+	s->next_index = 1;
+	return s->node && s->stack && s->calls ? 0 : -ENOMEM;
+}
+
+static void scc_free(struct obj_scc *s)
+{
+	kvfree(s->node);
+	kvfree(s->stack);
+	kvfree(s->calls);
+	kvfree(s->to);
+}
+
+/**
+ * pyheap_obj_cycles() - which objects of a set lie on a cycle among them
+ * @heap: the objects' heap
+ * @objs: the set, in the order the groups are numbered; an object may be
+ *	listed more than once
+ * @n: how many
+ * @group: @n numbers out: for each object, 0 if it is on no cycle of
+ *	references between objects of the set, otherwise its cycle (its
+ *	strongly connected component), numbered from 1 in the order each
+ *	first appears in @objs
+ * @nr_cycles: how many cycles there are
+ *
+ * References from the set to objects outside it are ignored.  Costs one
+ * traverse of each object and memory proportional to the objects and the
+ * references between them (see "Cycles within a set of objects").
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: 0, or -ENOMEM (and @group and @nr_cycles undefined).
+ */
+int pyheap_obj_cycles(struct pyheap_heap *heap, struct pyheap_obj *const *objs,
+		      u32 n, u32 *group, u32 *nr_cycles)
+	__must_hold(&heap->lock)
+{
+	struct obj_scc s = {};
+	int err;
+	u32 i;
+
+	lockdep_assert_held(&heap->lock);
+	if (n == U32_MAX)
+		return -ENOMEM;
+	err = scc_alloc(&s, n);
+	/* 1. mark the set */
+	for (i = 0; !err && i < n; i++) {
+		if (objs[i]->flags & PYHEAP_OBJF_VISITED) {
+			group[i] = objs[i]->heap_priv;
+			continue;
+		}
+		objs[i]->flags |= PYHEAP_OBJF_VISITED;
+		objs[i]->heap_priv = i;
+		group[i] = i;
+	}
+	/* 2. its edges */
+	for (i = 0; !err && i < n; i++) {
+		if (group[i] == i)
+			err = scc_edges(&s, objs[i], i);
+		else
+			s.node[i].first = s.ne;	/* no edges of its own */
+		if (!(i % 1024))
+			cond_resched();
+	}
+	if (!err) {
+		s.node[n].first = s.ne;
+		/* 3. the components */
+		for (i = 0; i < n; i++)
+			if (group[i] == i && !s.node[i].index)
+				scc_search(&s, i);
+		/* 4. their numbers */
+		scc_number(&s, n, group);
+		*nr_cycles = s.nr_comp;
+	}
+	for (i = 0; i < n; i++)
+		objs[i]->flags &= ~PYHEAP_OBJF_VISITED;
+	scc_free(&s);
+	return err;
+}
+
+/*
  * Free every object of a heap whose handles are gone, cycles included:
  * clear each live object (pinned, so that a self-reference cannot free it
  * under its own ->clear()), which drops every reference between objects,
