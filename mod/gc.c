@@ -1821,6 +1821,30 @@ void pyheap_gc_for_each_garbage(struct pyheap_heap *heap, pyheap_visit_t fn,
 		fn(obj, arg);
 }
 
+/*
+ * Up to @max objects of gc.garbage from entry @start on, in order, into
+ * @objs (borrowed); returns how many.  A page of a long list costs the
+ * page, not what comes before it.
+ */
+u32 pyheap_gc_garbage_get(struct pyheap_heap *heap, u64 start, u32 max,
+			  struct pyheap_obj **objs)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_obj *obj;
+	unsigned long i;
+	u32 n = 0;
+
+	lockdep_assert_held(&heap->lock);
+	if (!max || start >= heap->gc.nr_garbage)
+		return 0;
+	xa_for_each_start(&heap->gc.garbage, i, obj, start) {
+		objs[n++] = obj;
+		if (n == max)
+			break;
+	}
+	return n;
+}
+
 struct gc_referrer_probe {
 	const struct pyheap_obj *match;
 	bool found;

@@ -247,6 +247,8 @@ void pyheap_gc_show(struct pyheap_heap *heap, struct seq_file *m);
 void pyheap_gc_show_pauses(struct pyheap_heap *heap, struct seq_file *m);
 void pyheap_gc_for_each_garbage(struct pyheap_heap *heap, pyheap_visit_t fn,
 				void *arg);
+u32 pyheap_gc_garbage_get(struct pyheap_heap *heap, u64 start, u32 max,
+			  struct pyheap_obj **objs);
 void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
 				 const struct pyheap_obj *match,
 				 pyheap_visit_t fn, void *arg);
