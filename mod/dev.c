@@ -463,7 +463,10 @@ int pyheap_dev_init(void)
 	BUILD_BUG_ON(sizeof(struct pyheap_gc_obj_info) !=
 		     PYHEAP_GC_OBJ_INFO_SIZE_VER1);
 	ABI_SIZE(gc_refs, GC_REFS);
-	ABI_SIZE(gc_garbage, GC_GARBAGE);
+	BUILD_BUG_ON(offsetofend(struct pyheap_gc_garbage, out_total) !=
+		     PYHEAP_GC_GARBAGE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct pyheap_gc_garbage) !=
+		     PYHEAP_GC_GARBAGE_SIZE_VER1);
 	ABI_SIZE(lru_new, LRU_NEW);
 	ABI_SIZE(lru_op, LRU_OP);
 	ABI_SIZE(lru_cache_info, LRU_CACHE_INFO);

@@ -5,8 +5,8 @@
  * The ioctls that are Python's gc module for one heap: collect(),
  * get/set of the thresholds, the debug flags and enable/disable,
  * get_stats(), freeze(), is_tracked() and friends (GC_OBJ_INFO),
- * get_referents() and get_referrers() (GC_REFS), gc.garbage, and
- * objgraph's find_backref_chain() (GC_WHY).  As
+ * get_referents() and get_referrers() (GC_REFS), gc.garbage with its
+ * cycles (GC_GARBAGE), and objgraph's find_backref_chain() (GC_WHY).  As
  * CPython keeps Python/gc.c (the collector) apart from Modules/gcmodule.c
  * (its interface), the collector itself is mod/gc.c; this file only
  * checks, asks it and answers.
@@ -267,18 +267,123 @@ int pyheap_ioc_gc_refs(struct pyheap_ucmd *ucmd)
 	return err;
 }
 
+/* LIST's handles: open them for @objs, copy them to @uaddr. */
+static int garbage_handles_out(struct pyheap_ucmd *ucmd,
+			       struct pyheap_obj *const *objs, u32 n,
+			       u64 uaddr)
+{
+	u32 *hs;
+	int err;
+
+	if (!n)
+		return 0;
+	hs = kvmalloc_array(n, sizeof(*hs), GFP_KERNEL_ACCOUNT);
+	if (!hs)
+		return -ENOMEM;
+	err = ucmd_open_handles(ucmd, objs, n, hs);
+	if (!err && copy_to_user(u64_to_user_ptr(uaddr), hs, n * sizeof(*hs)))
+		err = -EFAULT;
+	kvfree(hs);
+	return err;
+}
+
+/* LIST without groups: one page, from @offset. */
+static int garbage_list(struct pyheap_ucmd *ucmd)
+{
+	struct pyheap_gc_garbage *cmd = ucmd->cmd;
+	struct pyheap_obj **objs;
+	u32 n;
+	int err;
+
+	if (!cmd->max || cmd->max > PYHEAP_GC_REFS_MAX)
+		return -EINVAL;
+	objs = kvmalloc_array(cmd->max, sizeof(*objs), GFP_KERNEL_ACCOUNT);
+	if (!objs)
+		return -ENOMEM;
+	n = pyheap_gc_garbage_get(ucmd->heap, cmd->offset, cmd->max, objs);
+	err = garbage_handles_out(ucmd, objs, n, cmd->handles);
+	if (!err) {
+		cmd->out_count = n;
+		cmd->out_total = pyheap_gc_nr_garbage(ucmd->heap);
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	kvfree(objs);
+	return err;
+}
+
+struct garbage_all {
+	struct pyheap_obj **objs;
+	u32 n, max;
+};
+
+static void garbage_collect_all(struct pyheap_obj *obj, void *arg)
+{
+	struct garbage_all *all = arg;
+
+	if (!WARN_ON_ONCE(all->n == all->max))
+		all->objs[all->n++] = obj;
+}
+
+/*
+ * LIST with groups: the cycles of the whole list, then the page from
+ * @offset (with its handles, if asked for).
+ */
+static int garbage_list_groups(struct pyheap_ucmd *ucmd)
+{
+	struct pyheap_gc_garbage *cmd = ucmd->cmd;
+	u64 total = pyheap_gc_nr_garbage(ucmd->heap);
+	struct garbage_all all = {};
+	u32 *group = NULL, n = 0, cycles = 0;
+	int err = -ENOMEM;
+
+	if (!cmd->max || (cmd->handles && cmd->max > PYHEAP_GC_REFS_MAX))
+		return -EINVAL;
+	if (total >= U32_MAX)
+		return -ENOMEM;
+	all.max = total;
+	all.objs = kvmalloc_array(max_t(u32, total, 1), sizeof(*all.objs),
+				  GFP_KERNEL_ACCOUNT);
+	group = kvmalloc_array(max_t(u32, total, 1), sizeof(*group),
+			       GFP_KERNEL_ACCOUNT);
+	if (!all.objs || !group)
+		goto out;
+	pyheap_gc_for_each_garbage(ucmd->heap, garbage_collect_all, &all);
+	err = pyheap_obj_cycles(ucmd->heap, all.objs, all.n, group, &cycles);
+	if (err)
+		goto out;
+	if (cmd->offset < all.n)
+		n = min_t(u64, cmd->max, all.n - cmd->offset);
+	if (n && cmd->handles)
+		err = garbage_handles_out(ucmd, all.objs + cmd->offset, n,
+					  cmd->handles);
+	if (!err && copy_to_user(u64_to_user_ptr(cmd->groups),
+				 group + (n ? cmd->offset : 0),
+				 n * sizeof(*group)))
+		err = -EFAULT;
+	if (!err) {
+		cmd->out_count = n;
+		cmd->out_total = all.n;
+		cmd->out_cycles = cycles;
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+	}
+out:
+	kvfree(group);
+	kvfree(all.objs);
+	return err;
+}
+
 int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_gc_garbage *cmd = ucmd->cmd;
-	struct refs_out out = {};
 	int err;
 
 	lockdep_assert_held(&ucmd->heap->lock);
-	if (cmd->__reserved || cmd->out_count || cmd->out_total)
+	if (cmd->__reserved || cmd->__reserved2 || cmd->out_count ||
+	    cmd->out_total || cmd->out_cycles)
 		return -EINVAL;
 	if (cmd->flags == PYHEAP_GC_GARBAGE_CLEAR) {
-		if (cmd->max || cmd->handles)
+		if (cmd->max || cmd->handles || cmd->offset || cmd->groups)
 			return -EINVAL;
 		cmd->out_total = pyheap_gc_nr_garbage(ucmd->heap);
 		cmd->out_count = cmd->out_total;
@@ -290,14 +395,7 @@ int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd)
 	}
 	if (cmd->flags != PYHEAP_GC_GARBAGE_LIST)
 		return -EINVAL;
-	err = refs_init(&out, cmd->max);
-	if (err)
-		return err;
-	pyheap_gc_for_each_garbage(ucmd->heap, refs_collect, &out);
-	err = refs_respond(ucmd, &out, cmd->handles, &cmd->out_count,
-			   &cmd->out_total, sizeof(*cmd));
-	kvfree(out.objs);
-	return err;
+	return cmd->groups ? garbage_list_groups(ucmd) : garbage_list(ucmd);
 }
 
 /*

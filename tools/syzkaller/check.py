@@ -35,7 +35,7 @@ SIZES = {
     "pyheap_gc_freeze": "GC_FREEZE_SIZE_VER0",
     "pyheap_gc_obj_info": "GC_OBJ_INFO_SIZE_VER1",
     "pyheap_gc_refs": "GC_REFS_SIZE_VER0",
-    "pyheap_gc_garbage": "GC_GARBAGE_SIZE_VER0",
+    "pyheap_gc_garbage": "GC_GARBAGE_SIZE_VER1",
     "pyheap_lru_new": "LRU_NEW_SIZE_VER0",
     "pyheap_lru_get": "LRU_OP_SIZE_VER0",
     "pyheap_lru_set": "LRU_OP_SIZE_VER0",

@@ -34,7 +34,7 @@ enum path {
 	OBJ_NEW_LARGE, LRU_NEW, LRU_SET, BATCH_NEW, SLOT_GET, OBJ_NEW_FIRST,
 	HANDLE_DUP, GC_REFS, GC_GARBAGE, GC_COLLECT, GETSIZEOF_DEEP,
 	LRU_CLAIM, LRU_SET_OBJ, PAYLOAD_WRITE, LRU_GETV, OBJ_NEWV,
-	HANDLE_CLOSEV, GC_WHY, NR_PATHS
+	HANDLE_CLOSEV, GC_WHY, GC_GARBAGE_GROUPS, NR_PATHS
 };
 
 /* GC_WHY's chain: past the walk's first 64 entries, so its queue grows. */
@@ -126,12 +126,13 @@ static void prepare(int fd, enum path p, struct setup *s)
 		op.value_len = 8;
 		ioctl(fd, PYHEAP_IOC_LRU_SET, &op);
 	}
-	if (p == GC_GARBAGE || p == GC_COLLECT) {
+	if (p == GC_GARBAGE || p == GC_GARBAGE_GROUPS || p == GC_COLLECT) {
+		garbage_self(fd, PYHEAP_OBJ_LEGACY_FINALIZER);
 		garbage_self(fd, PYHEAP_OBJ_LEGACY_FINALIZER);
 		garbage_self(fd, PYHEAP_OBJ_FINALIZER);
 		garbage_self(fd, 0);
 	}
-	if (p == GC_GARBAGE) {
+	if (p == GC_GARBAGE || p == GC_GARBAGE_GROUPS) {
 		struct pyheap_gc_collect gc = { .size = sizeof(gc) };
 
 		gc.generation = 2;
@@ -160,6 +161,11 @@ static int run_more(int fd, enum path p, struct setup *s)
 	struct pyheap_gc_garbage g = {
 		.size = sizeof(g), .flags = PYHEAP_GC_GARBAGE_LIST, .max = 16,
 		.handles = (uintptr_t)s->handles,
+	};
+	struct pyheap_gc_garbage gg = {
+		.size = sizeof(gg), .flags = PYHEAP_GC_GARBAGE_LIST, .max = 8,
+		.handles = (uintptr_t)s->handles,
+		.groups = (uintptr_t)(s->handles + 8),
 	};
 	struct pyheap_gc_collect gc = { .size = sizeof(gc), .generation = 2 };
 	struct pyheap_getsizeof gs = {
@@ -221,6 +227,8 @@ static int run_more(int fd, enum path p, struct setup *s)
 		return ioctl(fd, PYHEAP_IOC_HANDLE_CLOSEV, &cv);
 	case GC_WHY:
 		return ioctl(fd, PYHEAP_IOC_GC_WHY, &w);
+	case GC_GARBAGE_GROUPS:
+		return ioctl(fd, PYHEAP_IOC_GC_GARBAGE, &gg);
 	default:
 		return ioctl(fd, PYHEAP_IOC_PAYLOAD_WRITE, &pw);
 	}
@@ -311,6 +319,7 @@ FIXTURE_VARIANT_ADD(failnth, lru_getv) { LRU_GETV, 1 };
 FIXTURE_VARIANT_ADD(failnth, obj_newv) { OBJ_NEWV, 1 };
 FIXTURE_VARIANT_ADD(failnth, handle_closev) { HANDLE_CLOSEV, 1 };
 FIXTURE_VARIANT_ADD(failnth, gc_why) { GC_WHY, 1 };
+FIXTURE_VARIANT_ADD(failnth, gc_garbage_groups) { GC_GARBAGE_GROUPS, 1 };
 
 TEST_F(failnth, every_failure_changes_nothing)
 {

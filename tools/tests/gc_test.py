@@ -203,6 +203,61 @@ def test_why_of_the_end_of_a_long_chain():
         return "%d steps in one call" % n
 
 
+def test_garbage_cycles_tell_which_objects_hold_each_other():
+    with heap() as h:
+        # the seed's leak twice over, and a __del__ object on its own ring
+        for _ in range(2):
+            conn = h.new(slots=1, legacy_finalizer=True)
+            handler = h.new(slots=2)
+            conn[0], handler[0] = handler, conn
+            handler[1] = h.new()             # hangs off the cycle
+            del conn, handler
+        me = h.new(slots=1, legacy_finalizer=True)
+        me[0] = me
+        del me
+        assert h.collect() == 7
+        assert len(h.garbage) == 7
+        handles = h.info().handles
+        cycles = h.garbage_cycles()
+        assert sorted(len(c) for c in cycles) == [1, 2, 2], cycles
+        assert h.info().handles == handles + 5   # only the cycles' own
+        for c in cycles:
+            ids = {h.id_of(o) for o in c}
+            for o in c:
+                assert {h.id_of(r) for r in h.get_referents(o)} & ids
+        del cycles, c, o
+        assert h.info().handles == handles
+        h.clear_garbage()
+        assert h.garbage_cycles() == []
+        return "2 pairs and a self-reference among 7 garbage objects"
+
+
+def test_garbage_cycles_of_a_long_list():
+    # more than one GC_GARBAGE page (4096): pairs, and a ring across pages
+    pairs, ring = 3000, 5000
+    with heap() as h:
+        h.set_debug(pyheap.DEBUG_SAVEALL)
+        objs = h.new_many(2 * pairs + ring, slots=1)
+        links = [(objs[2 * i], 0, objs[2 * i + 1]) for i in range(pairs)]
+        links += [(objs[2 * i + 1], 0, objs[2 * i]) for i in range(pairs)]
+        r = objs[2 * pairs:]
+        links += [(r[i], 0, r[(i + 1) % ring]) for i in range(ring)]
+        h.link_many(links)
+        h.close_many(objs)
+        del objs, r, links
+        assert h.collect() == 2 * pairs + ring
+        cycles = h.garbage_cycles()
+        sizes = sorted(len(c) for c in cycles)
+        assert sizes == [2] * pairs + [ring], sizes[-3:]
+        h.close_many(o for c in cycles for o in c)
+        del cycles
+        h.set_debug(0)
+        h.clear_garbage()
+        assert h.collect() == 2 * pairs + ring
+        return "%d cycles among %d garbage objects" % (pairs + 1,
+                                                       2 * pairs + ring)
+
+
 def test_bad_input():
     with heap() as h:
         for call, want in ((lambda: h.collect(3), errno.EINVAL),

@@ -546,14 +546,36 @@ struct pyheap_gc_refs {
 /**
  * struct pyheap_gc_garbage - ioctl(PYHEAP_IOC_GC_GARBAGE)
  * @size: sizeof(struct pyheap_gc_garbage)
- * @flags: %PYHEAP_GC_GARBAGE_LIST (new handles to the first @max objects
- *	of ``gc.garbage``) or %PYHEAP_GC_GARBAGE_CLEAR (``del
- *	gc.garbage[:]``: drop the list's references)
- * @max: LIST: room in @handles, 1..4096; CLEAR: must be 0
+ * @flags: %PYHEAP_GC_GARBAGE_LIST (new handles to up to @max objects of
+ *	``gc.garbage``, from entry @offset on) or %PYHEAP_GC_GARBAGE_CLEAR
+ *	(``del gc.garbage[:]``: drop the list's references)
+ * @max: LIST: room in @handles, 1..%PYHEAP_GC_REFS_MAX, and in @groups;
+ *	LIST with @groups but no @handles: room in @groups, any value from
+ *	1; CLEAR: must be 0
  * @__reserved: must be 0
- * @handles: LIST: user address of @max __u32; CLEAR: must be 0
- * @out_count: handles written (LIST) or objects dropped (CLEAR)
+ * @handles: LIST: user address of @max __u32, or 0 to ask for @groups
+ *	only; CLEAR: must be 0
+ * @out_count: entries listed (LIST) or objects dropped (CLEAR)
  * @out_total: objects on the garbage list before the call
+ * @offset: LIST: the first entry to list; past the end, nothing is
+ *	listed.  CLEAR: must be 0.  ABI 1.5.
+ * @groups: LIST: 0, or the user address of @max __u32 that receive the
+ *	cycle of each entry listed (see below); CLEAR: must be 0.  ABI 1.5.
+ * @out_cycles: LIST with @groups: how many cycles the whole list holds.
+ *	ABI 1.5.
+ * @__reserved2: must be 0.  ABI 1.5.
+ *
+ * The cycles are the strongly connected components of the references
+ * between the objects of the garbage list, references to other objects
+ * left out.  They are numbered from 1 in the order in which each first
+ * appears in the list; an entry on no cycle (alone in its component and
+ * without a reference to itself) has group 0.  Each call with @groups
+ * finds them afresh over the whole list, so to number a long list ask
+ * once for all of @groups with @handles 0, then list the handles page by
+ * page without @groups.
+ *
+ * A caller of ABI 1.4 or older passes %PYHEAP_GC_GARBAGE_SIZE_VER0 and
+ * lists from entry 0, without groups.
  */
 struct pyheap_gc_garbage {
 	__u32 size;
@@ -563,6 +585,10 @@ struct pyheap_gc_garbage {
 	__u64 handles;
 	__u32 out_count;
 	__u32 out_total;
+	__u64 offset;
+	__u64 groups;
+	__u32 out_cycles;
+	__u32 __reserved2;
 };
 
 #define PYHEAP_IOC_GC_GARBAGE	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_GARBAGE)
@@ -913,6 +939,7 @@ struct pyheap_handle_closev {
 #define PYHEAP_GC_OBJ_INFO_SIZE_VER1	56
 #define PYHEAP_GC_REFS_SIZE_VER0	32
 #define PYHEAP_GC_GARBAGE_SIZE_VER0	32
+#define PYHEAP_GC_GARBAGE_SIZE_VER1	56
 #define PYHEAP_LRU_NEW_SIZE_VER0	24
 #define PYHEAP_LRU_OP_SIZE_VER0	56
 #define PYHEAP_LRU_CACHE_INFO_SIZE_VER0	56

@@ -381,7 +381,8 @@ class PyheapGcRefs(_Arg):
 class PyheapGcGarbage(_Arg):
     _fields_ = [("size", _u32), ("flags", _u32), ("max", _u32),
                 ("__reserved", _u32), ("handles", _u64), ("out_count", _u32),
-                ("out_total", _u32)]
+                ("out_total", _u32), ("offset", _u64), ("groups", _u64),
+                ("out_cycles", _u32), ("__reserved2", _u32)]
 
 
 class PyheapGcWhyStep(ctypes.Structure):
@@ -974,6 +975,53 @@ class Heap:
             return []
         return self._handles_out(PYHEAP_CMD_GC_GARBAGE, PyheapGcGarbage(
             flags=PYHEAP_GC_GARBAGE_LIST), PYHEAP_GC_REFS_MAX)[0]
+
+    def garbage_cycles(self):
+        """The cycles of gc.garbage, which neither CPython nor objgraph
+        reports: one list of Objs per cycle (a strongly connected
+        component of the references between garbage objects), the cycles
+        in the order each first appears in gc.garbage and each in
+        gc.garbage's order; objects on no cycle are left out.  One ioctl
+        numbers the whole list, then one per 4096 entries that hold a
+        cycle fetches the handles.  If the list changes meanwhile (a
+        collection appends to it), it starts over."""
+        for _ in range(16):
+            total = self._gc_get().out_garbage
+            if not total:
+                return []
+            groups = (_u32 * total)()
+            out = self._ioctl(PYHEAP_CMD_GC_GARBAGE, PyheapGcGarbage(
+                flags=PYHEAP_GC_GARBAGE_LIST, max=total,
+                groups=ctypes.addressof(groups)))
+            if out.out_total != total:
+                continue
+            cycles = self._garbage_cycle_members(groups, out.out_cycles)
+            if cycles is not None:
+                return cycles
+        raise PyheapError(errno.EAGAIN, "gc.garbage keeps changing")
+
+    def _garbage_cycle_members(self, groups, nr_cycles):
+        """The Objs of each cycle, from pages of GC_GARBAGE LIST that
+        hold one (the others are skipped, the entries on no cycle closed
+        again); None if the list changed."""
+        cycles = [[] for _ in range(nr_cycles)]
+        total, page = len(groups), PYHEAP_GC_REFS_MAX
+        handles = (_u32 * page)()
+        for start in range(0, total, page):
+            part = groups[start:start + page]
+            if not any(part):
+                continue
+            out = self._ioctl(PYHEAP_CMD_GC_GARBAGE, PyheapGcGarbage(
+                flags=PYHEAP_GC_GARBAGE_LIST, max=page, offset=start,
+                handles=ctypes.addressof(handles)))
+            objs = [Obj(self, x) for x in handles[:out.out_count]]
+            self.close_many(o for o, g in zip(objs, part) if not g)
+            if out.out_total != total or out.out_count != len(part):
+                return None
+            for o, g in zip(objs, part):
+                if g:
+                    cycles[g - 1].append(o)
+        return cycles
 
     def why(self, obj):
         """Why is obj alive?  The shortest chain of references that
