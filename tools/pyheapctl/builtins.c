@@ -505,19 +505,23 @@ static int do_print(struct shell *sh, const char *fn, struct args *a,
 	return 0;
 }
 
-/* graph() draws the heap; why(x) the chain of references that keeps x. */
+/*
+ * graph() draws the heap; why(x) prints the chain of references that
+ * keeps x, which the kernel finds; cycles() the cycles of gc.garbage.
+ */
 static int do_graph_why(struct shell *sh, const char *fn, struct args *a,
 			struct value *res)
 {
 	unsigned int claimed = 0;
-	const struct value *x = arg(a, 0, NULL, &claimed);
+	const struct value *x = strcmp(fn, "why") ? NULL :
+				arg(a, 0, NULL, &claimed);
 	bool why = !strcmp(fn, "why");
 
 	if (args_check(sh, a, fn, claimed))
 		return -1;
 	if (why && (!x || x->kind != V_OBJ))
 		return serr(sh, "TypeError: why() needs a heap object");
-	return graph_cmd(sh, why ? x : NULL);
+	return graph_cmd(sh, fn, x);
 }
 
 static const char help_text[] =
@@ -529,7 +533,8 @@ static const char help_text[] =
 "  c.get(k)  c.peek(k)  c.set(k, v)  c.delete(k)  c.cache_info()\n"
 "  c.cache_clear()  c.cache_parameters()  c.evictions()\n"
 "  collect(gen=2)  getsizeof(x)  getsizeof(x, deep=True)  id(x)  type(x)\n"
-"  sys.getrefcount(x)  heap()  graph()  why(x)  print(x)  help()\n"
+"  sys.getrefcount(x)  heap()  graph()  why(x)  cycles()  print(x)\n"
+"  help()\n"
 "  gc.collect(gen)  gc.enable()  gc.disable()  gc.isenabled()\n"
 "  gc.get_count()  gc.get_threshold()  gc.set_threshold(700, 10, 10)\n"
 "  gc.get_stats()  gc.freeze()  gc.unfreeze()  gc.get_freeze_count()\n"
@@ -559,6 +564,7 @@ static const struct builtin builtins[] = {
 	{ "print", ANY_ARGS, do_print },
 	{ "graph", SOME_ARGS, do_graph_why },
 	{ "why", SOME_ARGS, do_graph_why },
+	{ "cycles", NO_ARGS, do_graph_why },
 	{ "help", ANY_ARGS, do_help },
 	{}
 };

@@ -4,9 +4,11 @@
  *
  * The graph is every object reachable from a name of the shell or from
  * gc.garbage, with an edge for each reference.  It is printed for
- * Graphviz (dot), or as JSON, with the objects on a cycle found by
- * Tarjan's algorithm; why() prints instead the shortest chain of
- * references that keeps one object alive.
+ * Graphviz (dot), or as JSON, with the live objects on a cycle found by
+ * Tarjan's algorithm, and the garbage coloured by the cycle the kernel
+ * says it is on (GC_GARBAGE's groups).  why() prints instead the shortest
+ * chain of references that keeps one object alive, which the kernel finds
+ * (GC_WHY), and cycles() the cycles of gc.garbage, one line each.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +31,7 @@ struct gnode {
 	const char *name;	/* the first name bound to it, or NULL */
 	bool garbage;
 	bool cyclic;
+	__u32 group;		/* its cycle in gc.garbage, or 0 */
 	int edges, nedges;	/* its out-edges: edge[edges..edges+nedges) */
 };
 
@@ -44,6 +47,8 @@ struct graph {
 	int ne, ecap;
 	int *hash;		/* open addressing on id: node index + 1 */
 	int hcap;
+	__u32 ncycles;		/* cycles in gc.garbage */
+	int *first;		/* each cycle's first node, by its number */
 	bool truncated;
 };
 
@@ -134,6 +139,64 @@ static void graph_edge(struct graph *g, int from, int to, int label)
 }
 
 /*
+ * The cycle of each entry of gc.garbage, numbered by the kernel over the
+ * whole list in one call (groups only, no handles); NULL if the module
+ * predates ABI 1.5.  *@n: the entries numbered, *@ncycles: the cycles.
+ */
+static __u32 *garbage_groups(struct shell *sh, __u32 *n, __u32 *ncycles)
+{
+	struct pyheap_gc_state st = {};
+	struct pyheap_gc_garbage q = { .flags = PYHEAP_GC_GARBAGE_LIST };
+	__u32 *groups;
+
+	*n = *ncycles = 0;
+	if (px(sh->fd, PYHEAP_IOC_GC_GET, &st, sizeof(st)) || !st.out_garbage)
+		return NULL;
+	groups = xcalloc(st.out_garbage, sizeof(*groups));
+	q.max = st.out_garbage;
+	q.groups = (uintptr_t)groups;
+	if (px(sh->fd, PYHEAP_IOC_GC_GARBAGE, &q, sizeof(q))) {
+		free(groups);
+		return NULL;
+	}
+	*n = q.out_count;
+	*ncycles = q.out_cycles;
+	return groups;
+}
+
+/* Every object of gc.garbage, a page of handles at a time, and its cycle. */
+static void graph_add_garbage(struct shell *sh, struct graph *g, __u32 *hs)
+{
+	struct pyheap_gc_garbage q = { .flags = PYHEAP_GC_GARBAGE_LIST };
+	__u32 n, *groups = garbage_groups(sh, &n, &g->ncycles), j;
+	int i;
+
+	g->first = xcalloc(g->ncycles + 1, sizeof(*g->first));
+	for (q.offset = 0; !g->truncated; q.offset += q.out_count) {
+		q.max = PYHEAP_GC_REFS_MAX;
+		q.handles = (uintptr_t)hs;
+		q.out_count = 0;
+		q.out_total = 0;
+		if (px(sh->fd, PYHEAP_IOC_GC_GARBAGE, &q, sizeof(q)) ||
+		    !q.out_count)
+			break;
+		for (j = 0; j < q.out_count; j++) {
+			i = graph_add(sh, g, hs[j]);
+			if (i < 0)
+				continue;
+			g->node[i].garbage = true;
+			if (groups && q.offset + j < n &&
+			    !g->node[i].group) {
+				g->node[i].group = groups[q.offset + j];
+				if (!g->first[g->node[i].group])
+					g->first[g->node[i].group] = i + 1;
+			}
+		}
+	}
+	free(groups);
+}
+
+/*
  * Walk breadth first from every name and every object in gc.garbage,
  * over slots (objects) and referents (other types).  A node's edges are
  * added together, while it is the one being walked, so they lie in one
@@ -141,7 +204,7 @@ static void graph_edge(struct graph *g, int from, int to, int label)
  */
 static void graph_build(struct shell *sh, struct graph *g)
 {
-	__u32 *hs = xcalloc(PYHEAP_GC_REFS_MAX, sizeof(*hs)), cnt = 0;
+	__u32 *hs = xcalloc(PYHEAP_GC_REFS_MAX, sizeof(*hs));
 	size_t v;
 	int i, j, t;
 
@@ -154,13 +217,7 @@ static void graph_build(struct shell *sh, struct graph *g)
 		if (i >= 0 && !g->node[i].name)
 			g->node[i].name = sh->vars[v].name;
 	}
-	if (!garbage(sh, hs, &cnt)) {
-		for (j = 0; j < (int)cnt; j++) {
-			i = graph_add(sh, g, hs[j]);
-			if (i >= 0)
-				g->node[i].garbage = true;
-		}
-	}
+	graph_add_garbage(sh, g, hs);
 	for (i = 0; i < g->n; i++) {
 		g->node[i].edges = g->ne;
 		if (!strcmp(g->node[i].type, "object")) {
@@ -275,7 +332,140 @@ static void graph_free(struct shell *sh, struct graph *g)
 	free(g->node);
 	free(g->edge);
 	free(g->hash);
+	free(g->first);
 }
+
+/* Scratch for cycle_walk(), one entry per node of the graph. */
+struct walk_scratch {
+	int *queue, *prev, *seen;
+	int stamp;
+};
+
+/*
+ * The walk of one garbage cycle, for "cycle 1: a -> b -> a": the shortest
+ * way from the cycle's first object in gc.garbage back to itself along
+ * references between objects of the cycle, found breadth first.  @path
+ * gets its objects, the first one once; returns how many, 0 if the graph
+ * was cut off before the cycle closed.
+ */
+static int cycle_walk(struct graph *g, __u32 cycle, int *path,
+		      struct walk_scratch *ws)
+{
+	int start = g->first[cycle] - 1, head = 0, tail = 0, v, w, e, n;
+
+	if (start < 0)
+		return 0;
+	ws->stamp++;
+	ws->queue[tail++] = start;
+	ws->seen[start] = ws->stamp;
+	while (head < tail) {
+		v = ws->queue[head++];
+		for (e = 0; e < g->node[v].nedges; e++) {
+			w = g->edge[g->node[v].edges + e].to;
+			if (w == start)
+				goto closed;
+			if (ws->seen[w] == ws->stamp ||
+			    g->node[w].group != cycle)
+				continue;
+			ws->seen[w] = ws->stamp;
+			ws->prev[w] = v;
+			ws->queue[tail++] = w;
+		}
+	}
+	return 0;
+closed:
+	for (n = 1, w = v; w != start; w = ws->prev[w])
+		n++;
+	for (e = n, w = v; e--; w = ws->prev[w])
+		path[e] = w;
+	return n;
+}
+
+/* How many objects of the graph are on garbage cycle @cycle. */
+static int cycle_size(const struct graph *g, __u32 cycle)
+{
+	int i, n = 0;
+
+	for (i = 0; i < g->n; i++)
+		n += g->node[i].group == cycle;
+	return n;
+}
+
+/* What a cycle line calls an object: its name, or its id. */
+static void sb_node(struct sbuf *b, const struct gnode *nd)
+{
+	if (nd->name)
+		sb_add(b, "%s", nd->name);
+	else
+		sb_add(b, "0x%llx", (unsigned long long)nd->id);
+}
+
+/*
+ * "cycle 1: a -> b -> a" for each cycle of gc.garbage, with "(and 3
+ * more)" when the cycle holds objects off the shortest walk; @prefix
+ * starts each line (a dot comment, or nothing).  JSON: {"cycles": [[id,
+ * ...], ...]}, each walk as ids, or (@prefix non-NULL) the same list
+ * alone, for graph's document.
+ */
+static void print_cycles(struct graph *g, const char *prefix, bool as_json)
+{
+	struct walk_scratch ws = {
+		.queue = xcalloc(g->n + 1, sizeof(int)),
+		.prev = xcalloc(g->n + 1, sizeof(int)),
+		.seen = xcalloc(g->n + 1, sizeof(int)),
+	};
+	int *path = xcalloc(g->n + 1, sizeof(int)), n, k, more;
+	__u32 c;
+
+	if (as_json)
+		printf(prefix ? "[" : "{\"cycles\": [");
+	for (c = 1; c <= g->ncycles; c++) {
+		struct sbuf b = {};
+		char *line;
+
+		n = cycle_walk(g, c, path, &ws);
+		if (as_json) {
+			printf("%s[", c > 1 ? ", " : "");
+			for (k = 0; k < n; k++)
+				printf("%s%llu", k ? ", " : "",
+				       (unsigned long long)g->node[path[k]].id);
+			printf("]");
+			continue;
+		}
+		sb_add(&b, "%scycle %u:", prefix ?: "", c);
+		for (k = 0; k < n; k++) {
+			sb_add(&b, " ");
+			sb_node(&b, &g->node[path[k]]);
+			sb_add(&b, " ->");
+		}
+		if (n) {
+			sb_add(&b, " ");
+			sb_node(&b, &g->node[path[0]]);
+		} else {
+			sb_add(&b, " (beyond the %d objects drawn)", MAX_NODES);
+		}
+		more = n ? cycle_size(g, c) - n : 0;
+		if (more > 0)
+			sb_add(&b, " (and %d more)", more);
+		line = sb_take(&b);
+		printf("%s%s\n", line, prefix && *prefix ? " */" : "");
+		free(line);
+	}
+	if (as_json)
+		printf(prefix ? "]" : "]}\n");
+	else if (!g->ncycles && !prefix)
+		printf("gc.garbage holds no cycle\n");
+	free(path);
+	free(ws.queue);
+	free(ws.prev);
+	free(ws.seen);
+}
+
+/* Fill colours of the garbage cycles, in turn; orange is a live cycle's. */
+static const char *const cycle_colour[] = {
+	"lightblue", "palegreen", "plum", "khaki", "lightsalmon",
+	"lightcyan", "pink", "wheat",
+};
 
 static void graph_dot(struct graph *g)
 {
@@ -300,9 +490,9 @@ static void graph_dot(struct graph *g)
 			printf("\"name\": %s, \"refcnt\": %u, ", name,
 			       nd->refcnt);
 			printf("\"generation\": %u, \"cyclic\": %s, ", nd->gen,
-			       nd->cyclic ? "true" : "false");
-			printf("\"garbage\": %s}",
-			       nd->garbage ? "true" : "false");
+			       nd->cyclic || nd->group ? "true" : "false");
+			printf("\"garbage\": %s, \"cycle\": %u}",
+			       nd->garbage ? "true" : "false", nd->group);
 			free(name);
 		}
 		printf("], \"edges\": [");
@@ -318,13 +508,17 @@ static void graph_dot(struct graph *g)
 				printf("\"slot\": %d}", ed->label);
 				first = false;
 			}
-		printf("], \"truncated\": %s}\n",
+		printf("], \"cycles\": ");
+		print_cycles(g, "", true);
+		printf(", \"truncated\": %s}\n",
 		       g->truncated ? "true" : "false");
 		return;
 	}
 	printf("digraph pyheap {\n");
 	printf("\tnode [shape=box, style=rounded, fontname=\"monospace\"];\n");
-	printf("\t/* bold: a name's; orange: on a cycle; red: garbage */\n");
+	printf("\t/* bold: a name's; orange: on a cycle; red: garbage, %s */\n",
+	       "filled by its cycle");
+	print_cycles(g, "\t/* ", false);
 	for (i = 0; i < g->n; i++) {
 		struct gnode *nd = &g->node[i];
 
@@ -336,7 +530,11 @@ static void graph_dot(struct graph *g)
 			printf(", penwidth=2");
 		if (nd->garbage)
 			printf(", color=red, fontcolor=red");
-		if (nd->cyclic)
+		if (nd->group)
+			printf(", style=\"rounded,filled\", fillcolor=%s",
+			       cycle_colour[(nd->group - 1) %
+					    ARRAY_SIZE(cycle_colour)]);
+		else if (nd->cyclic)
 			printf(", style=\"rounded,filled\", fillcolor=orange");
 		printf("];\n");
 	}
@@ -355,43 +553,97 @@ static void graph_dot(struct graph *g)
 }
 
 /*
- * The shortest chain of references to @target from a name other than its
- * own, found breadth first from every such name at once (objgraph's
- * find_backref_chain, run forwards).  Each step is printed as the Python
- * expression that reaches it.
+ * GC_WHY for handle @h: the chain into *@steps (malloc'ed), its length,
+ * 0 if no other handle reaches the object (ENOENT), or a negative errno.
  */
-static int graph_why(struct shell *sh, struct graph *g, __u64 target)
+static long why_chain(struct shell *sh, __u32 h,
+		      struct pyheap_gc_why_step **steps)
 {
-	int *prev = xcalloc(g->n, sizeof(int));	/* the edge that reached it */
-	int *parent = xcalloc(g->n, sizeof(int));
-	int *queue = xcalloc(g->n, sizeof(int));
-	int *path = xcalloc(g->n, sizeof(int));
-	int head = 0, tail = 0, t = graph_find(g, target), i, e, n = 0;
+	struct pyheap_gc_why w = { .handle = h };
+	__u32 room = 64;
+	int err;
+
+	for (;;) {
+		*steps = xcalloc(room, sizeof(**steps));
+		w.max = room;
+		w.steps = (uintptr_t)*steps;
+		w.out_count = 0;
+		err = px(sh->fd, PYHEAP_IOC_GC_WHY, &w, sizeof(w));
+		if (err != -EOVERFLOW)
+			break;
+		free(*steps);
+		room = w.out_count > room ? w.out_count : 2 * room;
+	}
+	if (!err)
+		return w.out_count;
+	free(*steps);
+	*steps = NULL;
+	return err == -ENOENT ? 0 : err;
+}
+
+/* Whether gc.garbage holds the object of id @id. */
+static bool in_garbage(struct shell *sh, __u64 id)
+{
+	__u32 *hs = xcalloc(PYHEAP_GC_REFS_MAX, sizeof(*hs)), j;
+	struct pyheap_gc_garbage q = { .flags = PYHEAP_GC_GARBAGE_LIST };
+	struct pyheap_gc_obj_info info;
+	bool found = false;
+
+	for (q.offset = 0; !found; q.offset += q.out_count) {
+		q.max = PYHEAP_GC_REFS_MAX;
+		q.handles = (uintptr_t)hs;
+		q.out_count = 0;
+		q.out_total = 0;
+		if (px(sh->fd, PYHEAP_IOC_GC_GARBAGE, &q, sizeof(q)) ||
+		    !q.out_count)
+			break;
+		for (j = 0; j < q.out_count; j++) {
+			if (!obj_info(sh->fd, hs[j], &info) &&
+			    info.out_id == id)
+				found = true;
+			handle_close(sh->fd, hs[j]);
+		}
+	}
+	free(hs);
+	return found;
+}
+
+/*
+ * The name of the object of id @id, or NULL: the first bound to it,
+ * other than by handle @skip (the one why() asks about).
+ */
+static const char *name_of(struct shell *sh, __u64 id, __u32 skip)
+{
+	struct pyheap_gc_obj_info info;
+	size_t v;
+
+	for (v = 0; v < sh->nvars; v++)
+		if (sh->vars[v].v.kind == V_OBJ && sh->vars[v].v.h != skip &&
+		    !obj_info(sh->fd, sh->vars[v].v.h, &info) &&
+		    info.out_id == id)
+			return sh->vars[v].name;
+	return NULL;
+}
+
+/*
+ * The shortest chain of references to the object of handle @h from a
+ * handle other than @h (objgraph's find_backref_chain, run forwards),
+ * as the kernel finds it in one GC_WHY.  Each step is printed as the
+ * Python expression that reaches it.
+ */
+static int graph_why(struct shell *sh, __u32 h, __u64 target)
+{
+	struct pyheap_gc_why_step *steps;
+	struct pyheap_gc_obj_info info;
 	struct sbuf expr = {};
+	const char *root;
+	long n = why_chain(sh, h, &steps), i;
+	bool garb;
 
-	for (i = 0; i < g->n; i++) {
-		prev[i] = -2;		/* not reached */
-		if (g->node[i].name && i != t) {
-			prev[i] = -1;	/* a root */
-			queue[tail++] = i;
-		}
-	}
-	while (head < tail && t >= 0 && prev[t] == -2) {
-		int v = queue[head++];
-
-		for (e = 0; e < g->node[v].nedges; e++) {
-			int w = g->edge[g->node[v].edges + e].to;
-
-			if (prev[w] == -2) {
-				prev[w] = g->node[v].edges + e;
-				parent[w] = v;
-				queue[tail++] = w;
-			}
-		}
-	}
-	if (t < 0 || prev[t] == -2) {
-		bool garb = t >= 0 && g->node[t].garbage;
-
+	if (n < 0)
+		return serrno(sh, "why", n);
+	if (!n) {
+		garb = in_garbage(sh, target);
 		if (json) {
 			printf("{\"id\": %llu, \"chain\": null, ",
 			       (unsigned long long)target);
@@ -402,87 +654,105 @@ static int graph_why(struct shell *sh, struct graph *g, __u64 target)
 			       (unsigned long long)target,
 			       garb ? "; it is in gc.garbage" : "");
 		}
-		goto out;
+		return 0;
 	}
-	for (i = t; ; i = parent[i]) {	/* walk back to the root */
-		path[n++] = i;
-		if (prev[i] == -1)
-			break;
-	}
-	sb_add(&expr, "%s", g->node[path[n - 1]].name);
 	if (json)
 		printf("{\"id\": %llu, \"chain\": [",
 		       (unsigned long long)target);
-	for (i = n - 1; i >= 0; i--) {
-		struct gnode *nd = &g->node[path[i]];
+	for (i = 0; i < n; i++) {
+		if (obj_info(sh->fd, steps[i].handle, &info))
+			memset(&info, 0, sizeof(info));
+		if (!i) {
+			root = name_of(sh, info.out_id, h);
+			sb_add(&expr, "%s", root ?: "<no name>");
+		} else {
+			struct pyheap_gc_obj_info up;
 
-		if (i < n - 1) {
-			int label = g->edge[prev[path[i]]].label;
-
-			if (label >= 0)
-				sb_add(&expr, "[%d]", label);
+			if (obj_info(sh->fd, steps[i - 1].handle, &up) ||
+			    strcmp(up.out_type, "object"))
+				sb_add(&expr, ".<value %u>", steps[i - 1].slot);
 			else
-				sb_add(&expr, ".<value>");
+				sb_add(&expr, "[%u]", steps[i - 1].slot);
 		}
 		if (json) {
 			printf("%s{\"expr\": \"%s\", \"type\": \"%s\", ",
-			       i < n - 1 ? ", " : "", expr.p, nd->type);
-			printf("\"id\": %llu}", (unsigned long long)nd->id);
+			       i ? ", " : "", expr.p, info.out_type);
+			printf("\"id\": %llu, \"slot\": ",
+			       (unsigned long long)info.out_id);
+			if (i + 1 < n)
+				printf("%u}", steps[i].slot);
+			else
+				printf("null}");
 		} else {
 			printf("%-24s <%s object at 0x%llx>\n", expr.p,
-			       nd->type, (unsigned long long)nd->id);
+			       info.out_type, (unsigned long long)info.out_id);
 		}
 	}
 	if (json)
 		printf("]}\n");
-out:
+	for (i = 0; i < n; i++)
+		handle_close(sh->fd, steps[i].handle);
+	free(steps);
 	free(expr.p);
-	free(prev);
-	free(parent);
-	free(queue);
-	free(path);
 	return 0;
 }
 
-/* graph() and why(x): print even when a script's output is quiet. */
-int graph_cmd(struct shell *sh, const struct value *why)
+/*
+ * graph(), why(x) and cycles(): print even when a script's output is
+ * quiet.  @what is "graph", "why" (of @why) or "cycles".
+ */
+int graph_cmd(struct shell *sh, const char *what, const struct value *why)
 {
 	struct pyheap_gc_obj_info info;
 	struct graph g;
 	bool quiet = sh->quiet;
+	int err = 0;
 
-	if (why && obj_info(sh->fd, why->h, &info))
-		return serrno(sh, "why", -errno);
-	graph_build(sh, &g);
-	graph_cycles(&g);
 	sh->quiet = false;
-	if (why)
-		graph_why(sh, &g, info.out_id);
-	else
+	if (why) {
+		err = obj_info(sh->fd, why->h, &info);
+		err = err ? serrno(sh, "why", err) :
+		      graph_why(sh, why->h, info.out_id);
+		sh->quiet = quiet;
+		return err;
+	}
+	graph_build(sh, &g);
+	if (!strcmp(what, "cycles")) {
+		print_cycles(&g, NULL, json);
+	} else {
+		graph_cycles(&g);
 		graph_dot(&g);
+	}
 	sh->quiet = quiet;
 	graph_free(sh, &g);
 	return 0;
 }
 
-/* pyheapctl graph [--why NAME] [FILE]: run the script quietly, then draw. */
+/*
+ * pyheapctl graph [--why NAME | --cycles] [FILE]: run the script quietly,
+ * then draw, or print the chain that keeps NAME, or the garbage cycles.
+ */
 int do_graph(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "why", required_argument, NULL, 'w' },
+		{ "cycles", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *why = NULL, *file;
+	const char *why = NULL, *file, *what = "graph";
 	struct binding *b;
 	struct shell sh;
 	FILE *in;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:ch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			why = optarg;
+			break;
+		case 'c':
+			what = "cycles";
 			break;
 		case 'h':
 			print_help(stdout);
@@ -494,6 +764,8 @@ int do_graph(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		bad_usage("graph: one script at most");
+	if (why && !strcmp(what, "cycles"))
+		bad_usage("graph: --why or --cycles, not both");
 	file = optind < argc ? argv[optind] : "-";
 	if (!strcmp(file, "-") && isatty(STDIN_FILENO))
 		bad_usage("graph: name a script (- for stdin)");
@@ -509,11 +781,11 @@ int do_graph(int argc, char **argv)
 			p_err("--why %s: %s %s", why,
 			      "no object has that name at the end of", file);
 			ret = 1;
-		} else if (graph_cmd(&sh, &b->v)) {
+		} else if (graph_cmd(&sh, "why", &b->v)) {
 			p_err("%s", sh.err);
 			ret = 1;
 		}
-	} else if (!ret && graph_cmd(&sh, NULL)) {
+	} else if (!ret && graph_cmd(&sh, what, NULL)) {
 		p_err("%s", sh.err);
 		ret = 1;
 	}

@@ -3,7 +3,7 @@
  * main.c - pyheapctl's entry point: options, commands, usage, messages
  *
  *   pyheapctl [-j] shell [FILE]        a heap and a small Python-like language
- *   pyheapctl [-j] graph [--why NAME] [FILE]
+ *   pyheapctl [-j] graph [--why NAME | --cycles] [FILE]
  *                                      run FILE, then draw the heap (dot)
  *   pyheapctl [-j] stats [-H HEAP] [SECTION...]
  *                                      the debugfs tables, readable or JSON
@@ -87,8 +87,10 @@ void print_help(FILE *out)
 	      "\n"
 	      "  shell [FILE]              a heap and a Python-like language;\n"
 	      "                            FILE (- for stdin) runs as a script\n"
-	      "  graph [--why NAME] [FILE] run FILE, then draw the heap (dot);\n"
-	      "                            --why: the chain from a name to NAME\n"
+	      "  graph [--why NAME | --cycles] [FILE]\n"
+	      "                            run FILE, then draw the heap (dot);\n"
+	      "                            --why: the chain from a name to NAME;\n"
+	      "                            --cycles: the cycles of gc.garbage\n"
 	      "  stats [-H HEAP] [SECTION...]\n"
 	      "                            debugfs tables (root); sections: heaps,\n"
 	      "                            classes, arenas, bytes, gc, gc_pauses,\n"

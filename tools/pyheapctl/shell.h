@@ -128,7 +128,10 @@ void shell_fini(struct shell *sh);
 FILE *open_script(const char *file, bool *interactive);
 int run_script(struct shell *sh, FILE *in, const char *file);
 
-/* graph.c: draw the heap, or (@why) the chain that keeps one object. */
-int graph_cmd(struct shell *sh, const struct value *why);
+/*
+ * graph.c: draw the heap ("graph"), print the chain that keeps @why
+ * alive ("why"), or the cycles of gc.garbage ("cycles").
+ */
+int graph_cmd(struct shell *sh, const char *what, const struct value *why);
 
 #endif /* PYHEAPCTL_SHELL_H */

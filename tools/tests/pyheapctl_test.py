@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """pyheapctl, run as its users run it: scripts, graphs, stats, top, JSON,
 exit codes and messages."""
+import collections
 import json
 import os
 import re
@@ -189,8 +190,12 @@ def test_graph_draws_cycles_and_garbage():
     nodes = re.findall(r"^\tn\d+ \[label=.*$", out, re.M)
     edges = re.findall(r"^\tn\d+ -> n\d+", out, re.M)
     assert len(nodes) == 7 and len(edges) == 6, out
-    assert sum("fillcolor=orange" in n for n in nodes) == 4, out  # ring+x
-    assert sum("color=red" in n for n in nodes) == 1, out
+    assert sum("fillcolor=orange" in n for n in nodes) == 3, out  # ring
+    # x, garbage on a cycle of its own: the first cycle's colour
+    x = [n for n in nodes if "color=red" in n]
+    assert len(x) == 1 and "fillcolor=lightblue" in x[0], out
+    xid = re.search(r"object (0x[0-9a-f]+)", x[0]).group(1)
+    assert "\t/* cycle 1: %s -> %s */\n" % (xid, xid) in out, out
     assert sum("penwidth=2" in n for n in nodes) == 4, out     # a b c r1
     if shutil.which("dot"):
         p = subprocess.run(["dot", "-Tsvg"], input=out, text=True,
@@ -201,6 +206,9 @@ def test_graph_draws_cycles_and_garbage():
     assert len(g["nodes"]) == 7 and len(g["edges"]) == 6
     assert sorted(n["name"] or "" for n in g["nodes"] if n["cyclic"]) == \
         ["", "", "", "r1"]
+    garb = [n for n in g["nodes"] if n["garbage"]]
+    assert len(garb) == 1 and garb[0]["cycle"] == 1, g["nodes"]
+    assert g["cycles"] == [[garb[0]["id"]]], g["cycles"]
     return "7 nodes, 6 edges, 4 on cycles, 1 in gc.garbage"
 
 
@@ -213,10 +221,65 @@ def test_graph_why_gives_the_shortest_chain():
                        script=GRAPH + "del b\n")
     chain = json.loads(out)["chain"]
     assert [s["expr"] for s in chain] == ["a", "a[0]", "a[0][1]"], out
+    assert [s["slot"] for s in chain] == [0, 1, None], out
     rc, out, err = ctl("graph", "--why", "a", "SCRIPT", script=GRAPH)
     assert rc == 0 and "reachable from no other name" in out, out
+    assert "gc.garbage" not in out, out
+    # another name on the object itself: that name is the whole chain
+    rc, out, err = ctl("graph", "--why", "c", "SCRIPT",
+                       script=GRAPH + "d = b[1]\ndel b\n")
+    assert rc == 0 and [line.split()[0] for line in out.splitlines()] == \
+        ["d"], out
     rc, out, err = ctl("graph", "--why", "nosuch", "SCRIPT", script=GRAPH)
     assert rc == 1 and "no object has that name" in err, err
+
+
+CYCLES = """\
+gc.disable()
+for_a = new(slots=1, legacy=True)
+for_b = new(slots=2)
+for_a[0] = for_b
+for_b[0] = for_a
+for_b[1] = new(size=64)
+c = new(slots=1, legacy=True)
+d = new(slots=1)
+c[0] = d
+d[0] = c
+e = new(slots=1, legacy=True)
+e[0] = e
+del for_a
+del for_b
+del c
+del d
+del e
+collect()
+"""
+
+
+def test_cycles_prints_each_garbage_cycle():
+    rc, out, err = ctl("shell", "-", stdin=CYCLES + "cycles()\n")
+    assert rc == 0, err
+    lines = out.splitlines()[1:]           # after collect()'s 7
+    assert len(lines) == 3, out
+    for i, line in enumerate(lines, 1):
+        m = re.fullmatch(r"cycle %d: (0x[0-9a-f]+)((?: -> 0x[0-9a-f]+)+)"
+                         % i, line)
+        assert m, line
+        walk = [m.group(1)] + m.group(2).split(" -> ")[1:]
+        assert walk[0] == walk[-1] and len(set(walk)) == len(walk) - 1
+    assert sorted(line.count("->") for line in lines) == [1, 2, 2], out
+    rc, out, err = ctl("-j", "graph", "--cycles", "SCRIPT", script=CYCLES)
+    assert rc == 0, err
+    cycles = json.loads(out)["cycles"]
+    assert sorted(len(c) for c in cycles) == [1, 2, 2], cycles
+    rc, out, err = ctl("graph", "--cycles", "SCRIPT", script="a = new()\n")
+    assert rc == 0 and out == "gc.garbage holds no cycle\n", out
+    rc, out, err = ctl("graph", "SCRIPT", script=CYCLES)
+    colours = collections.Counter(re.findall(r"fillcolor=(\w+)", out))
+    assert sorted(colours.values()) == [1, 2, 2], out
+    assert set(colours) == {"lightblue", "palegreen", "plum"}, out
+    assert len(re.findall(r"^\t/\* cycle \d: ", out, re.M)) == 3, out
+    return "3 cycles among 7 garbage objects"
 
 
 def test_stats_show_a_live_heap():
