@@ -129,8 +129,8 @@ enum {
 	OP_SLOT_GET, OP_PAY_WRITE, OP_PAY_READ, OP_SIZEOF, OP_HEAP_INFO,
 	OP_BATCH, OP_COLLECT, OP_GC_GET, OP_GC_SET, OP_GC_STATS, OP_FREEZE,
 	OP_OBJ_INFO, OP_REFS, OP_GARBAGE, OP_LRU_NEW, OP_LRU_GET, OP_LRU_SET,
-	OP_LRU_DEL, OP_LRU_INFO, OP_LRU_GETV, OP_READ, OP_VERSION, OP_BADCMD,
-	OP_CHECK, NR_OPS
+	OP_LRU_DEL, OP_LRU_INFO, OP_LRU_GETV, OP_WHY, OP_READ, OP_VERSION,
+	OP_BADCMD, OP_CHECK, NR_OPS
 };
 
 static const char *const op_name[NR_OPS] = {
@@ -138,8 +138,8 @@ static const char *const op_name[NR_OPS] = {
 	"SLOT_SET", "SLOT_GET", "PAYLOAD_WRITE", "PAYLOAD_READ", "GETSIZEOF",
 	"HEAP_INFO", "BATCH", "GC_COLLECT", "GC_GET", "GC_SET", "GC_STATS",
 	"GC_FREEZE", "GC_OBJ_INFO", "GC_REFS", "GC_GARBAGE", "LRU_NEW",
-	"LRU_GET", "LRU_SET", "LRU_DELETE", "LRU_INFO", "LRU_GETV", "read",
-	"VERSION", "bad ioctl", "full check",
+	"LRU_GET", "LRU_SET", "LRU_DELETE", "LRU_INFO", "LRU_GETV", "GC_WHY",
+	"read", "VERSION", "bad ioctl", "full check",
 };
 
 /* Faults a step may carry */
@@ -728,11 +728,13 @@ static const uint32_t ksize[] = {
 	[PYHEAP_CMD_LRU_GETV] = sizeof(struct pyheap_lru_getv),
 	[PYHEAP_CMD_OBJ_NEWV] = sizeof(struct pyheap_obj_newv),
 	[PYHEAP_CMD_HANDLE_CLOSEV] = sizeof(struct pyheap_handle_closev),
+	[PYHEAP_CMD_GC_WHY] = sizeof(struct pyheap_gc_why),
 };
 
 static uint32_t min_size(uint32_t cmd)
 {
 	return cmd == PYHEAP_CMD_GC_OBJ_INFO ? PYHEAP_GC_OBJ_INFO_SIZE_VER0 :
+	       cmd == PYHEAP_CMD_GC_GARBAGE ? PYHEAP_GC_GARBAGE_SIZE_VER0 :
 	       ksize[cmd];
 }
 
@@ -794,7 +796,7 @@ static const char *const cmd_name[] = {
 	"BATCH", "GC_COLLECT", "GC_GET", "GC_SET", "GC_STATS", "GC_FREEZE",
 	"GC_OBJ_INFO", "GC_REFS", "GC_GARBAGE", "LRU_NEW", "LRU_GET",
 	"LRU_SET", "LRU_DELETE", "LRU_INFO", "LRU_GETV", "OBJ_NEWV",
-	"HANDLE_CLOSEV",
+	"HANDLE_CLOSEV", "GC_WHY",
 };
 
 static void do_ioctl(struct mheap *m, const struct step *st, uint32_t cmd,
@@ -914,6 +916,20 @@ static int referents(struct mheap *m, int i, int *out, int max)
 			n++;
 		}
 	return n;
+}
+
+/* GC_WHY's slot for the @p-th referent of object @i. */
+static uint32_t slot_at(struct mheap *m, int i, int p)
+{
+	struct mobj *o = &m->o[i];
+	int k;
+
+	if (o->kind != K_OBJ)
+		return p;
+	for (k = 0; k < (int)o->nslots; k++)
+		if (o->slots[k] != NONE && !p--)
+			return k;
+	return PYHEAP_SLOT_NONE;
 }
 
 static void check_obj(struct mheap *m, uint32_t h)
@@ -1744,7 +1760,7 @@ static int md_obj_info(struct mheap *m, struct pyheap_gc_obj_info *in,
  */
 static int refs_out(struct mheap *m, int *objs, uint32_t count,
 		    uint32_t total, uint64_t uaddr, struct env *e,
-		    uint32_t *out_count, uint32_t *out_total)
+		    uint32_t *out_count, uint32_t *out_total, uint64_t more)
 {
 	uint32_t hs[PYHEAP_GC_REFS_MAX], opened, i;
 	int err = 0;
@@ -1756,6 +1772,8 @@ static int refs_out(struct mheap *m, int *objs, uint32_t count,
 	}
 	if (!err && !can_write(uaddr, count * 4))
 		err = -EFAULT;
+	if (!err && more && !can_write(more, count * 4))
+		err = -EFAULT;		/* GC_GARBAGE's groups, copied next */
 	if (!err && !e->wr)
 		err = -EFAULT;
 	if (err) {
@@ -1818,18 +1836,100 @@ static int md_refs(struct mheap *m, struct pyheap_gc_refs *in,
 	}
 	return refs_out(m, rset, nrset < (int)in->max ? nrset : in->max,
 			nrset, in->handles, e, &in->out_count,
-			&in->out_total);
+			&in->out_total, 0);
+}
+
+/*
+ * The cycles of the garbage list (GC_GARBAGE's groups): Tarjan's strongly
+ * connected components over the references between garbage objects,
+ * recursive (the lists here are short).  gscc[i] is object i's component
+ * if it lies on a cycle, else 0; gnscc how many such components.  Which
+ * number a component gets depends on the kernel's list order, which the
+ * model does not know: the checks compare the partition, not the numbers.
+ */
+static int *gscc, *gidx, *glow, *gstk, gsp, gnext, gnscc, gcomp;
+
+static int in_garbage(struct mheap *m, int i)
+{
+	int k;
+
+	for (k = 0; k < m->ngarb; k++)
+		if (m->garb[k] == i)
+			return 1;
+	return 0;
+}
+
+static void gscc_visit(struct mheap *m, int v)
+{
+	int *buf, n, k, w, size = 0, self = 0;
+
+	gidx[v] = ++gnext;
+	glow[v] = gidx[v];
+	gstk[gsp++] = v;
+	gscc[v] = -1;			/* on the stack */
+	n = referents(m, v, NULL, 0);
+	buf = xrealloc(NULL, (n + 1) * sizeof(*buf));
+	referents(m, v, buf, n);
+	for (k = 0; k < n; k++) {
+		w = buf[k];
+		if (!in_garbage(m, w))
+			continue;
+		self |= w == v;
+		if (!gidx[w]) {
+			gscc_visit(m, w);
+			if (glow[w] < glow[v])
+				glow[v] = glow[w];
+		} else if (gscc[w] == -1 && gidx[w] < glow[v]) {
+			glow[v] = gidx[w];
+		}
+	}
+	free(buf);
+	if (glow[v] != gidx[v])
+		return;
+	for (k = gsp; gstk[--k] != v; )
+		size++;
+	++gcomp;
+	while (gsp > k) {
+		w = gstk[--gsp];
+		gscc[w] = size || self ? gcomp : 0;
+	}
+	gnscc += size || self;
+}
+
+static void garbage_sccs(struct mheap *m)
+{
+	int k;
+
+	free(gscc);
+	free(gidx);
+	free(glow);
+	free(gstk);
+	gscc = xrealloc(NULL, (m->no + 1) * sizeof(int));
+	gidx = xrealloc(NULL, (m->no + 1) * sizeof(int));
+	glow = xrealloc(NULL, (m->no + 1) * sizeof(int));
+	gstk = xrealloc(NULL, (m->no + 1) * sizeof(int));
+	memset(gidx, 0, (m->no + 1) * sizeof(int));
+	memset(gscc, 0, (m->no + 1) * sizeof(int));
+	gsp = 0;
+	gnext = 0;
+	gnscc = 0;
+	gcomp = 0;
+	for (k = 0; k < m->ngarb; k++)
+		if (!gidx[m->garb[k]])
+			gscc_visit(m, m->garb[k]);
 }
 
 static int md_garbage(struct mheap *m, struct pyheap_gc_garbage *in,
 		      struct env *e)
 {
+	uint32_t n = 0;
 	int k;
 
-	if (in->__reserved || in->out_count || in->out_total)
+	if (in->__reserved || in->__reserved2 || in->out_count ||
+	    in->out_total || in->out_cycles)
 		return -EINVAL;
 	if (in->flags == PYHEAP_GC_GARBAGE_CLEAR) {
-		if (in->max || in->handles)
+		if (in->max || in->handles || in->offset || in->groups)
 			return -EINVAL;
 		if (!e->wr)
 			return -EFAULT;
@@ -1843,16 +1943,190 @@ static int md_garbage(struct mheap *m, struct pyheap_gc_garbage *in,
 	}
 	if (in->flags != PYHEAP_GC_GARBAGE_LIST)
 		return -EINVAL;
-	if (!in->max || in->max > PYHEAP_GC_REFS_MAX)
+	if (!in->max || (in->handles && in->max > PYHEAP_GC_REFS_MAX) ||
+	    (!in->groups && in->max > PYHEAP_GC_REFS_MAX))
 		return -EINVAL;
+	if (in->offset < (uint64_t)m->ngarb)
+		n = m->ngarb - in->offset < in->max ? m->ngarb - in->offset :
+		    in->max;
 	nrset = 0;
 	for (k = 0; k < m->ngarb; k++) {
 		rset = grow(rset, nrset, &crset, sizeof(*rset));
 		rset[nrset++] = m->garb[k];
 	}
-	return refs_out(m, rset, nrset < (int)in->max ? nrset : in->max,
-			nrset, in->handles, e, &in->out_count,
-			&in->out_total);
+	if (in->groups) {
+		garbage_sccs(m);
+		in->out_cycles = gnscc;
+		if (!in->handles || !n) {
+			if (!can_write(in->groups, n * 4) || !e->wr)
+				return -EFAULT;
+			in->out_count = n;
+			in->out_total = nrset;
+			return 0;
+		}
+	}
+	/* the page's objects are unknown (the list's order is the kernel's) */
+	return refs_out(m, rset, n, nrset, in->handles, e, &in->out_count,
+			&in->out_total, in->groups);
+}
+
+/*
+ * GC_GARBAGE with groups, after the kernel answered: the groups of the
+ * listed entries must make the model's partition.  With handles (remapped
+ * already) each entry's object is known: equal groups for one cycle,
+ * different ones for different cycles, 0 off every cycle; if the page is
+ * the whole list, numbered in order of first appearance.  Without them,
+ * only the shape: numbers within out_cycles and, for the whole list, the
+ * same sizes of cycles and first appearances in order.
+ */
+static void check_groups(struct mheap *m, const struct pyheap_gc_garbage *g)
+{
+	const uint32_t *grp = (const uint32_t *)(uintptr_t)g->groups;
+	const uint32_t *hs = (const uint32_t *)(uintptr_t)g->handles;
+	int whole = !g->offset && g->out_count == (uint32_t)m->ngarb;
+	int *first = xrealloc(NULL, (gnscc + 2) * sizeof(int) * 2);
+	int *size = first + gnscc + 2, i, j, c, next = 0;
+	uint32_t k;
+
+	for (i = 0; i < 2 * (gnscc + 2); i++)
+		first[i] = 0;
+	for (k = 0; k < g->out_count; k++) {
+		CHECK(grp[k] <= (uint32_t)gnscc, "GC_GARBAGE group %u of %d",
+		      grp[k], gnscc);
+		if (grp[k] > (uint32_t)gnscc)
+			break;
+		size[grp[k]]++;
+		if (grp[k] && !first[grp[k]]) {
+			CHECK(!whole || grp[k] == (uint32_t)next + 1,
+			      "GC_GARBAGE: group %u first, model %d", grp[k],
+			      next + 1);
+			first[grp[k]] = ++next;
+		}
+		if (!hs)
+			continue;
+		i = hobj_of(m, hs[k]);
+		for (j = 0; j < (int)k && i != NONE; j++) {
+			c = hobj_of(m, hs[j]);
+			if (c == NONE)
+				continue;
+			CHECK((grp[j] == grp[k] && grp[k]) ==
+			      (gscc[c] == gscc[i] && gscc[i]),
+			      "GC_GARBAGE: entries %d and %u: groups %u %u, model %d %d",
+			      j, k, grp[j], grp[k], gscc[c], gscc[i]);
+		}
+		if (i != NONE)
+			CHECK(!grp[k] == !gscc[i],
+			      "GC_GARBAGE: entry %u group %u, model cycle %d",
+			      k, grp[k], gscc[i]);
+	}
+	if (whole && !hs) {
+		/* the sizes of the cycles, as a multiset */
+		int *msize = xrealloc(NULL, (gcomp + 1) * sizeof(int));
+
+		for (c = 0; c <= gcomp; c++)
+			msize[c] = 0;
+		for (j = 0; j < m->ngarb; j++)
+			msize[gscc[m->garb[j]]]++;
+		CHECK(size[0] == msize[0],
+		      "GC_GARBAGE: %d on no cycle, model %d", size[0],
+		      msize[0]);
+		for (c = 1; c <= gnscc; c++) {
+			for (i = 1; i <= gcomp; i++)
+				if (msize[i] == size[c])
+					break;
+			CHECK(i <= gcomp,
+			      "GC_GARBAGE: a cycle of %d the model lacks",
+			      size[c]);
+			if (i <= gcomp)
+				msize[i] = -1;
+		}
+		free(msize);
+	}
+	free(first);
+}
+
+/*
+ * GC_WHY: the kernel's walk, in the model: breadth first from the object
+ * of every live handle but the one asked about, in handle order, over
+ * referents() (slots in index order, map values least recent first),
+ * stopped when the object is found.  build() makes the call invalid while
+ * an event is unread (an event handle's object is vague).
+ */
+static int md_why(struct mheap *m, struct pyheap_gc_why *in, struct env *e)
+{
+	int t = hobj_of(m, in->handle), *par, *pos, *q, nq = 0, i, k, n;
+	int found = NONE, buf[PYHEAP_MAX_SLOTS], *chain, err = 0;
+	struct pyheap_gc_why_step *st;
+	uint32_t h, len = 0, opened;
+
+	if (in->flags || in->__reserved || in->out_count)
+		return -EINVAL;
+	if (t == NONE)
+		return -ENOENT;
+	par = xrealloc(NULL, 3 * (m->no + 1) * sizeof(int));
+	pos = par + m->no + 1;
+	q = pos + m->no + 1;
+	for (i = 0; i < m->no; i++)
+		par[i] = -2;			/* not seen */
+	for (h = 1; h < m->top && found == NONE; h++) {
+		if (!h_live(m, h) || h == in->handle || par[m->hobj[h]] != -2)
+			continue;
+		i = m->hobj[h];
+		par[i] = NONE;
+		q[nq++] = i;
+		if (i == t)
+			found = t;
+	}
+	for (k = 0; k < nq && found == NONE; k++) {
+		n = referents(m, q[k], buf, PYHEAP_MAX_SLOTS);
+		for (i = 0; i < n && i < PYHEAP_MAX_SLOTS; i++) {
+			if (par[buf[i]] != -2)
+				continue;
+			par[buf[i]] = q[k];
+			pos[buf[i]] = i;
+			q[nq++] = buf[i];
+			if (buf[i] == t) {
+				found = t;
+				break;
+			}
+		}
+	}
+	if (found == NONE) {
+		free(par);
+		return -ENOENT;
+	}
+	for (i = t; i != NONE; i = par[i])
+		len++;
+	in->out_count = len;
+	if (len > in->max) {
+		free(par);
+		return e->wr ? -EOVERFLOW : -EFAULT;
+	}
+	chain = xrealloc(NULL, len * sizeof(int));
+	st = xrealloc(NULL, len * sizeof(*st));
+	for (i = t, k = len; i != NONE; i = par[i])
+		chain[--k] = i;
+	for (k = 0; k < (int)len; k++) {
+		st[k].slot = PYHEAP_SLOT_NONE;
+		if (k + 1 < (int)len)
+			st[k].slot = slot_at(m, chain[k], pos[chain[k + 1]]);
+	}
+	for (opened = 0; opened < len && !err; opened++)
+		err = h_open(m, chain[opened], &st[opened].handle, 0);
+	if (err)
+		opened--;
+	if (!err && (!can_write(in->steps, len * sizeof(*st)) || !e->wr))
+		err = -EFAULT;
+	if (err) {
+		while (opened)
+			h_close(m, st[--opened].handle);
+	} else if (shadow(in->steps)) {
+		memcpy(shadow(in->steps), st, len * sizeof(*st));
+	}
+	free(st);
+	free(chain);
+	free(par);
+	return err;
 }
 
 /* ----- the model: LRU maps ----- */
@@ -2181,6 +2455,8 @@ static int model(struct mheap *m, uint32_t cmd, void *in, struct env *e,
 		return md_refs(m, in, e, &ordered);
 	case PYHEAP_CMD_GC_GARBAGE:
 		return md_garbage(m, in, e);
+	case PYHEAP_CMD_GC_WHY:
+		return md_why(m, in, e);
 	case PYHEAP_CMD_LRU_NEW:
 		return md_lru_new(m, in, e);
 	case PYHEAP_CMD_LRU_GET:
@@ -2500,6 +2776,49 @@ static void build(struct mheap *m, const struct step *st, uint32_t cmd,
 				c->max = 500;	/* closing a heap: all */
 			c->handles = buf_for(st, slot, 4 * c->max, 1);
 		}
+		if (w[2] == 0xffffffff)
+			break;
+		/*
+		 * ABI 1.5: a page from an offset, with or without groups
+		 * (never when the words are 0, as composite steps leave them)
+		 */
+		if (w[3] % 3 == 1)
+			c->offset = w[3] % 7 ? w[4] % 12 : small(w[4], 5000);
+		if (w[5] % 3 == 1 && c->flags == PYHEAP_GC_GARBAGE_LIST &&
+		    w[5] % 4 == 0) {
+			/* groups only: any max, at most 500 written */
+			c->max = w[6] % 5 ? 500 : small(w[6], 600);
+			if (c->max > 500 && m->ngarb > 500)
+				c->max = 500;
+			c->handles = 0;
+			c->groups = buf_for(st, slot,
+					    4 * (c->max < 500 ? c->max : 500),
+					    1);
+		} else if (w[5] % 3 == 1) {
+			c->groups = (uintptr_t)ubuf_at(slot) + 1024;
+		}
+		if (w[7] % 41 == 1)
+			c->out_cycles = 1;
+		if (w[7] % 41 == 2)
+			c->__reserved2 = 1;
+		break;
+	}
+	case PYHEAP_CMD_GC_WHY: {
+		struct pyheap_gc_why *c = (void *)a;
+
+		c->handle = some_handle(m, w[0]);
+		c->max = w[2] % 9 ? 1 + w[2] % 16 : w[2] % 3 ? 0 : 255;
+		c->steps = buf_for(st, slot, 8 * c->max, 1);
+		if (w[7] % 41 == 1)
+			c->out_count = 1;
+		if (w[7] % 41 == 2)
+			c->__reserved = 1;
+		/*
+		 * Exact only while no event is unread: the object an event's
+		 * handle names is vague, and such handles are roots.
+		 */
+		if (m->nev && !c->flags)
+			c->flags = 1u << (w[8] % 32);
 		break;
 	}
 	case PYHEAP_CMD_LRU_NEW: {
@@ -2593,6 +2912,7 @@ static uint32_t op_cmd[NR_OPS] = {
 	[OP_LRU_DEL] = PYHEAP_CMD_LRU_DELETE,
 	[OP_LRU_INFO] = PYHEAP_CMD_LRU_INFO,
 	[OP_VERSION] = PYHEAP_CMD_VERSION,
+	[OP_WHY] = PYHEAP_CMD_GC_WHY,
 };
 
 static char last_what[256];
@@ -2674,6 +2994,12 @@ static void x_single(struct mheap *m, const struct step *st, uint32_t cmd)
 
 			if (p)
 				remap(m, (uint32_t *)(uintptr_t)p, n);
+			if (cmd == PYHEAP_CMD_GC_GARBAGE && g->groups)
+				check_groups(m, g);
+		} else if (cmd == PYHEAP_CMD_GC_WHY) {
+			struct pyheap_gc_why *w = (void *)exp;
+
+			check_written(w->steps, w->out_count * 8, "GC_WHY");
 		} else if (cmd == PYHEAP_CMD_PAYLOAD_READ) {
 			struct pyheap_payload *p = (void *)exp;
 
@@ -3040,7 +3366,8 @@ static void gen_step(struct step *st, int files)
 		{ OP_FREEZE, 1 }, { OP_OBJ_INFO, 2 }, { OP_REFS, 3 },
 		{ OP_GARBAGE, 2 }, { OP_LRU_NEW, 2 }, { OP_LRU_GET, 5 },
 		{ OP_LRU_SET, 6 }, { OP_LRU_DEL, 2 }, { OP_LRU_INFO, 2 },
-		{ OP_READ, 3 }, { OP_VERSION, 1 }, { OP_BADCMD, 1 },
+		{ OP_WHY, 3 }, { OP_READ, 3 }, { OP_VERSION, 1 },
+		{ OP_BADCMD, 1 },
 		{ OP_CHECK, 1 }, { OP_B_CHAIN, 1 }, { OP_B_MAP, 1 },
 		{ OP_B_CYCLE, 2 }, { OP_B_WIDE, 1 },
 	};
