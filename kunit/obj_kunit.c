@@ -305,6 +305,99 @@ out:
 	pyheap_heap_unlock(ctx->heap);
 }
 
+/*
+ * A walk from two roots stops at the object, and its parents and
+ * positions give the chain from the nearer root:
+ * t -> a -> b -> c -> a and x -> c; roots t, x; should be x -> c.
+ */
+static void walk_stops_at_the_object_with_its_chain(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct link_obj *a, *b, *c, *t, *x;
+	struct pyheap_walk w;
+
+	pyheap_heap_lock(ctx->heap);
+	c = link_new(ctx, NULL);
+	b = link_new(ctx, &c->ob);
+	a = link_new(ctx, &b->ob);
+	c->next = &a->ob;
+	pyheap_obj_get(&a->ob);
+	t = link_new(ctx, &a->ob);
+	x = link_new(ctx, &c->ob);
+	KUNIT_EXPECT_TRUE(test, a && b && c && t && x);
+	if (!(a && b && c && t && x))
+		goto out;	/* the heap's teardown frees them */
+
+	pyheap_walk_init(&w, ctx->heap, &c->ob);
+	KUNIT_EXPECT_EQ(test, pyheap_walk_add(&w, &t->ob), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_walk_add(&w, &x->ob), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_walk_run(&w), 0);
+	/* [t, x, a, c]: c found from x (entry 1) before b was queued */
+	KUNIT_EXPECT_EQ(test, w.nr, 4U);
+	KUNIT_EXPECT_EQ(test, w.found, 3U);
+	KUNIT_EXPECT_EQ(test, w.q[3].parent, 1U);
+	KUNIT_EXPECT_EQ(test, w.q[3].pos, 0U);
+	KUNIT_EXPECT_EQ(test, w.q[1].parent, PYHEAP_WALK_NONE);
+	pyheap_walk_destroy(&w);
+	KUNIT_EXPECT_EQ(test, (a->ob.flags | c->ob.flags | x->ob.flags) &
+			      PYHEAP_OBJF_VISITED, 0U);
+	pyheap_obj_put(ctx->heap, &t->ob);
+	pyheap_obj_put(ctx->heap, &x->ob);
+	pyheap_obj_put(ctx->heap, &a->ob);
+	pyheap_obj_put(ctx->heap, &b->ob);
+	pyheap_obj_put(ctx->heap, &c->ob);
+out:
+	pyheap_heap_unlock(ctx->heap);
+}
+
+/*
+ * The cycles of a set, numbered in its order: a -> b -> c -> a, d -> a
+ * (on no cycle), e -> e; listed [d, b, e, a, c, b]: 0 1 2 1 1 1.
+ */
+static void obj_cycles_number_components_in_set_order(struct kunit *test)
+{
+	static const u32 want[] = { 0, 1, 2, 1, 1, 1 };
+	struct obj_ctx *ctx = test->priv;
+	struct link_obj *a, *b, *c, *d, *e;
+	struct pyheap_obj *set[6];
+	u32 group[6], cycles = 0;
+	int i;
+
+	pyheap_heap_lock(ctx->heap);
+	c = link_new(ctx, NULL);
+	b = link_new(ctx, &c->ob);
+	a = link_new(ctx, &b->ob);
+	d = link_new(ctx, &a->ob);
+	e = link_new(ctx, NULL);
+	KUNIT_EXPECT_TRUE(test, a && b && c && d && e);
+	if (!(a && b && c && d && e))
+		goto out;
+	c->next = &a->ob;
+	pyheap_obj_get(&a->ob);
+	e->next = &e->ob;
+	pyheap_obj_get(&e->ob);
+	set[0] = &d->ob;
+	set[1] = &b->ob;
+	set[2] = &e->ob;
+	set[3] = &a->ob;
+	set[4] = &c->ob;
+	set[5] = &b->ob;
+	KUNIT_EXPECT_EQ(test, pyheap_obj_cycles(ctx->heap, set, 6, group,
+						&cycles), 0);
+	KUNIT_EXPECT_EQ(test, cycles, 2U);
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ_MSG(test, group[i], want[i], "entry %d", i);
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ(test, set[i]->flags & PYHEAP_OBJF_VISITED, 0U);
+	pyheap_obj_put(ctx->heap, &d->ob);
+	pyheap_obj_put(ctx->heap, &a->ob);
+	pyheap_obj_put(ctx->heap, &b->ob);
+	pyheap_obj_put(ctx->heap, &c->ob);
+	pyheap_obj_put(ctx->heap, &e->ob);
+out:
+	pyheap_heap_unlock(ctx->heap);
+}
+
 /* Destroying a heap frees cycles and self-references too (KASAN, leaks). */
 static void heap_destroy_frees_cycles(struct kunit *test)
 {
@@ -412,6 +505,8 @@ static struct kunit_case obj_cases[] = {
 	KUNIT_CASE(obj_new_stops_at_heap_limits),
 	KUNIT_CASE(obj_deep_size_counts_each_object_once),
 	KUNIT_CASE(obj_deep_size_never_sleeps_in_visit),
+	KUNIT_CASE(walk_stops_at_the_object_with_its_chain),
+	KUNIT_CASE(obj_cycles_number_components_in_set_order),
 	KUNIT_CASE(heap_destroy_frees_cycles),
 	KUNIT_CASE(handles_open_close_reuse_and_refuse),
 	KUNIT_CASE(type_register_rejects_bad_types),

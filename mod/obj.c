@@ -330,6 +330,7 @@ void pyheap_walk_init(struct pyheap_walk *w, struct pyheap_heap *heap,
 		.stop = stop,
 	};
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_walk_init);
 
 /**
  * pyheap_walk_add() - add a root to a walk
@@ -357,6 +358,7 @@ int pyheap_walk_add(struct pyheap_walk *w, struct pyheap_obj *obj)
 	walk_visit(obj, w);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_walk_add);
 
 /**
  * pyheap_walk_run() - traverse breadth first from the roots
@@ -399,6 +401,7 @@ int pyheap_walk_run(struct pyheap_walk *w)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_walk_run);
 
 /**
  * pyheap_walk_destroy() - unmark what a walk found, and free its queue
@@ -422,6 +425,7 @@ void pyheap_walk_destroy(struct pyheap_walk *w)
 	w->nr = 0;
 	w->cap = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_walk_destroy);
 
 /**
  * pyheap_obj_deep_size() - what an object keeps reachable, and its size
@@ -720,6 +724,7 @@ int pyheap_obj_cycles(struct pyheap_heap *heap, struct pyheap_obj *const *objs,
 	scc_free(&s);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_obj_cycles);
 
 /*
  * Free every object of a heap whose handles are gone, cycles included:
