@@ -313,20 +313,19 @@ out:
 static void walk_stops_at_the_object_with_its_chain(struct kunit *test)
 {
 	struct obj_ctx *ctx = test->priv;
-	struct link_obj *a, *b, *c, *t, *x;
+	struct pyheap_kunit_link *a, *b, *c, *t, *x;
 	struct pyheap_walk w;
 
 	pyheap_heap_lock(ctx->heap);
 	c = link_new(ctx, NULL);
-	b = link_new(ctx, &c->ob);
-	a = link_new(ctx, &b->ob);
-	c->next = &a->ob;
-	pyheap_obj_get(&a->ob);
-	t = link_new(ctx, &a->ob);
-	x = link_new(ctx, &c->ob);
+	b = c ? link_new(ctx, &c->ob) : NULL;
+	a = b ? link_new(ctx, &b->ob) : NULL;
+	t = a ? link_new(ctx, &a->ob) : NULL;
+	x = t ? link_new(ctx, &c->ob) : NULL;
 	KUNIT_EXPECT_TRUE(test, a && b && c && t && x);
 	if (!(a && b && c && t && x))
 		goto out;	/* the heap's teardown frees them */
+	pyheap_kunit_link_set(ctx->heap, &c->ob, 0, &a->ob);
 
 	pyheap_walk_init(&w, ctx->heap, &c->ob);
 	KUNIT_EXPECT_EQ(test, pyheap_walk_add(&w, &t->ob), 0);
@@ -358,24 +357,22 @@ static void obj_cycles_number_components_in_set_order(struct kunit *test)
 {
 	static const u32 want[] = { 0, 1, 2, 1, 1, 1 };
 	struct obj_ctx *ctx = test->priv;
-	struct link_obj *a, *b, *c, *d, *e;
+	struct pyheap_kunit_link *a, *b, *c, *d, *e;
 	struct pyheap_obj *set[6];
 	u32 group[6], cycles = 0;
 	int i;
 
 	pyheap_heap_lock(ctx->heap);
 	c = link_new(ctx, NULL);
-	b = link_new(ctx, &c->ob);
-	a = link_new(ctx, &b->ob);
-	d = link_new(ctx, &a->ob);
+	b = c ? link_new(ctx, &c->ob) : NULL;
+	a = b ? link_new(ctx, &b->ob) : NULL;
+	d = a ? link_new(ctx, &a->ob) : NULL;
 	e = link_new(ctx, NULL);
 	KUNIT_EXPECT_TRUE(test, a && b && c && d && e);
 	if (!(a && b && c && d && e))
 		goto out;
-	c->next = &a->ob;
-	pyheap_obj_get(&a->ob);
-	e->next = &e->ob;
-	pyheap_obj_get(&e->ob);
+	pyheap_kunit_link_set(ctx->heap, &c->ob, 0, &a->ob);
+	pyheap_kunit_link_set(ctx->heap, &e->ob, 0, &e->ob);
 	set[0] = &d->ob;
 	set[1] = &b->ob;
 	set[2] = &e->ob;
