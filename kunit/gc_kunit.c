@@ -688,6 +688,41 @@ static void gc_index_auto_follows_the_scatter(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
+/*
+ * Numbering the cycles of a set (GC_GARBAGE's groups) borrows heap_priv,
+ * which a collection counts from 0: it must leave 0 behind.  Two held
+ * self-loops; after the numbering, a collection finds neither.
+ */
+static void gc_after_numbering_cycles_counts_from_zero(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *set[2];
+	u32 group[2], cycles = 0;
+	long collected;
+
+	pyheap_heap_lock(heap);
+	set[0] = node(heap, 1);
+	set[1] = node(heap, 1);
+	KUNIT_EXPECT_TRUE(test, set[0] && set[1]);
+	if (!(set[0] && set[1]))
+		goto out;	/* the heap's teardown frees them */
+	link(heap, set[0], 0, set[0]);
+	link(heap, set[1], 0, set[1]);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_cycles(heap, set, 2, group, &cycles),
+			0);
+	KUNIT_EXPECT_EQ(test, cycles, 2U);
+	collected = pyheap_gc_collect(heap, 2);
+	KUNIT_EXPECT_EQ(test, collected, 0L);
+	if (collected)
+		goto out;	/* freed under our references: touch nothing */
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	pyheap_obj_put(heap, set[0]);
+	pyheap_obj_put(heap, set[1]);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+out:
+	pyheap_heap_unlock(heap);
+}
+
 static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_collect_frees_self_loop),
 	KUNIT_CASE_SLOW(gc_collect_frees_long_ring),
@@ -709,6 +744,7 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_collect_chain_held_at_its_end),
 	KUNIT_CASE(gc_frozen_referrer_keeps_its_cycle),
 	KUNIT_CASE(gc_index_auto_follows_the_scatter),
+	KUNIT_CASE(gc_after_numbering_cycles_counts_from_zero),
 	{}
 };
 

@@ -476,7 +476,8 @@ EXPORT_SYMBOL_GPL(pyheap_obj_deep_size);
  *     between traversals, never inside one, as the walk's queue does.
  *  3. Tarjan's search over the edges.  A component is a cycle if it has
  *     two nodes or more, or one that refers to itself.
- *  4. Number the cycles from 1 in the order of the set, and unmark.
+ *  4. Number the cycles from 1 in the order of the set, and unmark,
+ *     leaving ->heap_priv 0 (mod/gc.c counts from 0).
  *
  * Memory: about 28 bytes a node and 4 an edge, for the call only.
  */
@@ -719,8 +720,11 @@ int pyheap_obj_cycles(struct pyheap_heap *heap, struct pyheap_obj *const *objs,
 		scc_number(&s, n, group);
 		*nr_cycles = s.nr_comp;
 	}
-	for (i = 0; i < n; i++)
+	/* and leave heap_priv 0, as a collection expects to find it */
+	for (i = 0; i < n; i++) {
 		objs[i]->flags &= ~PYHEAP_OBJF_VISITED;
+		objs[i]->heap_priv = 0;
+	}
 	scc_free(&s);
 	return err;
 }

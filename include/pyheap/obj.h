@@ -75,7 +75,8 @@ struct pyheap_type {
  * @refcnt: references held, including one per user-space handle
  * @flags: PYHEAP_OBJ_* state bits, owned by the heap
  * @size: bytes asked of the allocator, header included
- * @heap_priv: scratch for the collector and walkers
+ * @heap_priv: scratch for the collector and walkers, 0 whenever none of
+ *	them runs: a collection counts references in it from 0
  *
  * Embed it first in a type's own struct.  Every field is protected by the
  * heap's lock.
