@@ -116,6 +116,8 @@ struct pyheap_obmalloc {
 	struct xarray		pool_map;	/* P: pool frame -> arena */
 	/* P: debug and passthrough kmalloc() blocks, by 8-byte frame */
 	struct xarray		blocks;
+	/* P: pool mode's kmalloc() blocks, for pyheap_obmalloc_discard() */
+	struct xarray		large;
 	/* P: counters; the pool_bytes_* ones are computed on demand */
 	struct pyheap_obmalloc_stats st;
 	unsigned int		fail_nth;	/* P: KUnit fault point */
@@ -144,6 +146,16 @@ static unsigned long pool_key(const void *p)
 static unsigned long block_key(const void *p)
 {
 	return __pa(p) >> 3;
+}
+
+/*
+ * Pool mode's blocks of more than 512 bytes, in pa->large, by 512-byte
+ * frame: two such blocks never start in the same frame, and the blocks of
+ * one slab get neighbouring keys, which share xarray nodes.
+ */
+static unsigned long large_key(const void *p)
+{
+	return __pa(p) >> 9;
 }
 
 static struct pyheap_pool *pool_of(const void *p)
@@ -403,23 +415,41 @@ static void __pool_free(struct pyheap_obmalloc *pa, void *bp,
 
 /*
  * Zero-byte and large requests, and every request in passthrough mode, go
- * to kmalloc().  The debug and passthrough modes remember each block by
- * address, to tell their own blocks from foreign pointers.
+ * to kmalloc(), and each such block is remembered, so that
+ * pyheap_obmalloc_discard() can find it.  The debug and passthrough modes
+ * remember each block by its 8-byte frame, with its size, to tell their
+ * own blocks from foreign pointers; pool mode keeps its blocks of more
+ * than 512 bytes in pa->large, by pointer, and its zero-byte ones with
+ * the others' in pa->blocks.
  */
+static struct xarray *__large_xa(struct pyheap_obmalloc *pa, size_t size,
+				 unsigned long *key, const void *p)
+	__must_hold(pa->lock)
+{
+	if (pa->mode == PYHEAP_OBMALLOC_POOL && size) {
+		*key = large_key(p);
+		return &pa->large;
+	}
+	*key = block_key(p);
+	return &pa->blocks;
+}
+
 static void *__large_alloc(struct pyheap_obmalloc *pa, size_t size)
 	__must_hold(pa->lock)
 {
-	void *p;
+	unsigned long key;
+	struct xarray *xa;
+	void *p, *entry;
 
 	if (obm_fault(pa))
 		return NULL;
 	p = kmalloc(max_t(size_t, size, 1), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return NULL;
-	if (pa->mode != PYHEAP_OBMALLOC_POOL &&
-	    (obm_fault(pa) ||
-	     xa_err(xa_store(&pa->blocks, block_key(p), xa_mk_value(size),
-			     GFP_KERNEL_ACCOUNT)))) {
+	xa = __large_xa(pa, size, &key, p);
+	entry = xa == &pa->large ? p : xa_mk_value(size);
+	if (obm_fault(pa) ||
+	    xa_err(xa_store(xa, key, entry, GFP_KERNEL_ACCOUNT))) {
 		kfree(p);
 		return NULL;
 	}
@@ -447,8 +477,10 @@ static long __large_tracked(struct pyheap_obmalloc *pa, const void *p)
 static void __large_free(struct pyheap_obmalloc *pa, void *p, size_t size)
 	__must_hold(pa->lock)
 {
-	if (pa->mode != PYHEAP_OBMALLOC_POOL)
-		xa_erase(&pa->blocks, block_key(p));
+	unsigned long key;
+	struct xarray *xa = __large_xa(pa, size, &key, p);
+
+	xa_erase(xa, key);
 	if (pyheap_obmalloc_size_class(size) < 0) {
 		pa->st.large_allocs--;
 		pa->st.large_bytes -= size;
@@ -861,28 +893,69 @@ struct pyheap_obmalloc *pyheap_obmalloc_create(struct mutex *lock,
 		INIT_LIST_HEAD(&pa->arenas[i]);
 	xa_init(&pa->pool_map);
 	xa_init(&pa->blocks);
+	xa_init(&pa->large);
 	return pa;
 }
 EXPORT_SYMBOL_GPL(pyheap_obmalloc_create);
 
 /**
+ * pyheap_obmalloc_discard() - free an allocator with the blocks still in it
+ * @pa: allocator; NULL is ignored
+ *
+ * Every block goes at once, without being visited: the arenas back to the
+ * page allocator whole, and the kmalloc() blocks, which every mode
+ * remembers (see __large_alloc()), one kfree() each.  The cost grows with
+ * the arenas and the blocks of more than 512 bytes, not with the small
+ * blocks, and the memory cgroup is uncharged as the pages and objects go.
+ * A heap's teardown calls this once no object needs its ->release().
+ *
+ * Context: Process context; may sleep.  Caller holds the allocator's lock
+ * (it is not touched after this returns).
+ */
+void pyheap_obmalloc_discard(struct pyheap_obmalloc *pa)
+{
+	struct obm_arena *arena, *tmp;
+	unsigned long index;
+	unsigned int i;
+	void *entry;
+
+	if (!pa)
+		return;
+	obm_assert_held(pa);
+	for (i = 0; i <= PYHEAP_ARENA_MAX_POOLS; i++) {
+		list_for_each_entry_safe(arena, tmp, &pa->arenas[i], node) {
+			__free_pages(virt_to_page((void *)arena->base),
+				     arena->order);
+			kfree(arena);
+		}
+		if (!(i % 16))
+			cond_resched();
+	}
+	xa_for_each(&pa->blocks, index, entry)
+		kfree(__va(index << 3));
+	xa_for_each(&pa->large, index, entry)
+		kfree(entry);
+	xa_destroy(&pa->blocks);
+	xa_destroy(&pa->large);
+	xa_destroy(&pa->pool_map);
+	kfree(pa);
+}
+EXPORT_SYMBOL_GPL(pyheap_obmalloc_discard);
+
+/**
  * pyheap_obmalloc_destroy() - free an allocator and all its arenas
  * @pa: allocator; every block should have been freed
  *
- * Blocks still allocated are a bug in the caller: arenas go back anyway,
- * tracked kmalloc() blocks are freed, and a warning names the count.
- * Untracked kmalloc() blocks (pool mode) cannot be found and leak.
+ * Blocks still allocated are a bug in the caller: they are freed anyway,
+ * as by pyheap_obmalloc_discard(), and a warning names the count.
  *
  * Context: Process context; may sleep.  Caller holds the allocator's lock
  * (it is not touched after this returns).
  */
 void pyheap_obmalloc_destroy(struct pyheap_obmalloc *pa)
 {
-	struct obm_arena *arena, *tmp;
-	unsigned long index;
 	u64 inuse = 0;
 	unsigned int i;
-	void *entry;
 
 	if (!pa)
 		return;
@@ -892,19 +965,7 @@ void pyheap_obmalloc_destroy(struct pyheap_obmalloc *pa)
 	WARN_ONCE(inuse || pa->st.large_allocs,
 		  "pyheap: obmalloc destroyed with %llu small and %llu large blocks in use\n",
 		  inuse, pa->st.large_allocs);
-
-	for (i = 0; i <= PYHEAP_ARENA_MAX_POOLS; i++) {
-		list_for_each_entry_safe(arena, tmp, &pa->arenas[i], node) {
-			__free_pages(virt_to_page((void *)arena->base),
-				     arena->order);
-			kfree(arena);
-		}
-	}
-	xa_for_each(&pa->blocks, index, entry)
-		kfree(__va(index << 3));
-	xa_destroy(&pa->blocks);
-	xa_destroy(&pa->pool_map);
-	kfree(pa);
+	pyheap_obmalloc_discard(pa);
 }
 EXPORT_SYMBOL_GPL(pyheap_obmalloc_destroy);
 

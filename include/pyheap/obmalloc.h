@@ -10,7 +10,10 @@
  * Limitations: an allocator is not thread-safe; its owner serialises every
  * call with the lock named at creation (a heap's mutex), and each entry
  * point asserts it.  The free functions take the size that was allocated,
- * as kmem_cache_free() takes its cache.
+ * as kmem_cache_free() takes its cache.  Every block is remembered, the
+ * small ones by their arena, the others in an xarray, so that an owner
+ * done with all of them can drop the allocator whole, without freeing
+ * each (pyheap_obmalloc_discard()).
  */
 #ifndef _PYHEAP_OBMALLOC_H
 #define _PYHEAP_OBMALLOC_H
@@ -161,6 +164,7 @@ struct pyheap_obmalloc_span {
 struct pyheap_obmalloc *pyheap_obmalloc_create(struct mutex *lock,
 					       enum pyheap_obmalloc_mode mode);
 void pyheap_obmalloc_destroy(struct pyheap_obmalloc *pa);
+void pyheap_obmalloc_discard(struct pyheap_obmalloc *pa);
 void *pyheap_obmalloc_alloc(struct pyheap_obmalloc *pa, size_t size);
 void pyheap_obmalloc_free(struct pyheap_obmalloc *pa, void *p, size_t size);
 bool pyheap_obmalloc_owns(struct pyheap_obmalloc *pa, const void *p);
