@@ -61,6 +61,21 @@ struct obj_ctx {
 	unsigned int released;
 };
 
+/* The link type without ->release, its clears counted. */
+static unsigned int plain_clears;
+
+static void plain_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	plain_clears++;
+	pyheap_kunit_link_clear(heap, obj);
+}
+
+static struct pyheap_type plain_type = {
+	.name = "kunit_plain",
+	.traverse = pyheap_kunit_link_traverse,
+	.clear = plain_clear,
+};
+
 static int obj_suite_init(struct kunit_suite *suite)
 {
 	int err = pyheap_type_register(&pyheap_kunit_link_type);
@@ -69,12 +84,22 @@ static int obj_suite_init(struct kunit_suite *suite)
 		return err;
 	err = pyheap_type_register(&fan_type);
 	if (err)
-		pyheap_type_unregister(&pyheap_kunit_link_type);
+		goto err_link;
+	err = pyheap_type_register(&plain_type);
+	if (err)
+		goto err_fan;
+	return 0;
+
+err_fan:
+	pyheap_type_unregister(&fan_type);
+err_link:
+	pyheap_type_unregister(&pyheap_kunit_link_type);
 	return err;
 }
 
 static void obj_suite_exit(struct kunit_suite *suite)
 {
+	pyheap_type_unregister(&plain_type);
 	pyheap_type_unregister(&fan_type);
 	pyheap_type_unregister(&pyheap_kunit_link_type);
 }
@@ -422,6 +447,105 @@ static void heap_destroy_frees_cycles(struct kunit *test)
 }
 
 /*
+ * A pool-mode heap's teardown visits only the objects whose type has a
+ * ->release: each of those is cleared and released once, even when only
+ * objects that are never visited held it, and the puts its ->clear()
+ * makes free nothing; every other object goes with its arena, large ones
+ * (from kmalloc()) included.  The counters still balance.
+ */
+static void heap_destroy_visits_only_objects_with_release(struct kunit *test)
+{
+	static const struct pyheap_limits limits = {
+		.max_objects = 1 << 20, .max_bytes = 1 << 28,
+		.max_handles = 1024,
+	};
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, &limits);
+	struct pyheap_obj *prev = NULL, *obj, *link;
+	const unsigned int n = 10000, nlinks = 100;
+	unsigned int released = 0, made = 0, i;
+	bool pool;
+	u32 h;
+
+	pyheap_heap_lock(heap);
+	pool = pyheap_obmalloc_mode(heap->alloc) == PYHEAP_OBMALLOC_POOL;
+	plain_clears = 0;
+	for (i = 0; i < n; i++) {
+		/* a chain; every 100th object large, in a cycle */
+		obj = pyheap_kunit_link_new(heap, &plain_type,
+					    i % 100 ? 2 : 100);
+		if (!obj)
+			break;
+		made++;
+		pyheap_kunit_link_set(heap, obj, 0, prev);
+		pyheap_obj_put(heap, prev);
+		prev = obj;
+		if (i % (n / nlinks))
+			continue;
+		/* a released object that only the chain holds */
+		link = pyheap_kunit_link_new(heap, &pyheap_kunit_link_type, 1);
+		if (!link)
+			break;
+		made++;
+		pyheap_kunit_link_of(link)->released = &released;
+		pyheap_kunit_link_set(heap, link, 0, prev);
+		pyheap_kunit_link_set(heap, obj, 1, link);
+		pyheap_obj_put(heap, link);
+	}
+	KUNIT_EXPECT_EQ(test, made, n + nlinks);
+	if (prev) {
+		KUNIT_EXPECT_EQ(test, pyheap_handle_open(heap, prev, &h), 0);
+		pyheap_obj_put(heap, prev);
+	}
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, (u64)made);
+	KUNIT_EXPECT_EQ(test, plain_clears, 0U);
+	pyheap_heap_unlock(heap);
+
+	pyheap_heap_get(heap);
+	pyheap_kunit_heap_destroy(test, heap);
+	KUNIT_EXPECT_EQ(test, released, nlinks);
+	if (pool)
+		KUNIT_EXPECT_EQ(test, plain_clears, 0U);
+	else
+		KUNIT_EXPECT_GE(test, plain_clears, n);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_freed, (u64)made);
+	KUNIT_EXPECT_EQ(test, heap->types[plain_type.id].objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->types[plain_type.id].bytes, 0ULL);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&heap->released));
+	for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
+		KUNIT_EXPECT_EQ(test, heap->gc.gens[i].nr, 0ULL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&heap->gc.gens[0].objects));
+	pyheap_heap_put(heap);
+}
+
+/*
+ * A released object's entry in heap->released lives as long as the
+ * object: freed by a put, it is no longer visited at teardown.
+ */
+static void obj_free_forgets_released_object(struct kunit *test)
+{
+	struct obj_ctx *ctx = test->priv;
+	struct pyheap_obj *a, *b;
+
+	pyheap_heap_lock(ctx->heap);
+	a = pyheap_kunit_link_new(ctx->heap, &pyheap_kunit_link_type, 0);
+	b = pyheap_kunit_link_new(ctx->heap, &plain_type, 0);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	KUNIT_EXPECT_FALSE(test, xa_empty(&ctx->heap->released));
+	if (a)
+		pyheap_kunit_link_of(a)->released = &ctx->released;
+	pyheap_obj_put(ctx->heap, a);
+	KUNIT_EXPECT_EQ(test, ctx->released, 1U);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ctx->heap->released));
+	pyheap_obj_put(ctx->heap, b);
+	pyheap_heap_unlock(ctx->heap);
+	pyheap_kunit_heap_destroy(test, ctx->heap);
+	KUNIT_EXPECT_EQ(test, ctx->released, 1U);
+}
+
+/*
  * The handle table: a free entry is reused last-closed-first, the limit
  * holds for one handle and for many, and a refused HANDLE_CLOSEV (a
  * duplicate, a stale handle) leaves every handle open and unmarked.
@@ -505,6 +629,8 @@ static struct kunit_case obj_cases[] = {
 	KUNIT_CASE(walk_stops_at_the_object_with_its_chain),
 	KUNIT_CASE(obj_cycles_number_components_in_set_order),
 	KUNIT_CASE(heap_destroy_frees_cycles),
+	KUNIT_CASE(heap_destroy_visits_only_objects_with_release),
+	KUNIT_CASE(obj_free_forgets_released_object),
 	KUNIT_CASE(handles_open_close_reuse_and_refuse),
 	KUNIT_CASE(type_register_rejects_bad_types),
 	{}

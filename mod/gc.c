@@ -1538,6 +1538,30 @@ void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all)
 		gc_set_gen(obj, PYHEAP_GEN_NONE);
 }
 
+/*
+ * Forget every object at once, for a teardown that frees them with their
+ * arenas: the lists are emptied without a walk, and the objects on them
+ * are never touched again.
+ */
+void pyheap_gc_discard(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	int i;
+
+	for (i = 0; i < NR_GENS; i++) {
+		INIT_LIST_HEAD(&gc->gens[i].objects);
+		gc->gens[i].nr = 0;
+		gc->gens[i].count = 0;
+	}
+	INIT_LIST_HEAD(&gc->permanent);
+	INIT_LIST_HEAD(&gc->untracked);
+	gc->nr_permanent = 0;
+	gc->nr_untracked = 0;
+	gc->long_lived_total = 0;
+	gc->long_lived_pending = 0;
+}
+
 /**
  * pyheap_gc_garbage_clear() - empty the garbage list, as del gc.garbage[:]
  * @heap: the heap

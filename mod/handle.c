@@ -368,6 +368,9 @@ void pyheap_handles_close_all(struct pyheap_heap *heap)
 	u32 handle;
 
 	lockdep_assert_held(&heap->lock);
+	/* A discarding heap frees the objects whole: their counts are moot. */
+	if (heap->discarding)
+		goto out;
 	/* By index, and t->slot read afresh: a put may not grow the table. */
 	for (handle = 1; handle < t->top; handle++) {
 		if (!handle_is_live(t, handle))
@@ -375,6 +378,8 @@ void pyheap_handles_close_all(struct pyheap_heap *heap)
 		pyheap_obj_put(heap, handle_take(heap, handle));
 		cond_resched();
 	}
+out:
 	kvfree(t->slot);
 	*t = (struct pyheap_handles){};
+	heap->nr_handles = 0;
 }

@@ -125,6 +125,7 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 		heap->limits.max_handles = READ_ONCE(heap_max_handles);
 	}
 	INIT_LIST_HEAD(&heap->tofree);
+	xa_init(&heap->released);
 	INIT_LIST_HEAD(&heap->lru_maps);
 	init_waitqueue_head(&heap->lru_wait);
 	pyheap_gc_heap_init(heap);
@@ -193,7 +194,11 @@ EXPORT_SYMBOL_GPL(pyheap_heap_put);
  * for readers in flight), so no reader can find it; then, under its lock,
  * every handle is closed, every object freed (cycles included, and
  * objects an in-kernel user still references: put them first), and every
- * arena returned.
+ * arena returned.  In the pool mode of the allocator only the objects of
+ * types with a ->release are visited, and the rest go with their arenas,
+ * so the cost does not grow with the number of small objects; the debug
+ * and passthrough modes clear and free each object, and warn of those an
+ * in-kernel user still references.
  *
  * Context: Process context.  Takes and releases pyheap_heaps_mutex, then
  * heap->lock.
@@ -207,11 +212,19 @@ void pyheap_heap_destroy(struct pyheap_heap *heap)
 	pyheap_gc_shutdown(heap);
 
 	mutex_lock(&heap->lock);
+	/* The checking modes free block by block, through their checks. */
+	heap->discarding = pyheap_obmalloc_mode(heap->alloc) ==
+			   PYHEAP_OBMALLOC_POOL;
 	pyheap_handles_close_all(heap);
 	pyheap_events_release(heap);
 	pyheap_gc_release(heap);
-	pyheap_obj_teardown(heap);
-	pyheap_obmalloc_destroy(heap->alloc);
+	if (heap->discarding) {
+		pyheap_obj_discard(heap);
+		pyheap_obmalloc_discard(heap->alloc);
+	} else {
+		pyheap_obj_teardown(heap);
+		pyheap_obmalloc_destroy(heap->alloc);
+	}
 	heap->alloc = NULL;
 	mutex_unlock(&heap->lock);
 

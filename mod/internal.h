@@ -154,6 +154,8 @@ struct pyheap_heap {
 	wait_queue_head_t	lru_wait;	/* waiters for such claims */
 	struct list_head	tofree;		/* H: dead, not yet freed */
 	bool			draining;	/* H: the to-free loop runs */
+	bool			discarding;	/* H: puts free nothing */
+	struct xarray		released;	/* H: objects with ->release */
 	struct pyheap_handles	handles;	/* H: handle -> object */
 	u64			nr_handles;	/* H */
 	u64			nr_objects;	/* H: live objects */
@@ -224,6 +226,7 @@ int pyheap_obj_cycles(struct pyheap_heap *heap, struct pyheap_obj *const *objs,
 		      u32 n, u32 *group, u32 *nr_cycles);
 u64 pyheap_obj_id(struct pyheap_heap *heap, const struct pyheap_obj *obj);
 void pyheap_obj_teardown(struct pyheap_heap *heap);
+void pyheap_obj_discard(struct pyheap_heap *heap);
 void pyheap_obj_drain(struct pyheap_heap *heap);
 
 /* mod/gc.c; what it exports is in include/pyheap/gc.h */
@@ -237,6 +240,7 @@ void pyheap_gc_throttle(struct pyheap_heap *heap);
 void pyheap_gc_shutdown(struct pyheap_heap *heap);
 void pyheap_gc_release(struct pyheap_heap *heap);
 void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all);
+void pyheap_gc_discard(struct pyheap_heap *heap);
 u32 pyheap_gc_generation(const struct pyheap_obj *obj);
 bool pyheap_gc_is_finalized(const struct pyheap_obj *obj);
 void pyheap_gc_get_params(struct pyheap_heap *heap, struct pyheap_gc_params *p);

@@ -22,6 +22,7 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 
 #include <pyheap/obj.h>
 
@@ -29,6 +30,16 @@
 
 static DEFINE_MUTEX(pyheap_types_mutex);
 const struct pyheap_type *pyheap_types[PYHEAP_MAX_TYPES];
+
+/*
+ * An object's key in heap->released.  Objects are at least one header
+ * apart, so no two share a key, and the objects of a pool get
+ * neighbouring ones.
+ */
+static unsigned long obj_key(const struct pyheap_obj *obj)
+{
+	return __pa(obj) / sizeof(*obj);
+}
 
 /**
  * pyheap_type_register() - make a type usable by pyheap_obj_new()
@@ -108,6 +119,13 @@ struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
 	obj = pyheap_obmalloc_alloc(heap->alloc, size);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
+	/* The teardown visits these, and only these (pyheap_obj_discard()). */
+	if (type->release &&
+	    xa_err(xa_store(&heap->released, obj_key(obj), obj,
+			    GFP_KERNEL_ACCOUNT))) {
+		pyheap_obmalloc_free(heap->alloc, obj, size);
+		return ERR_PTR(-ENOMEM);
+	}
 	memset(obj, 0, size);
 	obj->type = type;
 	obj->refcnt = 1;
@@ -179,8 +197,10 @@ static void __obj_free(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	pyheap_gc_forget(heap, obj);
 	if (type->clear)
 		type->clear(heap, obj);
-	if (type->release)
+	if (type->release) {
 		type->release(heap, obj);
+		xa_erase(&heap->released, obj_key(obj));
+	}
 	heap->nr_objects--;
 	heap->nr_bytes -= bytes;
 	heap->types[type->id].objects--;
@@ -229,6 +249,9 @@ void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 {
 	lockdep_assert_held(&heap->lock);
 	if (!obj || unlikely(obj->refcnt >= PYHEAP_REFCNT_SATURATED))
+		return;
+	/* The teardown frees the objects whole (pyheap_obj_discard()). */
+	if (unlikely(heap->discarding))
 		return;
 	if (unlikely(!obj->refcnt)) {
 		heap->bad_puts++;
@@ -768,4 +791,50 @@ void pyheap_obj_teardown(struct pyheap_heap *heap)
 	if (leaked)
 		pr_warn("heap %llu: %u objects still referenced at teardown\n",
 			heap->id, leaked);
+}
+
+/**
+ * pyheap_obj_discard() - free every object of a heap without visiting most
+ * @heap: a heap whose allocator pyheap_obmalloc_discard() frees next, with
+ *	heap->discarding set since before its handles were closed
+ *
+ * The objects of types with a ->release (heap->released holds them all)
+ * are cleared and released, each once; the puts that makes free nothing,
+ * so no other object is touched, and they all go with their arenas.  What
+ * ->clear() of the others would do is drop references between objects
+ * that are going anyway, so it is skipped.  Unlike pyheap_obj_teardown(),
+ * this cannot tell objects an in-kernel user still references from the
+ * rest: they are freed all the same, without a warning.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ */
+void pyheap_obj_discard(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	u64 objects = 0, bytes = 0;
+	struct pyheap_obj *obj;
+	unsigned long key;
+	unsigned int i = 0;
+
+	lockdep_assert_held(&heap->lock);
+	WARN_ON_ONCE(!heap->discarding || !list_empty(&heap->tofree));
+	xa_for_each(&heap->released, key, obj) {
+		if (obj->type->clear)
+			obj->type->clear(heap, obj);
+		obj->type->release(heap, obj);
+		if (!(++i % 1024))
+			cond_resched();
+	}
+	xa_destroy(&heap->released);
+	pyheap_gc_discard(heap);
+	/* Released, what is left counts only the objects' own blocks. */
+	for (i = 0; i < PYHEAP_MAX_TYPES; i++) {
+		objects += heap->types[i].objects;
+		bytes += heap->types[i].bytes;
+	}
+	WARN_ON_ONCE(objects != heap->nr_objects || bytes != heap->nr_bytes);
+	memset(heap->types, 0, sizeof(heap->types));
+	heap->nr_freed += heap->nr_objects;
+	heap->nr_objects = 0;
+	heap->nr_bytes = 0;
 }
