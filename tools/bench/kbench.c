@@ -22,7 +22,9 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/string.h>
 
+#include <pyheap/gc.h>
 #include <pyheap/heap.h>
 #include <pyheap/lru.h>
 #include <pyheap/obj.h>
@@ -43,9 +45,11 @@ static unsigned int nr_cases;	/* reported so far */
 struct bench_case {
 	const char *name;
 	const char *peer;
-	u64 (*run_pyheap)(void *ctx);	/* returns ns for iters ops */
+	u64 (*run_pyheap)(void *ctx);	/* returns ns for all ops */
 	u64 (*run_peer)(void *ctx);
 	void *ctx;
+	unsigned int ops;		/* per run; 0: iters */
+	u64 *mine, *theirs;		/* if set: each run's ns, sorted */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -60,6 +64,7 @@ static void bench_report(const struct bench_case *bc)
 {
 	u64 mine[MAX_ROUNDS], theirs[MAX_ROUNDS], ratio[MAX_ROUNDS];
 	unsigned int i, n = min_t(unsigned int, rounds, MAX_ROUNDS);
+	unsigned int ops = bc->ops ?: iters;
 
 	bc->run_pyheap(bc->ctx);	/* warm up */
 	bc->run_peer(bc->ctx);
@@ -74,13 +79,17 @@ static void bench_report(const struct bench_case *bc)
 	sort(ratio, n, sizeof(u64), cmp_u64, NULL);
 	pr_info("bench %s: pyheap %llu.%03llu ns/op, %s %llu.%03llu ns/op, ratio %llu.%03llu (%llu.%03llu..%llu.%03llu)\n",
 		bc->name,
-		div_u64(mine[n / 2], iters),
-		div_u64(mine[n / 2] * 1000, iters) % 1000,
-		bc->peer, div_u64(theirs[n / 2], iters),
-		div_u64(theirs[n / 2] * 1000, iters) % 1000,
+		div_u64(mine[n / 2], ops),
+		div_u64(mine[n / 2] * 1000, ops) % 1000,
+		bc->peer, div_u64(theirs[n / 2], ops),
+		div_u64(theirs[n / 2] * 1000, ops) % 1000,
 		ratio[n / 2] / 1000, ratio[n / 2] % 1000,
 		ratio[0] / 1000, ratio[0] % 1000,
 		ratio[n - 1] / 1000, ratio[n - 1] % 1000);
+	if (bc->mine) {
+		memcpy(bc->mine, mine, n * sizeof(u64));
+		memcpy(bc->theirs, theirs, n * sizeof(u64));
+	}
 	nr_cases++;
 }
 
@@ -475,6 +484,167 @@ static void bench_refs(void)
 	pyheap_heap_destroy(rc.heap);
 }
 
+/*
+ * Closing a heap of N small objects, a chain each holding the next, against
+ * freeing as many objects of a kmem_cache and destroying it: the heap's
+ * arenas go whole, without a visit to its objects, so its time should stay
+ * flat from 1K to 1M objects where the cache's grows with N.  One op is
+ * one close; building the heap or filling the cache is not timed.
+ */
+#define CLOSE_OBJ_SIZE	48
+
+struct close_obj {
+	struct pyheap_obj ob;
+	struct pyheap_obj *next;
+};
+
+static void close_traverse(struct pyheap_obj *obj, pyheap_visit_t visit,
+			   void *arg)
+{
+	struct close_obj *c = container_of(obj, struct close_obj, ob);
+
+	if (c->next)
+		visit(c->next, arg);
+}
+
+static void close_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	struct close_obj *c = container_of(obj, struct close_obj, ob);
+	struct pyheap_obj *next = c->next;
+
+	c->next = NULL;
+	pyheap_obj_put(heap, next);
+}
+
+static struct pyheap_type close_type = {
+	.name = "bench_close",
+	.traverse = close_traverse,
+	.clear = close_clear,
+};
+
+struct close_ctx {
+	unsigned int n;
+	void **objs;		/* the peer's objects */
+};
+
+static u64 heap_close_run(void *p)
+{
+	static const struct pyheap_limits limits = {
+		.max_objects = 2U << 20, .max_bytes = 1ULL << 30,
+		.max_handles = 16,
+	};
+	struct close_ctx *c = p;
+	struct pyheap_obj *obj, *head = NULL;
+	struct pyheap_heap *heap;
+	unsigned int i;
+	u64 t;
+
+	heap = pyheap_heap_create(&limits);
+	if (IS_ERR(heap))
+		return 0;
+	pyheap_heap_lock(heap);
+	/* A collection in flight would be waited for, and timed. */
+	pyheap_gc_disable(heap);
+	for (i = 0; i < c->n; i++) {
+		obj = pyheap_obj_new(heap, &close_type, CLOSE_OBJ_SIZE);
+		if (IS_ERR(obj))
+			break;
+		container_of(obj, struct close_obj, ob)->next = head;
+		head = obj;	/* the creation reference passes down */
+	}
+	pyheap_heap_unlock(heap);
+	t = ktime_get_ns();
+	pyheap_heap_destroy(heap);
+	return ktime_get_ns() - t;
+}
+
+static u64 kmem_cache_close_run(void *p)
+{
+	struct close_ctx *c = p;
+	struct kmem_cache *cache;
+	unsigned int i, n;
+	u64 t;
+
+	cache = kmem_cache_create("pyheap_bench_close", CLOSE_OBJ_SIZE, 8, 0,
+				  NULL);
+	if (!cache)
+		return 0;
+	for (n = 0; n < c->n; n++) {
+		c->objs[n] = kmem_cache_alloc(cache, GFP_KERNEL_ACCOUNT);
+		if (!c->objs[n])
+			break;
+	}
+	t = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		kmem_cache_free(cache, c->objs[i]);
+	kmem_cache_destroy(cache);
+	return ktime_get_ns() - t;
+}
+
+/* a / b in thousandths */
+static u64 ratio_milli(u64 a, u64 b)
+{
+	return div64_u64(a * 1000, max_t(u64, b, 1));
+}
+
+static void bench_close(void)
+{
+	static const unsigned int sizes[] = { 1000, 10000, 100000, 1000000 };
+	static const char * const names[] = {
+		"heap_close_1k", "heap_close_10k", "heap_close_100k",
+		"heap_close_1m",
+	};
+	static u64 mine[ARRAY_SIZE(sizes)][MAX_ROUNDS];
+	static u64 theirs[ARRAY_SIZE(sizes)][MAX_ROUNDS];
+	unsigned int i, last = 0, n = min_t(unsigned int, rounds, MAX_ROUNDS);
+	struct close_ctx cc = {};
+	struct bench_case bc = {
+		.peer = "kmem_cache_close", .run_pyheap = heap_close_run,
+		.run_peer = kmem_cache_close_run, .ctx = &cc, .ops = 1,
+	};
+	u64 r, lo, hi;
+
+	if (pyheap_type_register(&close_type))
+		return;
+	cc.objs = kvmalloc_array(sizes[ARRAY_SIZE(sizes) - 1], sizeof(void *),
+				 GFP_KERNEL);
+	if (!cc.objs)
+		goto out;
+	/* The smoke run's few iterations stop at the smaller sizes. */
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (i && sizes[i] > 10ULL * iters)
+			break;
+		cc.n = sizes[i];
+		bc.name = names[i];
+		bc.mine = mine[i];
+		bc.theirs = theirs[i];
+		bench_report(&bc);
+		last = i;
+	}
+	/*
+	 * How much longer the largest close took than the 1K one, for each
+	 * side, medians; the spread pairs the extremes of the rounds.
+	 */
+	r = ratio_milli(ratio_milli(mine[last][n / 2], mine[0][n / 2]),
+			ratio_milli(theirs[last][n / 2], theirs[0][n / 2]));
+	lo = ratio_milli(ratio_milli(mine[last][0], mine[0][n - 1]),
+			 ratio_milli(theirs[last][n - 1], theirs[0][0]));
+	hi = ratio_milli(ratio_milli(mine[last][n - 1], mine[0][0]),
+			 ratio_milli(theirs[last][0], theirs[0][n - 1]));
+	pr_info("bench heap_close_scaling_%s_1k: pyheap %llu.%03llu x, kmem_cache_close %llu.%03llu x, ratio %llu.%03llu (%llu.%03llu..%llu.%03llu)\n",
+		names[last] + strlen("heap_close_"),
+		div_u64(ratio_milli(mine[last][n / 2], mine[0][n / 2]), 1000),
+		ratio_milli(mine[last][n / 2], mine[0][n / 2]) % 1000,
+		div_u64(ratio_milli(theirs[last][n / 2], theirs[0][n / 2]),
+			1000),
+		ratio_milli(theirs[last][n / 2], theirs[0][n / 2]) % 1000,
+		r / 1000, r % 1000, lo / 1000, lo % 1000, hi / 1000, hi % 1000);
+	nr_cases++;
+	kvfree(cc.objs);
+out:
+	pyheap_type_unregister(&close_type);
+}
+
 static int __init pyheap_bench_init(void)
 {
 	int err;
@@ -486,6 +656,7 @@ static int __init pyheap_bench_init(void)
 		return err;
 	bench_refs();
 	pyheap_type_unregister(&bench_type);
+	bench_close();
 	pr_info("bench done: %u cases\n", nr_cases);
 	return -ECANCELED;	/* nothing to keep loaded */
 }
