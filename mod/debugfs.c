@@ -10,7 +10,9 @@
  * or here when the heap's counters and the allocator's accessors are all
  * it needs.  A top-level file shows its table for every heap; the same
  * file in <heap id>/ shows it for that heap.  See
- * Documentation/pyheap/debugfs.rst for the columns.
+ * Documentation/pyheap/debugfs.rst for the columns.  The two files of
+ * <heap id>/ that are dumps rather than tables, objects and garbage, are
+ * made here too but live in mod/dump.c.
  *
  * Locking: a top-level file takes pyheap_heaps_mutex to walk the heaps,
  * then each heap->lock to print its rows.  A per-heap file takes only its
@@ -358,6 +360,7 @@ void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 		debugfs_create_file(t->name, 0400, d->dir, &d->files[i],
 				    &one_heap_fops);
 	}
+	pyheap_dump_add(heap, d->dir);
 	heap->debugfs = d;
 }
 

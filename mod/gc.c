@@ -1915,6 +1915,38 @@ void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
 	}
 }
 
+/**
+ * pyheap_gc_for_each_object() - visit every live object of a heap once
+ * @heap: the heap
+ * @fn: called for each object of generations 0 to 2, the permanent one
+ *	and the untracked list, in list order, under heap->lock only
+ * @arg: passed to @fn
+ *
+ * Read-only: @fn must not free, track or move an object.  Between
+ * collections every live object is on one of these lists; heap->lock
+ * keeps a collection from running meanwhile.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ */
+void pyheap_gc_for_each_object(struct pyheap_heap *heap, pyheap_visit_t fn,
+			       void *arg)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *obj;
+	unsigned int n = 0;
+	u32 gen;
+
+	lockdep_assert_held(&heap->lock);
+	for (gen = 0; gen <= PYHEAP_GEN_UNTRACKED; gen++) {
+		list_for_each_entry(obj, gc_list(gc, gen), node) {
+			fn(obj, arg);
+			if (!(++n % 4096))
+				cond_resched();
+		}
+	}
+}
+
 int pyheap_gc_init(void)
 {
 	pyheap_gc_wq = alloc_workqueue("pyheap_gc", WQ_UNBOUND, 0);

@@ -53,6 +53,7 @@
 #include <pyheap/obmalloc.h>
 #include <uapi/linux/pyheap.h>
 
+struct dentry;
 struct mem_cgroup;
 struct pyheap_heap_debugfs;
 struct seq_file;
@@ -253,6 +254,8 @@ void pyheap_gc_for_each_garbage(struct pyheap_heap *heap, pyheap_visit_t fn,
 				void *arg);
 u32 pyheap_gc_garbage_get(struct pyheap_heap *heap, u64 start, u32 max,
 			  struct pyheap_obj **objs);
+void pyheap_gc_for_each_object(struct pyheap_heap *heap, pyheap_visit_t fn,
+			       void *arg);
 void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
 				 const struct pyheap_obj *match,
 				 pyheap_visit_t fn, void *arg);
@@ -334,6 +337,9 @@ void pyheap_debugfs_init(void);
 void pyheap_debugfs_exit(void);
 void pyheap_debugfs_heap_add(struct pyheap_heap *heap);
 void pyheap_debugfs_heap_remove(struct pyheap_heap *heap);
+
+/* mod/dump.c */
+void pyheap_dump_add(struct pyheap_heap *heap, struct dentry *dir);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int pyheap_gc_select_generation(struct pyheap_gc *gc);
