@@ -9,10 +9,15 @@
  * says it is on (GC_GARBAGE's groups).  why() prints instead the shortest
  * chain of references that keeps one object alive, which the kernel finds
  * (GC_WHY), and cycles() the cycles of gc.garbage, one line each.
+ *
+ * With -H HEAP the graph is another heap's, read from its debugfs dumps
+ * (objects, garbage and types under <debugfs>/HEAP/) instead of through
+ * handles: every object of the heap, in id order, without names.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +263,195 @@ static void graph_build(struct shell *sh, struct graph *g)
 }
 
 /*
+ * Another heap's graph, from the dumps of <debugfs>/HEAP/.  Each file
+ * starts "<name> - version: 1.<minor>"; a major version other than 1 is
+ * refused.
+ */
+static FILE *dump_open(long long heap, const char *name, const char *title)
+{
+	char path[512], want[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%lld/%s", dbg_path, heap, name);
+	f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			die("%s: no heap %lld, or no module or no debugfs",
+			    path, heap);
+		if (errno == EACCES || errno == EPERM)
+			die("%s: permission denied: %s", path,
+			    "debugfs is root-only; run as root");
+		die("%s: %s", path, strerror(errno));
+	}
+	snprintf(want, sizeof(want), "%s - version: 1.", title);
+	if (getline(&line, &cap, f) <= 0 || strncmp(line, want, strlen(want)))
+		die("%s: not a version 1 %s file", path, title);
+	free(line);
+	return f;
+}
+
+/* Type names by id, from <heap>/types; "type<N>" for one not listed. */
+static void dump_types(long long heap, char names[][16], int n)
+{
+	FILE *f = dump_open(heap, "types", "pyheap_types");
+	char *line = NULL, name[64];
+	size_t cap = 0;
+	int i, id;
+
+	for (i = 0; i < n; i++)
+		snprintf(names[i], 16, "type%d", i);
+	while (getline(&line, &cap, f) > 0)
+		if (line[0] != '#' &&
+		    sscanf(line, "%d %*u %*u %63s", &id, name) == 2 &&
+		    id >= 0 && id < n)
+			snprintf(names[id], 16, "%.15s", name);
+	free(line);
+	fclose(f);
+}
+
+/* A node for a row of objects, or -1 when the graph is full. */
+static int dump_node(struct graph *g, __u64 id, const char *type,
+		     const unsigned int *f)
+{
+	struct gnode *nd;
+	int i;
+
+	if (g->n == MAX_NODES) {
+		g->truncated = true;
+		return -1;
+	}
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 64;
+		g->node = xrealloc(g->node, g->cap, sizeof(*g->node));
+	}
+	nd = &g->node[g->n];
+	memset(nd, 0, sizeof(*nd));
+	nd->id = id;
+	nd->refcnt = f[2];
+	nd->gen = f[3];
+	nd->tracked = f[3] != 4;	/* PYHEAP_GEN_UNTRACKED */
+	snprintf(nd->type, sizeof(nd->type), "%.15s", type);
+	g->n++;
+	if (g->n * 2 > g->hcap) {
+		graph_rehash(g);
+	} else {
+		i = id & (g->hcap - 1);
+		while (g->hash[i])
+			i = (i + 1) & (g->hcap - 1);
+		g->hash[i] = g->n;
+	}
+	return g->n - 1;
+}
+
+/* An edge named by ids until every node is in: (from, to id, slot). */
+struct dump_edge {
+	int from, slot;
+	__u64 to;
+};
+
+/*
+ * <heap>/objects: "id type size refcnt gen nrefs first" and then
+ * "slot:id" per reference (slot "-" for a type without slots).  An
+ * object's references may take several rows, one after the other.
+ */
+static void dump_objects(struct graph *g, long long heap)
+{
+	char types[16][16], *line = NULL, *p;
+	FILE *f = dump_open(heap, "objects", "pyheap_objects");
+	struct dump_edge *de = NULL;
+	size_t cap = 0, nde = 0, dcap = 0, k;
+	unsigned int v[6];
+	__u64 id, last = 0;
+	int cur = -1, slot, i;
+
+	dump_types(heap, types, 16);
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#')
+			continue;
+		id = strtoull(line, &p, 10);
+		for (i = 0; i < 6; i++)
+			v[i] = strtoul(p, &p, 10);
+		if (cur < 0 || id != last) {
+			/* PYHEAP_MAX_TYPES in the kernel: 16 */
+			cur = dump_node(g, id, v[0] < 16 ? types[v[0]] : "?",
+					v);
+			last = id;
+		}
+		while (cur >= 0 && *p == ' ') {
+			p++;
+			slot = *p == '-' ? -1 : (int)strtol(p, NULL, 10);
+			p = strchr(p, ':');
+			if (!p)
+				break;
+			if (nde == dcap) {
+				dcap = dcap ? 2 * dcap : 256;
+				de = xrealloc(de, dcap, sizeof(*de));
+			}
+			de[nde].from = cur;
+			de[nde].slot = slot;
+			de[nde].to = strtoull(p + 1, &p, 10);
+			nde++;
+		}
+	}
+	free(line);
+	fclose(f);
+	/* the rows come in id order: each node's edges are one run */
+	for (k = 0; k < nde; k++) {
+		if (!k || de[k].from != de[k - 1].from)
+			g->node[de[k].from].edges = g->ne;
+		i = graph_find(g, de[k].to);
+		if (i >= 0)
+			graph_edge(g, de[k].from, i, de[k].slot);
+	}
+	free(de);
+}
+
+/* <heap>/garbage: "index id group", gc.garbage in order. */
+static void dump_garbage(struct graph *g, long long heap)
+{
+	FILE *f = dump_open(heap, "garbage", "pyheap_garbage");
+	unsigned long long index, id;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned int group;
+	int i;
+
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#' ||
+		    sscanf(line, "%llu %llu %u", &index, &id, &group) != 3)
+			continue;
+		i = graph_find(g, id);
+		if (i < 0)
+			continue;
+		g->node[i].garbage = true;
+		if (group > g->ncycles) {
+			g->first = xrealloc(g->first, group + 1,
+					    sizeof(*g->first));
+			memset(g->first + g->ncycles + 1, 0,
+			       (group - g->ncycles) * sizeof(*g->first));
+			g->ncycles = group;
+		}
+		if (group && !g->node[i].group) {
+			g->node[i].group = group;
+			if (!g->first[group])
+				g->first[group] = i + 1;
+		}
+	}
+	free(line);
+	fclose(f);
+}
+
+static void graph_load(struct graph *g, long long heap)
+{
+	memset(g, 0, sizeof(*g));
+	graph_rehash(g);
+	g->first = xcalloc(1, sizeof(*g->first));
+	dump_objects(g, heap);
+	dump_garbage(g, heap);
+}
+
+/*
  * Tarjan's strongly connected components, with an explicit stack: mark
  * every node that lies on a cycle (a component of two or more, or a
  * self-reference).
@@ -327,7 +521,7 @@ static void graph_free(struct shell *sh, struct graph *g)
 {
 	int i;
 
-	for (i = 0; i < g->n; i++)
+	for (i = 0; sh && i < g->n; i++)
 		handle_close(sh->fd, g->node[i].h);
 	free(g->node);
 	free(g->edge);
@@ -728,28 +922,50 @@ int graph_cmd(struct shell *sh, const char *what, const struct value *why)
 	return 0;
 }
 
+/* graph -H HEAP: another heap's graph, or its garbage cycles. */
+static int graph_heap(long long heap, const char *what)
+{
+	struct graph g;
+
+	graph_load(&g, heap);
+	if (!strcmp(what, "cycles")) {
+		print_cycles(&g, NULL, json);
+	} else {
+		graph_cycles(&g);
+		graph_dot(&g);
+	}
+	graph_free(NULL, &g);
+	return 0;
+}
+
 /*
  * pyheapctl graph [--why NAME | --cycles] [FILE]: run the script quietly,
  * then draw, or print the chain that keeps NAME, or the garbage cycles.
+ * pyheapctl graph -H HEAP [--cycles]: the same of a heap of any process.
  */
 int do_graph(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "why", required_argument, NULL, 'w' },
 		{ "cycles", no_argument, NULL, 'c' },
+		{ "heap", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *why = NULL, *file, *what = "graph";
+	long long heap = -1;
 	struct binding *b;
 	struct shell sh;
 	FILE *in;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+w:ch", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:cH:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			why = optarg;
+			break;
+		case 'H':
+			heap = parse_num(optarg, "--heap", 0, LLONG_MAX);
 			break;
 		case 'c':
 			what = "cycles";
@@ -766,6 +982,11 @@ int do_graph(int argc, char **argv)
 		bad_usage("graph: one script at most");
 	if (why && !strcmp(what, "cycles"))
 		bad_usage("graph: --why or --cycles, not both");
+	if (heap >= 0) {
+		if (why || optind < argc)
+			bad_usage("graph: -H takes no script and no --why");
+		return graph_heap(heap, what);
+	}
 	file = optind < argc ? argv[optind] : "-";
 	if (!strcmp(file, "-") && isatty(STDIN_FILENO))
 		bad_usage("graph: name a script (- for stdin)");

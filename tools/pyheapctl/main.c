@@ -5,6 +5,8 @@
  *   pyheapctl [-j] shell [FILE]        a heap and a small Python-like language
  *   pyheapctl [-j] graph [--why NAME | --cycles] [FILE]
  *                                      run FILE, then draw the heap (dot)
+ *   pyheapctl [-j] graph -H HEAP [--cycles]
+ *                                      draw any heap, from debugfs
  *   pyheapctl [-j] stats [-H HEAP] [SECTION...]
  *                                      the debugfs tables, readable or JSON
  *   pyheapctl top [-d SECS] [-n COUNT] [-s COLUMN]
@@ -13,7 +15,8 @@
  * Exit status: 0 success, 1 failure, 2 usage.  See pyheapctl(8).
  *
  * Every heap is one open file of /dev/pyheap, so shell and graph work on
- * the heap they create; stats and top read every heap through debugfs.
+ * the heap they create; stats, top and graph -H read any heap through
+ * debugfs.
  *
  * main() parses the global options and looks the command up in cmds[],
  * the command table; each command is a do_*() function in a file of its
@@ -91,10 +94,11 @@ void print_help(FILE *out)
 	      "                            run FILE, then draw the heap (dot);\n"
 	      "                            --why: the chain from a name to NAME;\n"
 	      "                            --cycles: the cycles of gc.garbage\n"
+	      "  graph -H HEAP [--cycles]  the same of any heap, from debugfs (root)\n"
 	      "  stats [-H HEAP] [SECTION...]\n"
 	      "                            debugfs tables (root); sections: heaps,\n"
 	      "                            classes, arenas, bytes, gc, gc_pauses,\n"
-	      "                            types, lru, lru_keys\n"
+	      "                            types, lru, lru_keys, garbage\n"
 	      "  top [-d SECS] [-n COUNT] [-s COLUMN]\n"
 	      "                            heaps and classes, refreshing (q quits)\n"
 	      "\n"

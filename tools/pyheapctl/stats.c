@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pyheapctl.h"
 
@@ -180,13 +181,30 @@ static void table_json(const struct table *t)
 
 static const char *const sections[] = {
 	"heaps", "classes", "arenas", "bytes", "gc", "gc_pauses", "types",
-	"lru", "lru_keys",
+	"lru", "lru_keys", "garbage",
 };
 
 static bool per_heap_only(const char *sec)
 {
 	return !strcmp(sec, "lru") || !strcmp(sec, "lru_keys") ||
-	       !strcmp(sec, "types");
+	       !strcmp(sec, "types") || !strcmp(sec, "garbage");
+}
+
+/* Keep the rows of @t whose first column is @heap. */
+static void table_keep_heap(struct table *t, long long heap)
+{
+	int r, c, out = 0;
+
+	for (r = 0; r < t->nrows; r++) {
+		if (atoll(t->rows[r][0]) == heap) {
+			t->rows[out++] = t->rows[r];
+			continue;
+		}
+		for (c = 0; c < t->ncols; c++)
+			free(t->rows[r][c]);
+		free(t->rows[r]);
+	}
+	t->nrows = out;
 }
 
 static int heap_ids(long long **ids)
@@ -216,6 +234,16 @@ void section_load(struct table *t, const char *sec, long long heap)
 	int i, n;
 
 	memset(t, 0, sizeof(*t));
+	if (heap >= 0 && !strcmp(sec, "heaps")) {
+		/* one table for all heaps: that heap's row */
+		snprintf(path, sizeof(path), "%s/%lld/types", dbg_path, heap);
+		if (access(path, F_OK))
+			dbg_error(path);
+		snprintf(path, sizeof(path), "%s/heaps", dbg_path);
+		table_read(t, path, NULL);
+		table_keep_heap(t, heap);
+		return;
+	}
 	if (heap >= 0) {
 		snprintf(path, sizeof(path), "%s/%lld/%s", dbg_path, heap, sec);
 		snprintf(id, sizeof(id), "%lld", heap);
@@ -248,7 +276,10 @@ void section_load(struct table *t, const char *sec, long long heap)
 	}
 }
 
-/* pyheapctl stats [-H HEAP] [SECTION...]: the default sections, or these. */
+/*
+ * pyheapctl stats [-H HEAP] [SECTION...]: the default sections, or these;
+ * with -H, of one heap, whichever process owns it.
+ */
 int do_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -259,9 +290,13 @@ int do_stats(int argc, char **argv)
 	static const char *const defaults[] = {
 		"heaps", "classes", "arenas", "gc", "lru",
 	};
+	/* one heap's: its row of heaps, and the tables only it has */
+	static const char *const heap_defaults[] = {
+		"heaps", "classes", "arenas", "gc", "types", "lru",
+	};
 	const char *const *want = defaults;
 	long long heap = -1;
-	int nwant = 5, i, c;
+	int nwant = ARRAY_SIZE(defaults), i, c;
 	size_t s;
 
 	while ((c = getopt_long(argc, argv, "+H:h", opts, NULL)) != -1) {
@@ -276,6 +311,10 @@ int do_stats(int argc, char **argv)
 			bad_usage("stats: unknown option");
 			return EXIT_USAGE;
 		}
+	}
+	if (heap >= 0) {
+		want = heap_defaults;
+		nwant = ARRAY_SIZE(heap_defaults);
 	}
 	if (optind < argc) {
 		want = (const char *const *)argv + optind;
