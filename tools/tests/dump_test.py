@@ -55,6 +55,15 @@ if shape == "graph":
     out["ids"] = {k: h.id_of(v) for k, v in names.items()}
     h.close_many([r2, r3, b, c, g1, g2, tail, self_])
     out["collected"] = h.collect()
+elif shape == "wide":
+    # 10 objects of 4096 slots, every slot on one target: more
+    # references than one chunk holds, so objects go on in the next
+    target = h.new()
+    wide = h.new_many(10, slots=pyheap.PYHEAP_MAX_SLOTS)
+    h.link_many([(w, i, target) for w in wide
+                 for i in range(pyheap.PYHEAP_MAX_SLOTS)])
+    out["target"] = h.id_of(target)
+    out["wide"] = [h.id_of(w) for w in wide]
 elif shape.startswith("many"):
     # N objects without slots, made by OBJ_NEWV without Objs in Python
     n = int(shape[4:])
@@ -198,6 +207,17 @@ def test_objects_dump_lists_the_graph():
         assert st.st_mode & 0o777 == 0o400, oct(st.st_mode)
         assert os.stat(ch.dir + "/garbage").st_mode & 0o777 == 0o400
     return "11 objects, 109 references, 4 garbage entries in 2 cycles"
+
+
+def test_references_beyond_a_chunk_go_on():
+    with Child("wide") as ch:
+        objs, order = objects(ch.dir + "/objects")
+        assert set(order) == set(ch.info["wide"]) | {ch.info["target"]}
+        want = [(i, ch.info["target"]) for i in range(4096)]
+        for w in ch.info["wide"]:
+            assert objs[w][4] == want, (w, len(objs[w][4]))
+        assert objs[ch.info["target"]][2] == 40961, objs[ch.info["target"]]
+    return "10 objects of 4096 references, 40960 > 32768 in a chunk"
 
 
 def test_graph_draws_another_process_heap():
