@@ -723,6 +723,253 @@ out:
 	pyheap_heap_unlock(heap);
 }
 
+/*
+ * Skipped collections.  The graph: a handle holds r, r -> a, and a <-> b
+ * is a cycle that only r keeps alive.
+ */
+struct skip_graph {
+	struct pyheap_obj *r, *a, *b;
+	u32 h;
+};
+
+static void skip_graph_make(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	g->r = node(heap, 1);
+	g->a = node(heap, 1);
+	g->b = node(heap, 1);
+	if (!g->r || !g->a || !g->b)
+		return;
+	link(heap, g->r, 0, g->a);
+	link(heap, g->a, 0, g->b);
+	link(heap, g->b, 0, g->a);
+	pyheap_handle_open(heap, g->r, &g->h);
+	pyheap_obj_put(heap, g->r);
+	pyheap_obj_put(heap, g->a);
+	pyheap_obj_put(heap, g->b);
+}
+
+/* What a collection of @gen changed in the figures a case compares. */
+struct skip_delta {
+	long found;
+	u64 skipped, collections, candidates;
+};
+
+static struct skip_delta skip_collect(struct pyheap_heap *heap, int gen)
+{
+	struct pyheap_gc_gen_stats st[PYHEAP_GC_NR_GENS];
+	u64 skipped[PYHEAP_GC_NR_GENS];
+	struct skip_delta d;
+
+	pyheap_gc_get_stats(heap, st);
+	pyheap_gc_get_skipped(heap, skipped);
+	d.skipped = skipped[gen];
+	d.collections = st[gen].collections;
+	d.candidates = st[gen].candidates;
+	d.found = pyheap_gc_collect(heap, gen);
+	pyheap_gc_get_stats(heap, st);
+	pyheap_gc_get_skipped(heap, skipped);
+	d.skipped = skipped[gen] - d.skipped;
+	d.collections = st[gen].collections - d.collections;
+	d.candidates = st[gen].candidates - d.candidates;
+	return d;
+}
+
+/*
+ * A repeat collection of an unchanged graph is skipped, counted, and
+ * otherwise reports what the scan would have: the same candidates,
+ * nothing found, the counts CPython keeps.
+ */
+static void gc_repeat_collection_is_skipped(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	u32 count[PYHEAP_GC_NR_GENS];
+	struct skip_graph g;
+	struct skip_delta d;
+	int i;
+
+	pyheap_heap_lock(heap);
+	skip_graph_make(heap, &g);
+	d = skip_collect(heap, 2);
+	KUNIT_EXPECT_EQ(test, d.found, 0L);
+	KUNIT_EXPECT_EQ(test, d.skipped, 0ULL);
+	KUNIT_EXPECT_EQ(test, d.candidates, 3ULL);
+	for (i = 0; i < 3; i++) {
+		d = skip_collect(heap, 2);
+		KUNIT_EXPECT_EQ_MSG(test, d.found, 0L, "repeat %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, d.skipped, 1ULL, "repeat %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, d.collections, 1ULL, "repeat %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, d.candidates, 3ULL, "repeat %d", i);
+	}
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[2].nr, 3ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.long_lived_total, 3ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[2].collections, 4ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[2].skipped, 3ULL);
+	/* an empty generation 0, twice: the second is skipped */
+	d = skip_collect(heap, 0);
+	KUNIT_EXPECT_EQ(test, d.skipped, 0ULL);
+	d = skip_collect(heap, 0);
+	KUNIT_EXPECT_EQ(test, d.skipped, 1ULL);
+	KUNIT_EXPECT_EQ(test, d.candidates, 0ULL);
+	pyheap_gc_get_count(heap, count);
+	KUNIT_EXPECT_EQ(test, count[0], 0U);
+	KUNIT_EXPECT_EQ(test, count[1], 2U);
+	KUNIT_EXPECT_EQ(test, count[2], 0U);
+	/* the graph is still there, and collectable once let go */
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap, g.h), 0);
+	d = skip_collect(heap, 2);
+	KUNIT_EXPECT_EQ(test, d.found, 2L);
+	KUNIT_EXPECT_EQ(test, d.skipped, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* One change to the graph of skip_graph_make(), and what it leaves. */
+struct skip_change {
+	const char *desc;
+	/* returns the unreachable objects a full collection finds next */
+	long (*change)(struct pyheap_heap *heap, struct skip_graph *g);
+};
+
+static long skip_new_object(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	struct pyheap_obj *o = node(heap, 1);
+
+	link(heap, o, 0, o);
+	pyheap_obj_put(heap, o);
+	return 1;
+}
+
+static long skip_slot_set(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	link(heap, g->r, 0, NULL);
+	return 2;
+}
+
+static long skip_handle_close(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	pyheap_handle_close(heap, g->h);	/* frees r, not its cycle */
+	return 2;
+}
+
+/* A reference taken and dropped again: a change, though nothing moved. */
+static long skip_get_put(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	pyheap_obj_get(g->a);
+	pyheap_obj_put(heap, g->a);
+	return 0;
+}
+
+/* Frozen objects are not candidates: the scan has none to count. */
+static long skip_freeze(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	pyheap_gc_freeze(heap, true);
+	return 0;
+}
+
+static long skip_unfreeze(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	struct pyheap_obj *o = node(heap, 1);
+
+	link(heap, o, 0, o);
+	pyheap_gc_freeze(heap, true);
+	pyheap_obj_put(heap, o);	/* a frozen cycle, alone */
+	pyheap_gc_collect(heap, 2);
+	pyheap_gc_collect(heap, 2);
+	pyheap_gc_freeze(heap, false);
+	return 1;
+}
+
+static long skip_debug_flags(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	struct pyheap_gc_params p;
+
+	pyheap_gc_get_params(heap, &p);
+	p.debug = PYHEAP_GC_DEBUG_SAVEALL;
+	pyheap_gc_set_params(heap, &p);
+	return 0;
+}
+
+/*
+ * Generation 0's collection feeds generation 1 a survivor; the younger
+ * collection itself, not only the object's creation, is a change.
+ */
+static long skip_younger_feeds(struct pyheap_heap *heap, struct skip_graph *g)
+{
+	struct pyheap_obj *o;
+	u64 before, skipped;
+
+	pyheap_gc_collect(heap, 1);
+	pyheap_gc_collect(heap, 1);	/* generation 1's last: nothing */
+	o = node(heap, 1);
+	link(heap, o, 0, o);
+	before = heap->head.changes;
+	pyheap_gc_collect(heap, 0);	/* o to generation 1 */
+	if (heap->head.changes == before)
+		return -1;
+	skipped = heap->gc.gens[1].skipped;
+	pyheap_gc_collect(heap, 1);	/* scans o, moves it on */
+	if (heap->gc.gens[1].skipped != skipped || heap->gc.gens[2].nr != 4)
+		return -1;
+	pyheap_obj_put(heap, o);
+	return 1;
+}
+
+static const struct skip_change skip_changes[] = {
+	{ "new object", skip_new_object },
+	{ "slot set", skip_slot_set },
+	{ "handle close", skip_handle_close },
+	{ "get and put", skip_get_put },
+	{ "freeze", skip_freeze },
+	{ "unfreeze", skip_unfreeze },
+	{ "debug flags", skip_debug_flags },
+	{ "younger generation", skip_younger_feeds },
+};
+
+static void skip_change_desc(const struct skip_change *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(skip_change, skip_changes, skip_change_desc);
+
+/*
+ * After each kind of change a full collection scans, finds what the
+ * change left unreachable, and counts its candidates; once the graph
+ * settles, the next one is skipped again.
+ */
+static void gc_change_forces_a_scan(struct kunit *test)
+{
+	const struct skip_change *c = test->param_value;
+	struct pyheap_heap *heap = test->priv;
+	struct skip_graph g;
+	struct skip_delta d;
+	u64 tracked;
+	long want;
+
+	pyheap_heap_lock(heap);
+	skip_graph_make(heap, &g);
+	skip_collect(heap, 2);
+	d = skip_collect(heap, 2);
+	KUNIT_EXPECT_EQ(test, d.skipped, 1ULL);
+	want = c->change(heap, &g);
+	tracked = pyheap_gc_nr_tracked(heap);
+	d = skip_collect(heap, 2);
+	KUNIT_EXPECT_EQ(test, d.found, want);
+	KUNIT_EXPECT_EQ(test, d.skipped, 0ULL);
+	KUNIT_EXPECT_EQ(test, d.candidates, tracked);
+	if (d.found) {
+		d = skip_collect(heap, 2);
+		KUNIT_EXPECT_EQ(test, d.found, 0L);
+		KUNIT_EXPECT_EQ(test, d.skipped, 0ULL);
+	}
+	tracked = pyheap_gc_nr_tracked(heap);
+	d = skip_collect(heap, 2);
+	KUNIT_EXPECT_EQ(test, d.found, 0L);
+	KUNIT_EXPECT_EQ(test, d.skipped, 1ULL);
+	KUNIT_EXPECT_EQ(test, d.candidates, tracked);
+	pyheap_heap_unlock(heap);
+}
+
 static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_collect_frees_self_loop),
 	KUNIT_CASE_SLOW(gc_collect_frees_long_ring),
@@ -745,6 +992,8 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_frozen_referrer_keeps_its_cycle),
 	KUNIT_CASE(gc_index_auto_follows_the_scatter),
 	KUNIT_CASE(gc_after_numbering_cycles_counts_from_zero),
+	KUNIT_CASE(gc_repeat_collection_is_skipped),
+	KUNIT_CASE_PARAM(gc_change_forces_a_scan, skip_change_gen_params),
 	{}
 };
 

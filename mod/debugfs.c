@@ -222,8 +222,8 @@ static const struct pyheap_table pyheap_tables[] = {
 		.where	= TABLE_HEAP,
 	}, {
 		.name	= "gc",
-		.header	= "pyheap_gc - version: 1.0\n"
-			  "#   heap gen threshold   count   objects collections  collected uncollectable   candidates    duration_ns max_pause_ns\n",
+		.header	= "pyheap_gc - version: 1.1\n"
+			  "#   heap gen threshold   count   objects collections  collected uncollectable   candidates    duration_ns max_pause_ns     skipped\n",
 		.rows	= pyheap_gc_show,
 		.where	= TABLE_TOP | TABLE_HEAP,
 	}, {

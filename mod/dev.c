@@ -458,7 +458,10 @@ int pyheap_dev_init(void)
 	ABI_SIZE(batch, BATCH);
 	ABI_SIZE(gc_collect, GC_COLLECT);
 	ABI_SIZE(gc_state, GC_STATE);
-	ABI_SIZE(gc_stats, GC_STATS);
+	BUILD_BUG_ON(offsetofend(struct pyheap_gc_stats, out_gen) !=
+		     PYHEAP_GC_STATS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct pyheap_gc_stats) !=
+		     PYHEAP_GC_STATS_SIZE_VER1);
 	ABI_SIZE(gc_freeze, GC_FREEZE);
 	BUILD_BUG_ON(sizeof(struct pyheap_gc_obj_info) !=
 		     PYHEAP_GC_OBJ_INFO_SIZE_VER1);

@@ -167,6 +167,7 @@ static u64 *gc_nr(struct pyheap_gc *gc, u32 gen)
 /* Put @obj at the end of generation @gen's list and count it there. */
 static void __gc_move(struct pyheap_gc *gc, struct pyheap_obj *obj, u32 gen)
 {
+	pyheap_heap_changed(container_of(gc, struct pyheap_heap, gc));
 	list_move_tail(&obj->node, gc_list(gc, gen));
 	gc_set_gen(obj, gen);
 	obj->heap_priv = 0;
@@ -215,6 +216,7 @@ void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj)
 {
 	struct pyheap_gc *gc = &heap->gc;
 
+	pyheap_heap_changed(heap);
 	if (!obj->type->traverse) {
 		list_add_tail(&obj->node, &gc->untracked);
 		gc_set_gen(obj, PYHEAP_GEN_UNTRACKED);
@@ -255,14 +257,15 @@ void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj)
  * What steps 2 to 4 tell the rest of a collection: how many survived and
  * how many did not, how many references crossed from one pool to another
  * (the measure of scatter that chooses the next full collection's
- * method), and whether an unreachable object has a finalizer still to
- * run or a legacy one.
+ * method), whether an unreachable object has a finalizer still to run
+ * or a legacy one, and whether the dense index found them.
  */
 struct gc_deduced {
 	u64 survivors;
 	u64 unreachable;
 	u64 far;
 	bool finalizers;
+	bool index;
 };
 
 /* Whether step 6 or 7 has anything to do with @obj, found unreachable. */
@@ -928,12 +931,81 @@ static void gc_deduce_unreachable(struct pyheap_heap *heap,
 	if (generation == OLDEST && gc_index_wanted(gc, candidates) &&
 	    !gc_index_deduce(heap, young, unreachable, dest, out)) {
 		gc->index_collections++;
+		out->index = true;
 	} else {
 		out->far = gc_count_refs(young, generation);
 		gc_move_unreachable(young, unreachable, dest, out);
 	}
 	if (generation == OLDEST)
 		gc->scattered = out->far > candidates / GC_INDEX_FAR_SHARE;
+}
+
+/*
+ * Skipping a collection
+ *
+ * Steps 2 to 4 need not run when their answer is known: when the last
+ * collection of this generation found nothing unreachable and the graph
+ * has not changed since (as unix_gc skips its walk while no edge of the
+ * graph changed).  heap->head.changes counts the changes: every put,
+ * every object made, every reference a slot or an LRU entry adds, every
+ * object moved between the collector's lists (by a collection, a freeze
+ * or an unfreeze), every change of the debug flags.  Each generation
+ * keeps the count its last collection left, and whether that one found
+ * nothing.
+ *
+ * With the same count the candidates are the same objects with the same
+ * references, and at least the same reference counts: a reference taken
+ * without a put (pyheap_obj_get() alone, as a new handle) only adds
+ * reachability, and nothing was reachable less.  So each one is
+ * reachable again, and the scan would move none of them: the list walk
+ * leaves its survivors in an order that a second walk keeps (each
+ * object not referenced from outside follows one that reaches it), and
+ * the index moves no survivor at all.  That holds only for the method
+ * that made the order, so a full collection whose method would differ
+ * from the last one's scans.  The measure of scatter stays what the last
+ * scan left: it counts the references of the same candidates.  A
+ * reference added by a type of another module with pyheap_obj_get()
+ * alone is the one change not counted; it cannot change the answer, only
+ * how scattered the next full collection believes the heap to be.
+ *
+ * Everything else runs as it would: the counts, the promotion of the
+ * survivors, the statistics and the DEBUG_STATS lines; the skip is seen
+ * only in the generation's skipped count.
+ */
+static bool gc_unchanged(struct pyheap_heap *heap, int generation,
+			 u64 candidates, struct gc_deduced *out)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_gc_gen *g = &gc->gens[generation];
+	bool index = generation == OLDEST && gc_index_wanted(gc, candidates);
+
+	if (!g->base_ok || g->base != heap->head.changes ||
+	    index != g->base_index || (generation < OLDEST && candidates))
+		return false;
+	if (index)
+		gc->index_collections++;
+	out->survivors = candidates;
+	out->index = index;
+	return true;
+}
+
+/*
+ * 12. What the next collection of @generation may skip.  Moving objects
+ * into the next generation, or merging the younger ones into this one, is
+ * a change for the other generations: count it before keeping the count.
+ */
+static void gc_note_base(struct pyheap_heap *heap, int generation,
+			 u64 merged, const struct gc_deduced *found)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc_gen *g = &heap->gc.gens[generation];
+
+	if (merged || (generation < OLDEST && found->survivors))
+		pyheap_heap_changed(heap);
+	g->base = heap->head.changes;
+	g->base_ok = !found->unreachable;
+	g->base_index = found->index;
 }
 
 static void visit_move_legacy(struct pyheap_obj *target, void *arg)
@@ -1317,7 +1389,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	u32 old = min(generation + 1, OLDEST);
 	struct list_head *young = &gc->gens[generation].objects;
 	u64 start = ktime_get_ns(), candidates, survivors, collected;
-	u64 uncollectable;
+	u64 uncollectable, merged = 0;
 	struct gc_debug_counts dc = {};
 	struct gc_deduced found = {};
 	LIST_HEAD(unreachable);
@@ -1341,14 +1413,22 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	/* 1. merge the younger generations into the one collected */
 	for (i = 0; i < generation; i++) {
 		list_splice_tail_init(&gc->gens[i].objects, young);
-		gc->gens[generation].nr += gc->gens[i].nr;
+		merged += gc->gens[i].nr;
 		gc->gens[i].nr = 0;
 	}
+	gc->gens[generation].nr += merged;
 	candidates = gc->gens[generation].nr;
 
-	/* 2 to 4. find what is unreachable from outside the candidates */
-	gc_deduce_unreachable(heap, young, &unreachable, generation, old,
-			      candidates, &found);
+	/*
+	 * 2 to 4. find what is unreachable from outside the candidates,
+	 * unless nothing changed since the last time (see "Skipping a
+	 * collection" above)
+	 */
+	if (gc_unchanged(heap, generation, candidates, &found))
+		gc->gens[generation].skipped++;
+	else
+		gc_deduce_unreachable(heap, young, &unreachable, generation,
+				      old, candidates, &found);
 	survivors = found.survivors;
 
 	/* 5. promote the survivors */
@@ -1406,6 +1486,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	/* 11. statistics */
 	gc_account(heap, generation, candidates, collected, uncollectable,
 		   start);
+	gc_note_base(heap, generation, merged, &found);
 	gc->collecting = false;
 	WRITE_ONCE(gc->behind, false);		/* paired: throttle */
 	return collected + uncollectable;
@@ -1613,6 +1694,7 @@ void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
 	int i;
 
 	lockdep_assert_held(&heap->lock);
+	pyheap_heap_changed(heap);
 	if (freeze) {
 		for (i = 0; i < NR_GENS; i++) {
 			list_for_each_entry(obj, &gc->gens[i].objects, node)
@@ -1679,6 +1761,8 @@ void pyheap_gc_set_params(struct pyheap_heap *heap,
 	int i;
 
 	lockdep_assert_held(&heap->lock);
+	if (gc->debug != p->debug)
+		pyheap_heap_changed(heap);
 	gc->enabled = p->enabled;
 	gc->debug = p->debug;
 	for (i = 0; i < NR_GENS; i++)
@@ -1781,6 +1865,27 @@ void pyheap_gc_get_stats(struct pyheap_heap *heap,
 }
 EXPORT_SYMBOL_GPL(pyheap_gc_get_stats);
 
+/**
+ * pyheap_gc_get_skipped() - collections answered without a scan
+ * @heap: the heap
+ * @skipped: filled with the count of each generation: collections that
+ *	found the graph as the last one of the generation had left it, and
+ *	nothing unreachable then, so answered without steps 2 to 4.  Each is
+ *	counted in the generation's collections as well.
+ *
+ * Context: Process context.  Caller holds heap->lock.
+ */
+void pyheap_gc_get_skipped(struct pyheap_heap *heap, u64 skipped[NR_GENS])
+	__must_hold(&heap->lock)
+{
+	int i;
+
+	lockdep_assert_held(&heap->lock);
+	for (i = 0; i < NR_GENS; i++)
+		skipped[i] = heap->gc.gens[i].skipped;
+}
+EXPORT_SYMBOL_GPL(pyheap_gc_get_skipped);
+
 /*
  * debugfs's gc table, one heap's rows: one per generation, with the
  * counters of GC_STATS and the threshold and count of GC_GET.
@@ -1794,6 +1899,7 @@ EXPORT_SYMBOL_GPL(pyheap_gc_get_stats);
  *	candidates	objects they examined, summed
  *	duration_ns	time they took, summed
  *	max_pause_ns	the longest of them
+ *	skipped		those of them answered without a scan (1.1)
  */
 void pyheap_gc_show(struct pyheap_heap *heap, struct seq_file *m)
 	__must_hold(&heap->lock)
@@ -1804,11 +1910,11 @@ void pyheap_gc_show(struct pyheap_heap *heap, struct seq_file *m)
 	lockdep_assert_held(&heap->lock);
 	for (i = 0; i < NR_GENS; i++) {
 		g = &heap->gc.gens[i];
-		seq_printf(m, "  %6llu %3d %9u %7u %9llu %11llu %10llu %13llu %12llu %14llu %12llu\n",
+		seq_printf(m, "  %6llu %3d %9u %7u %9llu %11llu %10llu %13llu %12llu %14llu %12llu %11llu\n",
 			   pyheap_heap_id(heap), i, g->threshold, g->count,
 			   g->nr, g->collections, g->collected,
 			   g->uncollectable, g->candidates, g->duration_ns,
-			   g->max_pause_ns);
+			   g->max_pause_ns, g->skipped);
 	}
 }
 

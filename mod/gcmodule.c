@@ -135,6 +135,7 @@ int pyheap_ioc_gc_stats(struct pyheap_ucmd *ucmd)
 	if (cmd->flags)
 		return -EINVAL;
 	pyheap_gc_get_stats(ucmd->heap, cmd->out_gen);
+	pyheap_gc_get_skipped(ucmd->heap, cmd->out_skipped);
 	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 

@@ -35,10 +35,12 @@
 #ifndef _PYHEAP_INTERNAL_H
 #define _PYHEAP_INTERNAL_H
 
+#include <linux/build_bug.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/siphash.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 #include <linux/poll.h>
@@ -77,6 +79,10 @@ struct pyheap_gc_gen {
 	u64			duration_ns;
 	u64			max_pause_ns;
 	u32			pause_hist[PYHEAP_GC_HIST];
+	u64			skipped;	/* collections answered unscanned */
+	u64			base;		/* heap changes after the last */
+	bool			base_ok;	/* ... which found nothing */
+	bool			base_index;	/* ... and used the index */
 };
 
 /*
@@ -137,6 +143,7 @@ struct pyheap_handles {
 };
 
 struct pyheap_heap {
+	struct pyheap_heap_head	head;		/* H: first, for obj.h */
 	struct kref		ref;		/* A: struct lifetime only */
 	struct mutex		lock;		/* the GIL of this heap */
 	u64			id;		/* I: unique, never reused */
@@ -169,6 +176,17 @@ struct pyheap_heap {
 		u64		bytes;
 	}			types[PYHEAP_MAX_TYPES];	/* H: by id */
 };
+
+static_assert(offsetof(struct pyheap_heap, head) == 0);
+
+/*
+ * A change to the object graph that no put shows: a reference added, an
+ * object created or moved between the collector's lists.
+ */
+static inline void pyheap_heap_changed(struct pyheap_heap *heap)
+{
+	heap->head.changes++;
+}
 
 /* pyheap_obj.flags */
 #define PYHEAP_OBJF_VISITED	BIT(0)	/* marked by a walk */

@@ -256,6 +256,7 @@ struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 	v->charge = charge;
 	if (target)
 		pyheap_obj_get(target);
+	pyheap_heap_changed(heap);	/* a reference the map will hold */
 	heap->nr_bytes += charge;
 	return v;
 }

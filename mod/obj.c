@@ -259,6 +259,7 @@ void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 				   obj->type->name);
 		return;
 	}
+	heap->head.changes++;
 	if (--obj->refcnt)
 		return;
 	if (heap->draining) {

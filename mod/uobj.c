@@ -188,6 +188,7 @@ int pyheap_uobj_set_slot(struct pyheap_heap *heap, struct pyheap_obj *obj,
 		return -ERANGE;
 	if (target)
 		pyheap_obj_get(target);
+	pyheap_heap_changed(heap);
 	old = u->slots[index];
 	u->slots[index] = target;
 	pyheap_obj_put(heap, old);

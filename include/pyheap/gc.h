@@ -57,6 +57,8 @@ void pyheap_gc_get_count(struct pyheap_heap *heap,
 			 u32 count[PYHEAP_GC_NR_GENS]);
 void pyheap_gc_get_stats(struct pyheap_heap *heap,
 			 struct pyheap_gc_gen_stats out[PYHEAP_GC_NR_GENS]);
+void pyheap_gc_get_skipped(struct pyheap_heap *heap,
+			   u64 skipped[PYHEAP_GC_NR_GENS]);
 
 u64 pyheap_gc_nr_garbage(struct pyheap_heap *heap);
 u64 pyheap_gc_garbage_clear(struct pyheap_heap *heap);

@@ -90,6 +90,20 @@ struct pyheap_obj {
 	u32 heap_priv;
 };
 
+/**
+ * struct pyheap_heap_head - the part of a heap the inline helpers touch
+ * @changes: bumped by every put, and by every other change to the object
+ *	graph that a collection could see ("Skipping a collection" in
+ *	mod/gc.c): a collection finding it as its last one left it may
+ *	answer without a scan
+ *
+ * The first member of the otherwise opaque struct pyheap_heap, so that
+ * pyheap_obj_put() counts a put without a call.
+ */
+struct pyheap_heap_head {
+	u64 changes;
+};
+
 int pyheap_type_register(struct pyheap_type *type);
 void pyheap_type_unregister(struct pyheap_type *type);
 
@@ -122,8 +136,9 @@ static inline void pyheap_obj_get(struct pyheap_obj *obj)
  * is everything only it kept alive, in constant stack depth.  A put on an
  * object whose count is already zero is refused, counted in the heap's
  * bad_puts and reported.  The common case (not the last reference) is an
- * inline decrement; the rest, including the lock assertion, is out of
- * line in __pyheap_obj_put().
+ * inline decrement, and a count of the heap's changes for the collector;
+ * the rest, including the lock assertion, is out of line in
+ * __pyheap_obj_put().
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  */
@@ -131,10 +146,12 @@ static inline void pyheap_obj_put(struct pyheap_heap *heap,
 				  struct pyheap_obj *obj)
 {
 	/* 1 < refcnt < saturated, as one unsigned comparison */
-	if (obj && likely(obj->refcnt - 2U < PYHEAP_REFCNT_SATURATED - 2U))
+	if (obj && likely(obj->refcnt - 2U < PYHEAP_REFCNT_SATURATED - 2U)) {
 		obj->refcnt--;
-	else
+		((struct pyheap_heap_head *)heap)->changes++;
+	} else {
 		__pyheap_obj_put(heap, obj);
+	}
 }
 
 u32 pyheap_obj_refcnt(const struct pyheap_obj *obj);

@@ -68,7 +68,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	5
+#define PYHEAP_ABI_MINOR	6
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -449,11 +449,18 @@ struct pyheap_gc_gen_stats {
  * @size: sizeof(struct pyheap_gc_stats)
  * @flags: must be 0
  * @out_gen: the three generations
+ * @out_skipped: of each generation's collections, those answered without
+ *	a scan, since the graph was as the last one had left it and that
+ *	one found nothing unreachable; ABI 1.6
+ *
+ * A caller of ABI 1.5 or older passes %PYHEAP_GC_STATS_SIZE_VER0 and
+ * gets no @out_skipped.
  */
 struct pyheap_gc_stats {
 	__u32 size;
 	__u32 flags;
 	struct pyheap_gc_gen_stats out_gen[PYHEAP_GC_NR_GENS];
+	__u64 out_skipped[PYHEAP_GC_NR_GENS];	/* since ABI 1.6 */
 };
 
 #define PYHEAP_IOC_GC_STATS	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_STATS)
@@ -934,6 +941,7 @@ struct pyheap_handle_closev {
 #define PYHEAP_GC_COLLECT_SIZE_VER0	24
 #define PYHEAP_GC_STATE_SIZE_VER0	72
 #define PYHEAP_GC_STATS_SIZE_VER0	176
+#define PYHEAP_GC_STATS_SIZE_VER1	200
 #define PYHEAP_GC_FREEZE_SIZE_VER0	16
 #define PYHEAP_GC_OBJ_INFO_SIZE_VER0	32
 #define PYHEAP_GC_OBJ_INFO_SIZE_VER1	56
