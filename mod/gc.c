@@ -1751,6 +1751,7 @@ void pyheap_gc_get_params(struct pyheap_heap *heap, struct pyheap_gc_params *p)
 	for (i = 0; i < NR_GENS; i++)
 		p->threshold[i] = gc->gens[i].threshold;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_get_params);
 
 /* Set every parameter at once; the caller has checked them. */
 void pyheap_gc_set_params(struct pyheap_heap *heap,
@@ -1768,6 +1769,7 @@ void pyheap_gc_set_params(struct pyheap_heap *heap,
 	for (i = 0; i < NR_GENS; i++)
 		gc->gens[i].threshold = p->threshold[i];
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_set_params);
 
 /**
  * pyheap_gc_get_count() - gc.get_count()

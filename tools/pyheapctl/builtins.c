@@ -204,7 +204,7 @@ static int do_get_stats(struct shell *sh, const char *fn, struct args *a,
 {
 	static const char *const stat_names[] = {
 		"collections", "collected", "uncollectable", "candidates",
-		"duration_ns", "max_pause_ns", "objects",
+		"duration_ns", "max_pause_ns", "objects", "skipped",
 	};
 	struct pyheap_gc_stats s = {};
 	struct sbuf py = {}, js = {};
@@ -218,12 +218,12 @@ static int do_get_stats(struct shell *sh, const char *fn, struct args *a,
 	sb_add(&js, "[");
 	for (i = 0; i < 3; i++) {
 		const struct pyheap_gc_gen_stats *g = &s.out_gen[i];
-		long long v[7] = {
+		long long v[8] = {
 			g->collections, g->collected, g->uncollectable,
 			g->candidates, g->duration_ns, g->max_pause_ns,
-			g->objects,
+			g->objects, s.out_skipped[i],
 		};
-		struct value r = record(NULL, stat_names, v, 7);
+		struct value r = record(NULL, stat_names, v, 8);
 
 		sb_add(&py, "%s%s", i ? ", " : "", r.s);
 		sb_add(&js, "%s%s", i ? ", " : "", r.j);

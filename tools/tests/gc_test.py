@@ -6,6 +6,7 @@ Each case mirrors what Python's gc module does for the same program.  TAP;
 runs inside a VM with pyheap.ko loaded (tools/vm/vmtest).
 """
 import errno
+import fcntl
 import os
 import select
 import sys
@@ -256,6 +257,67 @@ def test_garbage_cycles_of_a_long_list():
         assert h.collect() == 2 * pairs + ring
         return "%d cycles among %d garbage objects" % (pairs + 1,
                                                        2 * pairs + ring)
+
+
+GC_TABLE = "/sys/kernel/debug/pyheap/gc"
+
+
+def gc_table_rows(heap_id):
+    """This heap's rows of debugfs's gc table, by column name; None
+    without debugfs."""
+    try:
+        lines = open(GC_TABLE).read().splitlines()
+    except OSError:
+        return None
+    assert lines[0] == "pyheap_gc - version: 1.1", lines[0]
+    names = lines[1].lstrip("#").split()
+    rows = [dict(zip(names, map(int, line.split()))) for line in lines[2:]]
+    return [r for r in rows if r["heap"] == heap_id]
+
+
+def test_repeat_collection_is_skipped():
+    # a full collection of an unchanged graph is answered without a scan,
+    # and reads as the scan would have: nothing found, same candidates
+    with heap() as h:
+        a, b = h.new(slots=1), h.new(slots=1)
+        a[0], b[0] = b, a
+        assert h.collect() == 0
+        before = h.get_stats()
+        assert [h.collect() for _ in range(3)] == [0, 0, 0]
+        after = h.get_stats()
+        assert after[2]["skipped"] - before[2]["skipped"] == 3, after
+        assert after[2]["collections"] - before[2]["collections"] == 3
+        assert after[2]["candidates"] - before[2]["candidates"] == 6
+        assert h.get_count() == (0, 0, 0), h.get_count()
+        rows = gc_table_rows(h.id)
+        if rows is not None:
+            assert [r["skipped"] for r in rows] == \
+                [s["skipped"] for s in after], (rows, after)
+        # a handle closed is a change: the next one scans
+        del a
+        assert h.collect() == 0
+        assert h.get_stats()[2]["skipped"] == after[2]["skipped"]
+        del b
+        assert h.collect() == 2
+        assert h.get_stats()[2]["skipped"] == after[2]["skipped"]
+        assert h.info().objects == 0
+
+
+def test_stats_of_abi_1_5_still_answer():
+    # a caller of ABI 1.5 passes the old size, and gets the old struct
+    old = 176           # PYHEAP_GC_STATS_SIZE_VER0
+    with heap() as h:
+        o = h.new(slots=1)
+        o[0] = o
+        h.collect()
+        h.collect()
+        buf = bytearray(old)
+        buf[0:4] = old.to_bytes(4, sys.byteorder)
+        fcntl.ioctl(h.fd, pyheap._request(pyheap.PYHEAP_CMD_GC_STATS), buf)
+        full = pyheap.PyheapGcStats.from_buffer_copy(bytes(buf) + bytes(24))
+        assert full.out_gen[2].collections == 2, full.out_gen[2].collections
+        assert list(full.out_skipped) == [0, 0, 0]
+        assert h.get_stats()[2]["skipped"] == 1
 
 
 def test_bad_input():

@@ -357,7 +357,8 @@ class PyheapGcGenStats(ctypes.Structure):
 
 class PyheapGcStats(_Arg):
     _fields_ = [("size", _u32), ("flags", _u32),
-                ("out_gen", PyheapGcGenStats * PYHEAP_GC_NR_GENS)]
+                ("out_gen", PyheapGcGenStats * PYHEAP_GC_NR_GENS),
+                ("out_skipped", _u64 * PYHEAP_GC_NR_GENS)]     # ABI 1.6
 
 
 class PyheapGcFreeze(_Arg):
@@ -580,7 +581,7 @@ def _call_unraisable(fn, *args):
 
 # The figures of GC_STATS that count what collections did.
 _GC_COUNTERS = ("collections", "collected", "uncollectable", "candidates",
-                "duration_ns")
+                "duration_ns", "skipped")
 
 
 class Heap:
@@ -909,7 +910,8 @@ class Heap:
                     PyheapGcFreeze(flags=PYHEAP_GC_UNFREEZE))
 
     def get_stats(self):
-        """gc.get_stats(), plus candidates, durations and pauses."""
+        """gc.get_stats(), plus candidates, durations, pauses and the
+        collections answered without a scan ("skipped")."""
         stats = self._raw_stats()
         for gen, fix in zip(stats, self._stats_fix):
             for k, d in fix.items():
@@ -919,9 +921,12 @@ class Heap:
     def _raw_stats(self):
         """GC_STATS as the kernel counts: every collection it ran."""
         out = self._ioctl(PYHEAP_CMD_GC_STATS, PyheapGcStats())
-        return [{name: getattr(gen, name)
-                 for name, _ in PyheapGcGenStats._fields_}
-                for gen in out.out_gen]
+        stats = [{name: getattr(gen, name)
+                  for name, _ in PyheapGcGenStats._fields_}
+                 for gen in out.out_gen]
+        for gen, skipped in zip(stats, out.out_skipped):
+            gen["skipped"] = skipped
+        return stats
 
     def _obj_info(self, obj):
         return self._ioctl(PYHEAP_CMD_GC_OBJ_INFO,
