@@ -903,6 +903,7 @@ static long skip_younger_feeds(struct pyheap_heap *heap, struct skip_graph *g)
 {
 	struct pyheap_obj *o;
 	u64 before, skipped;
+	bool ok;
 
 	pyheap_gc_collect(heap, 1);
 	pyheap_gc_collect(heap, 1);	/* generation 1's last: nothing */
@@ -910,14 +911,12 @@ static long skip_younger_feeds(struct pyheap_heap *heap, struct skip_graph *g)
 	link(heap, o, 0, o);
 	before = heap->head.changes;
 	pyheap_gc_collect(heap, 0);	/* o to generation 1 */
-	if (heap->head.changes == before)
-		return -1;
+	ok = heap->head.changes != before;
 	skipped = heap->gc.gens[1].skipped;
 	pyheap_gc_collect(heap, 1);	/* scans o, moves it on */
-	if (heap->gc.gens[1].skipped != skipped || heap->gc.gens[2].nr != 4)
-		return -1;
+	ok &= heap->gc.gens[1].skipped == skipped && heap->gc.gens[2].nr == 4;
 	pyheap_obj_put(heap, o);
-	return 1;
+	return ok ? 1 : -1;	/* -1: no answer is right */
 }
 
 static const struct skip_change skip_changes[] = {
