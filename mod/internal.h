@@ -79,10 +79,10 @@ struct pyheap_gc_gen {
 	u64			duration_ns;
 	u64			max_pause_ns;
 	u32			pause_hist[PYHEAP_GC_HIST];
-	u64			skipped;	/* collections answered unscanned */
-	u64			base;		/* heap changes after the last */
-	bool			base_ok;	/* ... which found nothing */
-	bool			base_index;	/* ... and used the index */
+	u64			skipped;	/* answered without a scan */
+	u64			base;		/* heap changes at the last */
+	bool			base_ok;	/* it found nothing */
+	bool			base_index;	/* it used the index */
 };
 
 /*

@@ -10,6 +10,9 @@ the median of the per-round ratios with their spread:
 
 In-kernel cases come from pyheap_bench.ko; user-space cases time the
 ioctls from C (ubench) against CPython 3.11 peers in this interpreter.
+lru_hit_1m interleaves the two: rounds of in-kernel hits at a million
+entries, one per write to pyheap_bench.ko's lru_round parameter, with
+rounds of functools.lru_cache hits at a million entries here.
 The collector's cases (gc_*) pit one GC_COLLECT against gc.collect() on
 the same graph, each side built in a process of its own (ubench gc, and
 this file with --gc-peer) and kept for 7 interleaved rounds; the
@@ -87,6 +90,30 @@ def py_lru_hits(entries, n):
     return (time.perf_counter_ns() - t) / n
 
 
+class PyLru:
+    """A functools.lru_cache of `entries` ints, filled once, hit in the
+    order of py_lru_hits() and of kbench.c's big maps."""
+
+    def __init__(self, entries):
+        @functools.lru_cache(maxsize=entries)
+        def f(x):
+            return x
+        for i in range(entries):
+            f(i)
+        self.f = f
+        self.keys = [(i * 7919) % entries for i in range(65536)]
+
+    def hits(self, n):
+        f, keys = self.f, self.keys
+        t = time.perf_counter_ns()
+        done = 0
+        while done < n:
+            for k in keys[:n - done]:
+                f(k)
+            done += len(keys[:n - done])
+        return (time.perf_counter_ns() - t) / n
+
+
 def interleave(case, peer, mine, theirs):
     mine(), theirs()                   # warm up
     m, t = [], []
@@ -125,6 +152,41 @@ def kernel_cases():
     if expected == 0 or len(results) - first != expected:
         sys.exit("bench.py: %d in-kernel cases reported, %d expected" %
                  (len(results) - first, expected))
+
+
+def kernel_lru_1m():
+    """bench lru_hit_1m: an in-kernel hit at a million entries against a
+    functools.lru_cache hit at a million entries, both native in the
+    same VM: pyheap_bench.ko keeps its maps loaded (mode=lru_1m) and
+    times one round per write of its lru_round parameter, between this
+    interpreter's rounds.  _hold adds the hold callback's touch of the
+    value, as lru_cache's hit increfs its result."""
+    ko = os.path.join(os.environ.get("PYHEAP_KO_DIR", ""), "pyheap_bench.ko")
+    entries = 1 << 20 if not SMOKE else 1 << 14
+    n = int(200000 * SCALE) or 1000
+    name = "lru_hit_1m" if entries == 1 << 20 else "lru_hit_%d" % entries
+    param = "/sys/module/pyheap_bench/parameters/lru_round"
+    out = subprocess.run(["insmod", ko, "mode=lru_1m",
+                          "entries=%d" % entries, "iters=%d" % n],
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit("bench.py: pyheap_bench.ko mode=lru_1m: %s" %
+                 out.stderr.strip())
+
+    def kernel(which):
+        with open(param, "w") as f:
+            f.write(which)
+        with open(param) as f:
+            return int(f.read()) / 1000
+
+    try:
+        peer = PyLru(entries)
+        interleave(name, "functools_lru_cache", lambda: kernel("bare"),
+                   lambda: peer.hits(n))
+        interleave(name + "_hold", "functools_lru_cache",
+                   lambda: kernel("hold"), lambda: peer.hits(n))
+    finally:
+        subprocess.run(["rmmod", "pyheap_bench"], capture_output=True)
 
 
 # The collector's cases.  Both sides build the same graph (ubench.c's
@@ -317,6 +379,7 @@ def main():
         ROUNDS, " (smoke)" if SMOKE else ""), flush=True)
     if not GC_ONLY:
         kernel_cases()
+        kernel_lru_1m()
     if not NO_GC:
         gc_cases()
     if not NATIVE and not GC_ONLY:

@@ -9,6 +9,12 @@
  *
  *   bench <case>: pyheap <ns> ns/op, <peer> <ns> ns/op, ratio <r> (<lo>..<hi>)
  *
+ * With mode=lru_1m it instead builds two maps of @entries entries and
+ * stays loaded: each write of "bare" or "hold" to its lru_round parameter
+ * times one round of @iters hits, which reading the parameter reports in
+ * picoseconds per hit, so that bench.py can interleave the rounds with a
+ * functools.lru_cache in the same VM (bench lru_hit_1m).
+ *
  * Build: make -C <kernel> M=$PWD CONFIG_PYHEAP_BENCH=m
  */
 
@@ -23,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include <pyheap/gc.h>
 #include <pyheap/heap.h>
@@ -398,6 +405,135 @@ static u64 kref_pairs(void *p)
 	return ktime_get_ns() - t;
 }
 
+/*
+ * The map of a million entries, hit in bench.py's order: the 65536 keys
+ * (i * 7919) % entries, over and over, as its functools.lru_cache peer
+ * is.  "bare" values are never touched; "hold" values are 8-byte counts
+ * the hold callback increments, the touch a value record costs the
+ * ioctl path and an incref of the result costs lru_cache.
+ */
+#define BIG_KEYS	65536
+
+static char *mode = "";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "lru_1m: build the big maps and stay loaded for lru_round (default: run every case once)");
+
+static unsigned int entries = 1U << 20;
+module_param(entries, uint, 0444);
+MODULE_PARM_DESC(entries, "Entries of the big maps (default 1048576)");
+
+static struct {
+	struct pyheap_lru	*bare, *held;
+	u64			*keys;		/* BIG_KEYS, in hit order */
+	u64			*vals;		/* @entries counts */
+	u64			last_ps;	/* the last round, per hit */
+} big;
+
+static void big_hold(void *v)
+{
+	(*(u64 *)v)++;
+}
+
+static const struct pyheap_lru_ops big_bare_ops = {
+	.release = nop_release,
+};
+
+static const struct pyheap_lru_ops big_held_ops = {
+	.hold = big_hold,
+	.release = nop_release,
+};
+
+static u64 big_hits(struct pyheap_lru *lru)
+{
+	struct pyheap_lru_key k = { .len = sizeof(u64) };
+	u64 t = ktime_get_ns();
+	unsigned int i;
+	void *v;
+
+	for (i = 0; i < iters; i++) {
+		k.data = &big.keys[i % BIG_KEYS];
+		if (!pyheap_lru_get(lru, &k, &v))
+			barrier_data(v);
+	}
+	return ktime_get_ns() - t;
+}
+
+static int lru_round_set(const char *val, const struct kernel_param *kp)
+{
+	struct pyheap_lru *lru;
+
+	if (sysfs_streq(val, "bare"))
+		lru = big.bare;
+	else if (sysfs_streq(val, "hold"))
+		lru = big.held;
+	else
+		return -EINVAL;
+	if (!lru || !iters)
+		return -ENODEV;
+	big.last_ps = div_u64(big_hits(lru) * 1000, iters);
+	return 0;
+}
+
+static int lru_round_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", big.last_ps);
+}
+
+static const struct kernel_param_ops lru_round_ops = {
+	.set = lru_round_set,
+	.get = lru_round_get,
+};
+
+module_param_cb(lru_round, &lru_round_ops, NULL, 0644);
+MODULE_PARM_DESC(lru_round, "Write bare or hold: time one round of hits; read: picoseconds per hit");
+
+static void big_destroy(void)
+{
+	if (!IS_ERR_OR_NULL(big.held))
+		pyheap_lru_destroy(big.held);
+	if (!IS_ERR_OR_NULL(big.bare))
+		pyheap_lru_destroy(big.bare);
+	kvfree(big.vals);
+	kvfree(big.keys);
+	big.bare = NULL;
+	big.held = NULL;
+}
+
+static int big_build(void)
+{
+	struct pyheap_lru_key k = { .len = sizeof(u64) };
+	u64 i;
+	int err = -ENOMEM;
+
+	if (!entries)
+		return -EINVAL;
+	big.keys = kvmalloc_array(BIG_KEYS, sizeof(u64), GFP_KERNEL);
+	big.vals = kvcalloc(entries, sizeof(u64), GFP_KERNEL);
+	if (!big.keys || !big.vals)
+		goto err;
+	for (i = 0; i < BIG_KEYS; i++)
+		big.keys[i] = i * 7919 % entries;
+	big.bare = pyheap_lru_create(entries, false, &big_bare_ops);
+	big.held = pyheap_lru_create(entries, false, &big_held_ops);
+	err = PTR_ERR_OR_ZERO(big.bare) ?: PTR_ERR_OR_ZERO(big.held);
+	if (err)
+		goto err;
+	for (i = 0; i < entries && !err; i++) {
+		k.data = &i;
+		err = pyheap_lru_set(big.bare, &k, &big.vals[i]) ?:
+		      pyheap_lru_set(big.held, &k, &big.vals[i]);
+		if (!(i % 4096))
+			cond_resched();
+	}
+	if (err)
+		goto err;
+	return 0;
+
+err:
+	big_destroy();
+	return err;
+}
+
 static void bench_lru(void)
 {
 	struct lru_ctx lc;
@@ -649,6 +785,10 @@ static int __init pyheap_bench_init(void)
 {
 	int err;
 
+	if (!strcmp(mode, "lru_1m"))
+		return big_build();
+	if (*mode)
+		return -EINVAL;
 	bench_lru();
 	bench_alloc();
 	err = pyheap_type_register(&bench_type);
@@ -661,7 +801,13 @@ static int __init pyheap_bench_init(void)
 	return -ECANCELED;	/* nothing to keep loaded */
 }
 
+static void __exit pyheap_bench_exit(void)
+{
+	big_destroy();
+}
+
 module_init(pyheap_bench_init);
+module_exit(pyheap_bench_exit);
 
 MODULE_DESCRIPTION("pyheap benchmarks against SLUB, kmalloc, refcount_t, kref and rhashtable");
 MODULE_LICENSE("GPL");

@@ -3875,9 +3875,11 @@ int main(int argc, char **argv)
 	}
 	kcheck("the end");
 	if (opts.verbose)
-		printf("fuzz: seed %llu, %ld steps, %ld ENOMEM, %llu skipped, %ld s\n",
+		printf("fuzz: seed %llu, %ld steps, %ld ENOMEM, %ld s\n",
 		       (unsigned long long)opts.seed, steps, nenomem,
-		       (unsigned long long)nskipped, (long)(time(NULL) - t0));
+		       (long)(time(NULL) - t0));
+	printf("fuzz: %llu collections skipped\n",
+	       (unsigned long long)nskipped);
 	printf("fuzz: %ld calls, %ld checks, %ld disagreements, %s%ld %s\n",
 	       ncalls, nchecks, ndisagree, "", kreports, "kernel reports");
 	return ndisagree || kreports;
