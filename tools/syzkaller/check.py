@@ -31,7 +31,7 @@ SIZES = {
     "pyheap_gc_collect": "GC_COLLECT_SIZE_VER0",
     "pyheap_gc_state": "GC_STATE_SIZE_VER0",
     "pyheap_gc_state_set": "GC_STATE_SIZE_VER0",
-    "pyheap_gc_stats": "GC_STATS_SIZE_VER0",
+    "pyheap_gc_stats": "GC_STATS_SIZE_VER1",
     "pyheap_gc_freeze": "GC_FREEZE_SIZE_VER0",
     "pyheap_gc_obj_info": "GC_OBJ_INFO_SIZE_VER1",
     "pyheap_gc_refs": "GC_REFS_SIZE_VER0",
