@@ -194,8 +194,8 @@ static void gc_survivors_are_promoted(struct kunit *test)
 	struct pyheap_obj *a, *b;
 
 	pyheap_heap_lock(heap);
-	a = node(heap, 0);
-	b = node(heap, 0);
+	a = node(heap, 1);
+	b = node(heap, 1);
 	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 2U);
 	KUNIT_EXPECT_EQ(test, gc->gens[0].nr, 2ULL);
 	pyheap_gc_collect(heap, 0);
@@ -292,7 +292,7 @@ static void gc_legacy_finalizer_cycle_goes_to_garbage(struct kunit *test)
 	pyheap_heap_lock(heap);
 	conn = pyheap_uobj_new(heap, 2, 0, PYHEAP_OBJ_LEGACY_FINALIZER);
 	handler = node(heap, 1);
-	extra = node(heap, 0);
+	extra = node(heap, 1);
 	link(heap, conn, 0, handler);
 	link(heap, handler, 0, conn);
 	link(heap, conn, 1, extra);
@@ -975,6 +975,90 @@ static void gc_change_forces_a_scan(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
+/*
+ * An object without slots can never hold a reference: it is not tracked,
+ * on no generation's list and not in count 0, as a CPython object of a
+ * type without Py_TPFLAGS_HAVE_GC (bytes, int).  One with slots is, and
+ * so is one with a finalizer, as every class with __del__ is a GC type.
+ */
+static void gc_object_without_slots_is_untracked(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_obj *leaf, *fin, *legacy, *box, *inner;
+
+	pyheap_heap_lock(heap);
+	leaf = node(heap, 0);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(leaf),
+			(u32)PYHEAP_GEN_UNTRACKED);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 0U);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_nr_tracked(heap), 0ULL);
+	fin = pyheap_uobj_new(heap, 0, 0, PYHEAP_OBJ_FINALIZER);
+	legacy = pyheap_uobj_new(heap, 0, 8, PYHEAP_OBJ_LEGACY_FINALIZER);
+	box = node(heap, 1);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(fin), 0U);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(legacy), 0U);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(box), 0U);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 3U);
+	/* a collection neither sees nor moves it */
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 0L);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].candidates, 3ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(leaf),
+			(u32)PYHEAP_GEN_UNTRACKED);
+	pyheap_gc_freeze(heap, true);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_nr_frozen(heap), 3ULL);
+	pyheap_gc_freeze(heap, false);
+	/* its death does not count either (freezing cleared count 0) */
+	inner = node(heap, 1);
+	link(heap, box, 0, inner);
+	pyheap_obj_put(heap, inner);
+	pyheap_obj_put(heap, leaf);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 1U);
+	pyheap_obj_put(heap, fin);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 0U);
+	pyheap_obj_put(heap, box);
+	pyheap_obj_put(heap, legacy);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * What a cycle holds that cannot be tracked is freed with the cycle, by
+ * its count, and counts in no collection: gc.collect() of a pair holding
+ * a bytes object returns 2, and gc.garbage of a legacy pair holding one
+ * lists the pair only.
+ */
+static void gc_untracked_object_of_a_cycle_is_not_counted(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a, *b, *leaf;
+	int legacy;
+
+	pyheap_heap_lock(heap);
+	for (legacy = 0; legacy < 2; legacy++) {
+		a = pyheap_uobj_new(heap, 2, 0, legacy ?
+				    PYHEAP_OBJ_LEGACY_FINALIZER : 0);
+		b = node(heap, 1);
+		leaf = pyheap_uobj_new(heap, 0, 100, 0);
+		link(heap, a, 0, b);
+		link(heap, b, 0, a);
+		link(heap, a, 1, leaf);
+		pyheap_obj_put(heap, a);
+		pyheap_obj_put(heap, b);
+		pyheap_obj_put(heap, leaf);
+		KUNIT_EXPECT_EQ_MSG(test, pyheap_gc_collect(heap, 2), 2L,
+				    "legacy %d", legacy);
+		KUNIT_EXPECT_EQ_MSG(test, pyheap_gc_nr_garbage(heap),
+				    legacy ? 2ULL : 0ULL, "legacy %d", legacy);
+		KUNIT_EXPECT_EQ_MSG(test, heap->nr_objects,
+				    legacy ? 3ULL : 0ULL, "legacy %d", legacy);
+	}
+	pyheap_gc_garbage_clear(heap);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	pyheap_gc_garbage_clear(heap);
+	pyheap_heap_unlock(heap);
+}
+
 static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_collect_frees_self_loop),
 	KUNIT_CASE_SLOW(gc_collect_frees_long_ring),
@@ -999,6 +1083,8 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_after_numbering_cycles_counts_from_zero),
 	KUNIT_CASE(gc_repeat_collection_is_skipped),
 	KUNIT_CASE_PARAM(gc_change_forces_a_scan, skip_change_gen_params),
+	KUNIT_CASE(gc_object_without_slots_is_untracked),
+	KUNIT_CASE(gc_untracked_object_of_a_cycle_is_not_counted),
 	{}
 };
 

@@ -207,17 +207,21 @@ static void __gc_maybe_queue(struct pyheap_heap *heap)
 }
 
 /*
- * A new object joins the youngest generation, or the untracked list if
- * its type has no references to traverse (it cannot be in a cycle).
+ * A new object joins the youngest generation if it is @tracked, or else
+ * the untracked list: an object that can never hold a reference cannot
+ * be in a cycle, and like an object of a CPython type without
+ * Py_TPFLAGS_HAVE_GC it is neither collected nor counted in count 0.
  * Tracking one may start a collection, later, from the workqueue.
  */
-void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj)
+void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj,
+		     bool tracked)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_gc *gc = &heap->gc;
 
+	lockdep_assert_held(&heap->lock);
 	pyheap_heap_changed(heap);
-	if (!obj->type->traverse) {
+	if (!tracked) {
 		list_add_tail(&obj->node, &gc->untracked);
 		gc_set_gen(obj, PYHEAP_GEN_UNTRACKED);
 		gc->nr_untracked++;
@@ -1732,6 +1736,7 @@ u32 pyheap_gc_generation(const struct pyheap_obj *obj)
 {
 	return gc_gen_of(obj);
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_generation);
 
 /* Whether an object's PEP 442 finalizer has run. */
 bool pyheap_gc_is_finalized(const struct pyheap_obj *obj)
@@ -1818,6 +1823,7 @@ u64 pyheap_gc_nr_tracked(struct pyheap_heap *heap)
 		n += heap->gc.gens[i].nr;
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_nr_tracked);
 
 /**
  * pyheap_gc_nr_garbage() - len(gc.garbage)

@@ -201,7 +201,7 @@ static inline void pyheap_heap_changed(struct pyheap_heap *heap)
 
 /* Generation numbers beyond 0..2, in the PYHEAP_OBJF_GEN bits */
 #define PYHEAP_GEN_PERMANENT	3	/* frozen */
-#define PYHEAP_GEN_UNTRACKED	4	/* no traverse: never collected */
+#define PYHEAP_GEN_UNTRACKED	4	/* holds no reference: not collected */
 #define PYHEAP_GEN_NONE		5	/* off every list (collecting, dying) */
 
 /* mod/heap.c */
@@ -243,6 +243,9 @@ int pyheap_walk_run(struct pyheap_walk *w);
 void pyheap_walk_destroy(struct pyheap_walk *w);
 int pyheap_obj_cycles(struct pyheap_heap *heap, struct pyheap_obj *const *objs,
 		      u32 n, u32 *group, u32 *nr_cycles);
+struct pyheap_obj *pyheap_obj_new_untracked(struct pyheap_heap *heap,
+					    const struct pyheap_type *type,
+					    size_t size);
 u64 pyheap_obj_id(struct pyheap_heap *heap, const struct pyheap_obj *obj);
 void pyheap_obj_teardown(struct pyheap_heap *heap);
 void pyheap_obj_discard(struct pyheap_heap *heap);
@@ -252,7 +255,8 @@ void pyheap_obj_drain(struct pyheap_heap *heap);
 int pyheap_gc_init(void);
 void pyheap_gc_exit(void);
 void pyheap_gc_heap_init(struct pyheap_heap *heap);
-void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj);
+void pyheap_gc_track(struct pyheap_heap *heap, struct pyheap_obj *obj,
+		     bool tracked);
 void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj);
 void pyheap_gc_work(struct work_struct *work);
 void pyheap_gc_throttle(struct pyheap_heap *heap);

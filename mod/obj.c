@@ -86,29 +86,15 @@ void pyheap_type_unregister(struct pyheap_type *type)
 }
 EXPORT_SYMBOL_GPL(pyheap_type_unregister);
 
-/**
- * pyheap_obj_new() - allocate an object with one reference
- * @heap: the heap it lives in
- * @type: a registered type
- * @size: bytes, the struct pyheap_obj header included
- *
- * The object is zeroed, except for the header the heap fills in.  Its
- * memory comes from the heap's allocator and counts against the heap's
- * limits.
- *
- * Context: Process context; may sleep.  Caller holds heap->lock.
- * Return: the object, or ERR_PTR(-EINVAL) for a @size below the header or
- * above 4 GiB, ERR_PTR(-ENOSPC) if the heap is at its object or byte
- * limit, or ERR_PTR(-ENOMEM).
- */
-struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
-				  const struct pyheap_type *type, size_t size)
+/* The object of pyheap_obj_new(), on generation 0 if @tracked. */
+static struct pyheap_obj *obj_alloc(struct pyheap_heap *heap,
+				    const struct pyheap_type *type,
+				    size_t size, bool tracked)
 	__must_hold(&heap->lock)
 {
 	size_t bytes = pyheap_obmalloc_usable_size(size);
 	struct pyheap_obj *obj;
 
-	lockdep_assert_held(&heap->lock);
 	if (size < sizeof(*obj) || size > U32_MAX ||
 	    WARN_ON_ONCE(READ_ONCE(pyheap_types[type->id]) != type))
 		return ERR_PTR(-EINVAL);
@@ -136,10 +122,48 @@ struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
 	heap->nr_bytes += bytes;
 	heap->types[type->id].objects++;
 	heap->types[type->id].bytes += bytes;
-	pyheap_gc_track(heap, obj);
+	pyheap_gc_track(heap, obj, tracked);
 	return obj;
 }
+
+/**
+ * pyheap_obj_new() - allocate an object with one reference
+ * @heap: the heap it lives in
+ * @type: a registered type
+ * @size: bytes, the struct pyheap_obj header included
+ *
+ * The object is zeroed, except for the header the heap fills in.  Its
+ * memory comes from the heap's allocator and counts against the heap's
+ * limits.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: the object, or ERR_PTR(-EINVAL) for a @size below the header or
+ * above 4 GiB, ERR_PTR(-ENOSPC) if the heap is at its object or byte
+ * limit, or ERR_PTR(-ENOMEM).
+ */
+struct pyheap_obj *pyheap_obj_new(struct pyheap_heap *heap,
+				  const struct pyheap_type *type, size_t size)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	return obj_alloc(heap, type, size, !!type->traverse);
+}
 EXPORT_SYMBOL_GPL(pyheap_obj_new);
+
+/*
+ * pyheap_obj_new() for an object that will never hold a reference, though
+ * its type may traverse some (an OBJ_NEW object without slots): it is
+ * never tracked, as an object of a CPython type without Py_TPFLAGS_HAVE_GC
+ * is not, and does not count in gc.get_count().
+ */
+struct pyheap_obj *pyheap_obj_new_untracked(struct pyheap_heap *heap,
+					    const struct pyheap_type *type,
+					    size_t size)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	return obj_alloc(heap, type, size, false);
+}
 
 /**
  * pyheap_obj_refcnt() - the current reference count

@@ -106,15 +106,31 @@ bool pyheap_uobj_shape_ok(u32 nslots, u32 payload_size, u32 flags)
 	       !(flags & ~(PYHEAP_OBJ_FINALIZER | PYHEAP_OBJ_LEGACY_FINALIZER));
 }
 
+/*
+ * Whether an object of this shape is tracked: whether it can ever hold a
+ * reference, its slots being fixed at creation.  One with a finalizer is
+ * tracked whatever its slots, as an instance of a CPython class with
+ * __del__ is (every class is a GC type): a collection that frees what
+ * refers to it must run its finalizer first.
+ */
+static bool uobj_tracked(u32 nslots, u32 flags)
+{
+	return nslots ||
+	       (flags & (PYHEAP_OBJ_FINALIZER | PYHEAP_OBJ_LEGACY_FINALIZER));
+}
+
 /* One object of a shape already checked by pyheap_uobj_shape_ok(). */
 static struct pyheap_obj *uobj_create(struct pyheap_heap *heap, u32 nslots,
 				      u32 payload_size, u32 flags)
 	__must_hold(&heap->lock)
 {
+	size_t size = pyheap_uobj_size(nslots, payload_size);
 	struct pyheap_obj *obj;
 
-	obj = pyheap_obj_new(heap, &pyheap_uobj_type,
-			     pyheap_uobj_size(nslots, payload_size));
+	if (uobj_tracked(nslots, flags))
+		obj = pyheap_obj_new(heap, &pyheap_uobj_type, size);
+	else
+		obj = pyheap_obj_new_untracked(heap, &pyheap_uobj_type, size);
 	if (IS_ERR(obj))
 		return obj;
 	if (!(flags & PYHEAP_OBJ_FINALIZER))

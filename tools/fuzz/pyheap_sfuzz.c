@@ -66,6 +66,9 @@ struct mlru {
 	struct mentry *e;		/* least recent first */
 };
 
+/* mobj.gen of an object that can hold no reference (ABI 1.6) */
+#define GEN_UNTRACKED	4
+
 struct mobj {
 	int live, kind, fin, legacy, finalized, gen;
 	uint32_t refcnt, nslots, psize, size;
@@ -372,7 +375,8 @@ static void ofree_all(struct mheap *m)
 		o = &m->o[i];
 		o->live = 0;
 		m->nobj--;
-		if (m->count[0])	/* frozen ones too, as gc_forget() */
+		/* frozen ones too, untracked ones not, as gc_forget() */
+		if (o->gen != GEN_UNTRACKED && m->count[0])
 			m->count[0]--;
 		if (o->kind == K_OBJ) {
 			for (k = 0; k < o->nslots; k++)
@@ -425,7 +429,10 @@ static int onew(struct mheap *m, int kind, uint32_t nslots, uint32_t psize,
 	o->live = 1;
 	o->kind = kind;
 	o->refcnt = 0;
-	o->gen = 0;
+	/* tracked if it can ever hold a reference, as uobj_tracked() */
+	o->gen = kind != K_OBJ || nslots ||
+		 (flags & (PYHEAP_OBJ_FINALIZER |
+			   PYHEAP_OBJ_LEGACY_FINALIZER)) ? 0 : GEN_UNTRACKED;
 	if (kind == K_OBJ) {
 		o->nslots = nslots;
 		o->psize = psize;
@@ -441,7 +448,8 @@ static int onew(struct mheap *m, int kind, uint32_t nslots, uint32_t psize,
 		m->nmaps++;
 	}
 	m->nobj++;
-	m->count[0]++;
+	if (o->gen != GEN_UNTRACKED)
+		m->count[0]++;
 	return m->no++;
 }
 
@@ -953,9 +961,12 @@ static void check_obj(struct mheap *m, uint32_t h)
 	CHECK(oi.out_generation == (uint32_t)o->gen,
 	      "handle %u: generation: model %d, kernel %u", h, o->gen,
 	      oi.out_generation);
-	CHECK(oi.out_finalized == (uint32_t)o->finalized && oi.out_tracked,
+	CHECK(oi.out_finalized == (uint32_t)o->finalized,
 	      "handle %u: finalized: model %d, kernel %u", h, o->finalized,
 	      oi.out_finalized);
+	CHECK(oi.out_tracked == (o->gen != GEN_UNTRACKED),
+	      "handle %u: tracked: model %d, kernel %u", h,
+	      o->gen != GEN_UNTRACKED, oi.out_tracked);
 	CHECK(!o->id || oi.out_id == o->id, "handle %u: id changed", h);
 	CHECK(!strcmp(oi.out_type, o->kind == K_OBJ ? "object" :
 		      "lru_cache"), "handle %u: type %s", h, oi.out_type);
@@ -1729,7 +1740,7 @@ static int md_freeze(struct mheap *m, struct pyheap_gc_freeze *in,
 	if (!e->wr)
 		return -EFAULT;	/* fixed: nothing moved */
 	for (i = 0; i < m->no; i++) {
-		if (!m->o[i].live)
+		if (!m->o[i].live || m->o[i].gen == GEN_UNTRACKED)
 			continue;
 		if (in->flags == PYHEAP_GC_FREEZE)
 			m->o[i].gen = 3;
@@ -1756,7 +1767,7 @@ static int md_obj_info(struct mheap *m, struct pyheap_gc_obj_info *in,
 	if (!e->wr)
 		return -EFAULT;
 	o = &m->o[i];
-	in->out_tracked = 1;
+	in->out_tracked = o->gen != GEN_UNTRACKED;
 	in->out_finalized = o->finalized;
 	in->out_generation = o->gen;
 	in->out_refcnt = o->refcnt;

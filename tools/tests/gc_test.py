@@ -47,7 +47,7 @@ def test_cycle_is_collected():
 
 def test_counts_and_promotion():
     with heap() as h:
-        keep = [h.new() for _ in range(3)]
+        keep = [h.new(slots=1) for _ in range(3)]
         assert h.get_count() == (3, 0, 0)
         assert [h.generation(o) for o in keep] == [0, 0, 0]
         assert h.collect(0) == 0
@@ -68,8 +68,8 @@ def test_automatic_collection_from_the_workqueue():
             a[0] = a
         del a
         for _ in range(40):
-            h.new()      # created and dropped: counts go up and down
-        objs = [h.new() for _ in range(60)]
+            h.new(slots=1)  # created and dropped: counts go up and down
+        objs = [h.new(slots=1) for _ in range(60)]
         for _ in range(200):
             if h.get_stats()[0]["collections"]:
                 break
@@ -211,7 +211,7 @@ def test_garbage_cycles_tell_which_objects_hold_each_other():
             conn = h.new(slots=1, legacy_finalizer=True)
             handler = h.new(slots=2)
             conn[0], handler[0] = handler, conn
-            handler[1] = h.new()             # hangs off the cycle
+            handler[1] = h.new(slots=1)      # hangs off the cycle
             del conn, handler
         me = h.new(slots=1, legacy_finalizer=True)
         me[0] = me

@@ -89,7 +89,7 @@ def _finalizer_garbage_charge(by_work, n=100000):
             if by_work:
                 h.set_threshold(1)
                 h.enable()
-                h.new()                    # queues the work item
+                h.new(slots=1)             # queues the work item
                 deadline = time.monotonic() + 120
                 while (h._gc_state()[12] < n and
                        time.monotonic() < deadline):

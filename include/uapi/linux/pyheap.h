@@ -395,8 +395,9 @@ struct pyheap_gc_collect {
  * @debug: PYHEAP_GC_DEBUG_* bits
  * @threshold: ``gc.get_threshold()``; threshold[0] == 0 stops automatic
  *	collection
- * @out_count: ``gc.get_count()``: allocations minus deallocations since
- *	the last collection, then collections of the younger generation
+ * @out_count: ``gc.get_count()``: allocations minus deallocations of
+ *	tracked objects since the last collection, then collections of the
+ *	younger generation
  * @out_freeze_count: objects in the permanent generation
  * @out_garbage: objects on the garbage list
  * @out_events: finalizer events not read yet
@@ -491,7 +492,8 @@ struct pyheap_gc_freeze {
  * @handle: the object
  * @out_tracked: ``gc.is_tracked()``
  * @out_finalized: ``gc.is_finalized()``
- * @out_generation: 0..2, or 3 for the permanent generation
+ * @out_generation: 0..2, 3 for the permanent generation, or 4 for an
+ *	untracked object
  * @out_refcnt: its reference count, handles included
  * @__reserved: must be 0
  * @out_id: the object's identity, as Python's ``id()``: equal for two
@@ -499,6 +501,13 @@ struct pyheap_gc_freeze {
  *	(63 bits of a keyed hash of it, with a key of this heap's).  ABI 1.1.
  * @out_type: the name of its type, NUL-terminated: ``"object"``,
  *	``"lru_cache"`` or a type another module registered.  ABI 1.1.
+ *
+ * An object is tracked, as ``gc.is_tracked()`` says of a CPython object,
+ * if it can ever hold a reference: an OBJ_NEW object with a slot or a
+ * finalizer, an LRU map, an object of a kernel type that traverses.  An
+ * OBJ_NEW object without slots and without a finalizer is like a bytes
+ * object: never collected, nor counted in ``gc.get_count()`` (since ABI
+ * 1.6; before, every object was tracked).
  *
  * A caller of ABI 1.0 passes %PYHEAP_GC_OBJ_INFO_SIZE_VER0 and gets the
  * fields up to @__reserved.

@@ -939,7 +939,7 @@ class Heap:
         return bool(self._obj_info(obj).out_finalized)
 
     def generation(self, obj):
-        """0, 1 or 2; 3 when frozen."""
+        """0, 1 or 2; 3 when frozen; 4 when not tracked."""
         return self._obj_info(obj).out_generation
 
     def getrefcount(self, obj):
