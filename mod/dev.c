@@ -115,6 +115,7 @@ union pyheap_ucmd_buffer {
 	struct pyheap_obj_newv obj_newv;
 	struct pyheap_handle_closev handle_closev;
 	struct pyheap_gc_why gc_why;
+	struct pyheap_gc_objects gc_objects;
 };
 
 /**
@@ -196,6 +197,8 @@ static const struct pyheap_ioctl_op pyheap_ioctl_ops[] = {
 	IOCTL_OP(HANDLE_CLOSEV, pyheap_ioc_handle_closev,
 		 struct pyheap_handle_closev, handles),
 	IOCTL_OP(GC_WHY, pyheap_ioc_gc_why, struct pyheap_gc_why, __reserved),
+	IOCTL_OP(GC_OBJECTS, pyheap_ioc_gc_objects, struct pyheap_gc_objects,
+		 __reserved),
 };
 
 /* Run one handler, and end the call (ucmd_end() undoes a failure). */
@@ -475,6 +478,7 @@ int pyheap_dev_init(void)
 	ABI_SIZE(lru_cache_info, LRU_CACHE_INFO);
 	ABI_SIZE(lru_getv, LRU_GETV);
 	ABI_SIZE(gc_why, GC_WHY);
+	ABI_SIZE(gc_objects, GC_OBJECTS);
 	BUILD_BUG_ON(sizeof(struct pyheap_gc_why_step) != 8);
 	BUILD_BUG_ON(sizeof(struct pyheap_lru_result) != 16);
 	BUILD_BUG_ON(sizeof(struct pyheap_op) != 64);

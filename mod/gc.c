@@ -1983,6 +1983,51 @@ u32 pyheap_gc_garbage_get(struct pyheap_heap *heap, u64 start, u32 max,
 	return n;
 }
 
+/*
+ * gc.get_objects(): the tracked objects of generation @gen, or of 0 to 2
+ * if @gen is -1, in that order and each list from its oldest object.
+ * pyheap_gc_objects_total() counts them; pyheap_gc_objects_get() puts up
+ * to @max of them from entry @start on into @objs (borrowed) and returns
+ * how many, walking only the list that holds entry @start up to it.
+ */
+u64 pyheap_gc_objects_total(struct pyheap_heap *heap, int gen)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	return gen < 0 ? pyheap_gc_nr_tracked(heap) : heap->gc.gens[gen].nr;
+}
+
+u32 pyheap_gc_objects_get(struct pyheap_heap *heap, int gen, u64 start,
+			  u32 max, struct pyheap_obj **objs)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	int g = gen < 0 ? 0 : gen, last = gen < 0 ? OLDEST : gen;
+	struct pyheap_obj *obj;
+	unsigned int i = 0;
+	u32 n = 0;
+
+	lockdep_assert_held(&heap->lock);
+	for (; g <= last && n < max; g++) {
+		if (start >= gc->gens[g].nr) {
+			start -= gc->gens[g].nr;
+			continue;
+		}
+		list_for_each_entry(obj, &gc->gens[g].objects, node) {
+			if (start) {
+				start--;
+			} else {
+				objs[n++] = obj;
+				if (n == max)
+					break;
+			}
+			if (!(++i % 1024))
+				cond_resched();
+		}
+	}
+	return n;
+}
+
 struct gc_referrer_probe {
 	const struct pyheap_obj *match;
 	bool found;

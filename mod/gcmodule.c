@@ -6,7 +6,8 @@
  * get/set of the thresholds, the debug flags and enable/disable,
  * get_stats(), freeze(), is_tracked() and friends (GC_OBJ_INFO),
  * get_referents() and get_referrers() (GC_REFS), gc.garbage with its
- * cycles (GC_GARBAGE), and objgraph's find_backref_chain() (GC_WHY).  As
+ * cycles (GC_GARBAGE), get_objects() (GC_OBJECTS), and objgraph's
+ * find_backref_chain() (GC_WHY).  As
  * CPython keeps Python/gc.c (the collector) apart from Modules/gcmodule.c
  * (its interface), the collector itself is mod/gc.c; this file only
  * checks, asks it and answers.
@@ -268,10 +269,9 @@ int pyheap_ioc_gc_refs(struct pyheap_ucmd *ucmd)
 	return err;
 }
 
-/* LIST's handles: open them for @objs, copy them to @uaddr. */
-static int garbage_handles_out(struct pyheap_ucmd *ucmd,
-			       struct pyheap_obj *const *objs, u32 n,
-			       u64 uaddr)
+/* Handles of a list: open them for @objs, copy them to @uaddr. */
+static int handles_out(struct pyheap_ucmd *ucmd,
+		       struct pyheap_obj *const *objs, u32 n, u64 uaddr)
 {
 	u32 *hs;
 	int err;
@@ -302,7 +302,7 @@ static int garbage_list(struct pyheap_ucmd *ucmd)
 	if (!objs)
 		return -ENOMEM;
 	n = pyheap_gc_garbage_get(ucmd->heap, cmd->offset, cmd->max, objs);
-	err = garbage_handles_out(ucmd, objs, n, cmd->handles);
+	err = handles_out(ucmd, objs, n, cmd->handles);
 	if (!err) {
 		cmd->out_count = n;
 		cmd->out_total = pyheap_gc_nr_garbage(ucmd->heap);
@@ -355,8 +355,8 @@ static int garbage_list_groups(struct pyheap_ucmd *ucmd)
 	if (cmd->offset < all.n)
 		n = min_t(u64, cmd->max, all.n - cmd->offset);
 	if (n && cmd->handles)
-		err = garbage_handles_out(ucmd, all.objs + cmd->offset, n,
-					  cmd->handles);
+		err = handles_out(ucmd, all.objs + cmd->offset, n,
+				  cmd->handles);
 	if (!err && copy_to_user(u64_to_user_ptr(cmd->groups),
 				 group + (n ? cmd->offset : 0),
 				 n * sizeof(*group)))
@@ -397,6 +397,46 @@ int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd)
 	if (cmd->flags != PYHEAP_GC_GARBAGE_LIST)
 		return -EINVAL;
 	return cmd->groups ? garbage_list_groups(ucmd) : garbage_list(ucmd);
+}
+
+#define GC_OBJECTS_FLAGS	PYHEAP_GC_OBJECTS_GENERATION
+
+/*
+ * GC_OBJECTS: one page of gc.get_objects(generation), handles opened for
+ * it (the dispatcher closes them again if the call fails).
+ */
+int pyheap_ioc_gc_objects(struct pyheap_ucmd *ucmd)
+	__must_hold(&ucmd->heap->lock)
+{
+	struct pyheap_gc_objects *cmd = ucmd->cmd;
+	bool one = cmd->flags & PYHEAP_GC_OBJECTS_GENERATION;
+	int gen = one ? cmd->generation : -1;
+	struct pyheap_obj **objs = NULL;
+	u32 n = 0;
+	int err;
+
+	lockdep_assert_held(&ucmd->heap->lock);
+	if ((cmd->flags & ~GC_OBJECTS_FLAGS) || cmd->__reserved ||
+	    cmd->out_total || cmd->out_count ||
+	    (one ? cmd->generation >= PYHEAP_GC_NR_GENS : cmd->generation) ||
+	    cmd->max > PYHEAP_GC_REFS_MAX || !cmd->max != !cmd->handles)
+		return -EINVAL;
+	if (cmd->max) {
+		objs = kvmalloc_array(cmd->max, sizeof(*objs),
+				      GFP_KERNEL_ACCOUNT);
+		if (!objs)
+			return -ENOMEM;
+		n = pyheap_gc_objects_get(ucmd->heap, gen, cmd->offset,
+					  cmd->max, objs);
+	}
+	err = handles_out(ucmd, objs, n, cmd->handles);
+	if (!err) {
+		cmd->out_total = pyheap_gc_objects_total(ucmd->heap, gen);
+		cmd->out_count = n;
+		err = ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	kvfree(objs);
+	return err;
 }
 
 /*

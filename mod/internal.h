@@ -278,6 +278,9 @@ u32 pyheap_gc_garbage_get(struct pyheap_heap *heap, u64 start, u32 max,
 			  struct pyheap_obj **objs);
 void pyheap_gc_for_each_object(struct pyheap_heap *heap, pyheap_visit_t fn,
 			       void *arg);
+u64 pyheap_gc_objects_total(struct pyheap_heap *heap, int gen);
+u32 pyheap_gc_objects_get(struct pyheap_heap *heap, int gen, u64 start,
+			  u32 max, struct pyheap_obj **objs);
 void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
 				 const struct pyheap_obj *match,
 				 pyheap_visit_t fn, void *arg);

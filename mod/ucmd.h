@@ -126,6 +126,7 @@ int pyheap_ioc_gc_obj_info(struct pyheap_ucmd *ucmd);
 int pyheap_ioc_gc_refs(struct pyheap_ucmd *ucmd);
 int pyheap_ioc_gc_garbage(struct pyheap_ucmd *ucmd);
 int pyheap_ioc_gc_why(struct pyheap_ucmd *ucmd);
+int pyheap_ioc_gc_objects(struct pyheap_ucmd *ucmd);
 
 /* mod/lru_obj.c */
 int pyheap_ioc_lru_new(struct pyheap_ucmd *ucmd);

@@ -133,7 +133,8 @@ enum {
 	OP_SLOT_GET, OP_PAY_WRITE, OP_PAY_READ, OP_SIZEOF, OP_HEAP_INFO,
 	OP_BATCH, OP_COLLECT, OP_GC_GET, OP_GC_SET, OP_GC_STATS, OP_FREEZE,
 	OP_OBJ_INFO, OP_REFS, OP_GARBAGE, OP_LRU_NEW, OP_LRU_GET, OP_LRU_SET,
-	OP_LRU_DEL, OP_LRU_INFO, OP_LRU_GETV, OP_WHY, OP_READ, OP_VERSION,
+	OP_LRU_DEL, OP_LRU_INFO, OP_LRU_GETV, OP_WHY, OP_OBJECTS, OP_READ,
+	OP_VERSION,
 	OP_BADCMD, OP_CHECK, NR_OPS
 };
 
@@ -143,7 +144,7 @@ static const char *const op_name[NR_OPS] = {
 	"HEAP_INFO", "BATCH", "GC_COLLECT", "GC_GET", "GC_SET", "GC_STATS",
 	"GC_FREEZE", "GC_OBJ_INFO", "GC_REFS", "GC_GARBAGE", "LRU_NEW",
 	"LRU_GET", "LRU_SET", "LRU_DELETE", "LRU_INFO", "LRU_GETV", "GC_WHY",
-	"read", "VERSION", "bad ioctl", "full check",
+	"GC_OBJECTS", "read", "VERSION", "bad ioctl", "full check",
 };
 
 /* Faults a step may carry */
@@ -739,6 +740,7 @@ static const uint32_t ksize[] = {
 	[PYHEAP_CMD_OBJ_NEWV] = sizeof(struct pyheap_obj_newv),
 	[PYHEAP_CMD_HANDLE_CLOSEV] = sizeof(struct pyheap_handle_closev),
 	[PYHEAP_CMD_GC_WHY] = sizeof(struct pyheap_gc_why),
+	[PYHEAP_CMD_GC_OBJECTS] = sizeof(struct pyheap_gc_objects),
 };
 
 static uint32_t min_size(uint32_t cmd)
@@ -806,7 +808,7 @@ static const char *const cmd_name[] = {
 	"BATCH", "GC_COLLECT", "GC_GET", "GC_SET", "GC_STATS", "GC_FREEZE",
 	"GC_OBJ_INFO", "GC_REFS", "GC_GARBAGE", "LRU_NEW", "LRU_GET",
 	"LRU_SET", "LRU_DELETE", "LRU_INFO", "LRU_GETV", "OBJ_NEWV",
-	"HANDLE_CLOSEV", "GC_WHY",
+	"HANDLE_CLOSEV", "GC_WHY", "GC_OBJECTS",
 };
 
 static void do_ioctl(struct mheap *m, const struct step *st, uint32_t cmd,
@@ -1866,6 +1868,43 @@ static int md_refs(struct mheap *m, struct pyheap_gc_refs *in,
 }
 
 /*
+ * GC_OBJECTS (ABI 1.6): a page of the tracked objects of one generation or
+ * of all three.  The kernel's list order is not the model's, so, as for a
+ * garbage page, the model opens handles to its own guess of the page and
+ * remap() points them at what the kernel named.
+ */
+static int md_objects(struct mheap *m, struct pyheap_gc_objects *in,
+		      struct env *e)
+{
+	int one = in->flags & PYHEAP_GC_OBJECTS_GENERATION, g, i, err;
+	uint32_t n = 0, count, total;
+
+	if ((in->flags & ~PYHEAP_GC_OBJECTS_GENERATION) || in->__reserved ||
+	    in->out_total || in->out_count ||
+	    (one ? in->generation >= 3 : in->generation != 0) ||
+	    in->max > PYHEAP_GC_REFS_MAX || !in->max != !in->handles)
+		return -EINVAL;
+	g = one ? (int)in->generation : -1;
+	nrset = 0;
+	for (i = 0; i < m->no; i++) {
+		if (!m->o[i].live ||
+		    (g < 0 ? m->o[i].gen >= 3 : m->o[i].gen != g))
+			continue;
+		rset = grow(rset, nrset, &crset, sizeof(*rset));
+		rset[nrset++] = i;
+	}
+	if (in->offset < (uint64_t)nrset)
+		n = nrset - in->offset < in->max ? nrset - in->offset :
+		    in->max;
+	err = refs_out(m, rset, n, nrset, in->handles, e, &count, &total, 0);
+	if (err)
+		return err;
+	in->out_count = count;
+	in->out_total = total;
+	return 0;
+}
+
+/*
  * The cycles of the garbage list (GC_GARBAGE's groups): Tarjan's strongly
  * connected components over the references between garbage objects,
  * recursive (the lists here are short).  gscc[i] is object i's component
@@ -2483,6 +2522,8 @@ static int model(struct mheap *m, uint32_t cmd, void *in, struct env *e,
 		return md_garbage(m, in, e);
 	case PYHEAP_CMD_GC_WHY:
 		return md_why(m, in, e);
+	case PYHEAP_CMD_GC_OBJECTS:
+		return md_objects(m, in, e);
 	case PYHEAP_CMD_LRU_NEW:
 		return md_lru_new(m, in, e);
 	case PYHEAP_CMD_LRU_GET:
@@ -2829,6 +2870,29 @@ static void build(struct mheap *m, const struct step *st, uint32_t cmd,
 			c->__reserved2 = 1;
 		break;
 	}
+	case PYHEAP_CMD_GC_OBJECTS: {
+		struct pyheap_gc_objects *c = (void *)a;
+
+		c->flags = w[1] % 3 ? w[1] % 3 - 1 : 1u << (w[1] % 32);
+		c->generation = w[2] % 13 ? w[2] % 3 : small(w[2], 8);
+		if (!(c->flags & PYHEAP_GC_OBJECTS_GENERATION) && w[2] % 5)
+			c->generation = 0;
+		c->max = w[3] % 17 ? w[3] % 17 : small(w[3], 5000);
+		if (c->max > 16 && c->max <= PYHEAP_GC_REFS_MAX)
+			c->max = 16;
+		c->handles = c->max || !(w[5] % 19) ?
+			     buf_for(st, slot, 4 * (c->max < 16 ? c->max :
+							 16), 1) : 0;
+		if (w[4] % 3 == 1)
+			c->offset = w[4] % 7 ? w[6] % 12 : small(w[6], 5000);
+		if (w[7] % 41 == 1)
+			c->out_count = 1;
+		if (w[7] % 41 == 2)
+			c->__reserved = 1;
+		if (w[7] % 41 == 3)
+			c->out_total = 1;
+		break;
+	}
 	case PYHEAP_CMD_GC_WHY: {
 		struct pyheap_gc_why *c = (void *)a;
 
@@ -2939,6 +3003,7 @@ static uint32_t op_cmd[NR_OPS] = {
 	[OP_LRU_INFO] = PYHEAP_CMD_LRU_INFO,
 	[OP_VERSION] = PYHEAP_CMD_VERSION,
 	[OP_WHY] = PYHEAP_CMD_GC_WHY,
+	[OP_OBJECTS] = PYHEAP_CMD_GC_OBJECTS,
 };
 
 static char last_what[256];
@@ -3009,8 +3074,14 @@ static void x_single(struct mheap *m, const struct step *st, uint32_t cmd)
 					 sizeof(why) - strlen(why), " (%s)",
 					 last_what);
 		}
-		if (cmd == PYHEAP_CMD_GC_REFS ||
-		    cmd == PYHEAP_CMD_GC_GARBAGE) {
+		if (cmd == PYHEAP_CMD_GC_OBJECTS) {
+			struct pyheap_gc_objects *o = (void *)exp;
+
+			if (o->handles)
+				remap(m, (uint32_t *)(uintptr_t)o->handles,
+				      o->out_count);
+		} else if (cmd == PYHEAP_CMD_GC_REFS ||
+			   cmd == PYHEAP_CMD_GC_GARBAGE) {
 			struct pyheap_gc_refs *r = (void *)exp;
 			struct pyheap_gc_garbage *g = (void *)exp;
 			uint64_t p = cmd == PYHEAP_CMD_GC_REFS ? r->handles :
@@ -3414,7 +3485,8 @@ static void gen_step(struct step *st, int files)
 		{ OP_FREEZE, 1 }, { OP_OBJ_INFO, 2 }, { OP_REFS, 3 },
 		{ OP_GARBAGE, 2 }, { OP_LRU_NEW, 2 }, { OP_LRU_GET, 5 },
 		{ OP_LRU_SET, 6 }, { OP_LRU_DEL, 2 }, { OP_LRU_INFO, 2 },
-		{ OP_WHY, 3 }, { OP_READ, 3 }, { OP_VERSION, 1 },
+		{ OP_WHY, 3 }, { OP_OBJECTS, 2 }, { OP_READ, 3 },
+		{ OP_VERSION, 1 },
 		{ OP_BADCMD, 1 },
 		{ OP_CHECK, 1 }, { OP_B_CHAIN, 1 }, { OP_B_MAP, 1 },
 		{ OP_B_CYCLE, 2 }, { OP_B_WIDE, 1 }, { OP_B_RECOLLECT, 2 },

@@ -43,6 +43,7 @@ SIZES = {
     "pyheap_lru_delete": "LRU_OP_SIZE_VER0",
     "pyheap_lru_cache_info": "LRU_CACHE_INFO_SIZE_VER0",
     "pyheap_gc_why": "GC_WHY_SIZE_VER0",
+    "pyheap_gc_objects": "GC_OBJECTS_SIZE_VER0",
 }
 
 SCALAR = {"int8": 1, "int32": 4, "int64": 8, "bool32": 4, "ptr64": 8,

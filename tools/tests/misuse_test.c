@@ -543,4 +543,153 @@ TEST_F(heap, a_failed_answer_gives_its_handles_back_in_order)
 	EXPECT_EQ(e, h2);
 }
 
+/* The GC_OBJECTS argument for generation @gen (-1: all), room @max. */
+static struct pyheap_gc_objects gc_objects_arg(int gen, __u32 max, void *hs,
+					       __u64 offset)
+{
+	return (struct pyheap_gc_objects){
+		.size = sizeof(struct pyheap_gc_objects), .max = max,
+		.offset = offset, .handles = (unsigned long)hs,
+		.flags = gen < 0 ? 0 : PYHEAP_GC_OBJECTS_GENERATION,
+		.generation = gen < 0 ? 0 : gen,
+	};
+}
+
+static int gc_objects(int fd, int gen, __u32 max, void *hs, __u64 offset,
+		      struct pyheap_gc_objects *out)
+{
+	*out = gc_objects_arg(gen, max, hs, offset);
+	return ioctl(fd, PYHEAP_IOC_GC_OBJECTS, out);
+}
+
+static long long collect_gen(int fd, __u32 gen)
+{
+	struct pyheap_gc_collect c = { .size = sizeof(c), .generation = gen };
+
+	return ioctl(fd, PYHEAP_IOC_GC_COLLECT, &c) ? -errno :
+	       (long long)c.out_unreachable;
+}
+
+/*
+ * GC_OBJECTS (ABI 1.6) refuses every malformed argument with EINVAL and
+ * opens no handle for it: unknown flags, a generation without the flag
+ * or past the last, room above the cap, room without a buffer or a
+ * buffer without room, out_* or __reserved set, a short size.
+ */
+TEST_F(heap, gc_objects_rejects_bad_arguments)
+{
+	struct pyheap_gc_objects c, bad[10];
+	__u32 hs[4], a;
+	int i;
+
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &a));
+	ASSERT_EQ(0, gc_objects(self->fd, 0, 4, hs, 0, &c));
+	ASSERT_EQ(1, c.out_count);
+	ASSERT_EQ(0, hclose(self->fd, hs[0]));
+	for (i = 0; i < 10; i++)
+		bad[i] = gc_objects_arg(0, 4, hs, 0);
+	bad[0].flags = 1U << 1;
+	bad[1].flags = 1U << 31;
+	bad[2].flags = 0;		/* all generations: no generation */
+	bad[2].generation = 1;
+	bad[3].generation = PYHEAP_GC_NR_GENS;
+	bad[4].max = PYHEAP_GC_REFS_MAX + 1;
+	bad[5].handles = 0;
+	bad[6].max = 0;
+	bad[7].out_total = 1;
+	bad[8].out_count = 1;
+	bad[9].__reserved = 1;
+	for (i = 0; i < 10; i++) {
+		EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_GC_OBJECTS, &bad[i]))
+			TH_LOG("case %d", i);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("case %d", i);
+	}
+	c = gc_objects_arg(0, 4, hs, 0);
+	c.size = PYHEAP_GC_OBJECTS_SIZE_VER0 - 4;
+	EXPECT_EQ(-1, ioctl(self->fd, PYHEAP_IOC_GC_OBJECTS, &c));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, info(self->fd).out_handles);
+}
+
+/* Handles that cannot be written are given back: no handle stays open. */
+TEST_F(heap, gc_objects_into_read_only_memory_changes_nothing)
+{
+	struct pyheap_gc_objects c;
+	__u32 a, b, hn;
+	void *ro;
+
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &a));
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &b));
+	ro = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-1, gc_objects(self->fd, -1, 2, ro, 0, &c));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(2, info(self->fd).out_handles);
+	munmap(ro, page_size);
+	/* the handles the failed call opened are the next ones given out */
+	ASSERT_EQ(0, obj_new(self->fd, 0, 0, &hn));
+	EXPECT_EQ(3, hn);
+}
+
+/*
+ * What GC_OBJECTS lists: tracked objects only, generation 0 first, page
+ * by page from an offset; past the end nothing; room 0 the total only;
+ * and in a batch as alone.
+ */
+TEST_F(heap, gc_objects_pages_through_the_generations)
+{
+	struct pyheap_gc_objects c;
+	struct pyheap_op op = { .cmd = PYHEAP_CMD_GC_OBJECTS };
+	struct pyheap_batch b = {
+		.size = sizeof(b), .count = 1, .op_size = sizeof(op),
+		.ops = (unsigned long)&op,
+	};
+	__u32 hs[8], o[5], leaf;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, obj_new(self->fd, 1, 0, &o[i]));
+	ASSERT_EQ(0, obj_new(self->fd, 0, 16, &leaf));
+	EXPECT_EQ(0, collect_gen(self->fd, 0));
+	ASSERT_EQ(0, hclose(self->fd, o[0]));	/* gen 1: 4 objects */
+	ASSERT_EQ(0, obj_new(self->fd, 1, 0, &o[0]));	/* gen 0: 1 */
+	ASSERT_EQ(0, gc_objects(self->fd, -1, 0, NULL, 0, &c));
+	EXPECT_EQ(5, c.out_total);
+	EXPECT_EQ(0, c.out_count);
+	ASSERT_EQ(0, gc_objects(self->fd, 1, 0, NULL, 0, &c));
+	EXPECT_EQ(4, c.out_total);
+	ASSERT_EQ(0, gc_objects(self->fd, 2, 8, hs, 0, &c));
+	EXPECT_EQ(0, c.out_count);
+	/* all: the new object first, then generation 1, two at a time */
+	ASSERT_EQ(0, gc_objects(self->fd, -1, 2, hs, 0, &c));
+	EXPECT_EQ(2, c.out_count);
+	EXPECT_EQ(5, c.out_total);
+	ASSERT_EQ(0, gc_objects(self->fd, -1, 2, hs + 2, 2, &c));
+	ASSERT_EQ(0, gc_objects(self->fd, -1, 2, hs + 4, 4, &c));
+	EXPECT_EQ(1, c.out_count);
+	ASSERT_EQ(0, gc_objects(self->fd, -1, 2, hs + 6, 5, &c));
+	EXPECT_EQ(0, c.out_count);
+	EXPECT_EQ(6 + 5, info(self->fd).out_handles);
+	for (i = 0; i < 5; i++) {
+		struct pyheap_gc_obj_info oi = {
+			.size = sizeof(oi), .handle = hs[i],
+		};
+
+		ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_OBJ_INFO, &oi));
+		EXPECT_EQ(i ? 1 : 0, oi.out_generation) TH_LOG("entry %d", i);
+		EXPECT_EQ(1, oi.out_tracked);
+		ASSERT_EQ(0, hclose(self->fd, hs[i]));
+	}
+	/* the same in a batch */
+	c = gc_objects_arg(1, 8, hs, 1);
+	memcpy(op.arg, &c, sizeof(c));
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_BATCH, &b));
+	EXPECT_EQ(1, b.out_executed);
+	EXPECT_EQ(0, op.out_result);
+	memcpy(&c, op.arg, sizeof(c));
+	EXPECT_EQ(3, c.out_count);
+	EXPECT_EQ(4, c.out_total);
+}
+
 TEST_HARNESS_MAIN

@@ -107,6 +107,7 @@ enum {
 	PYHEAP_CMD_OBJ_NEWV,		/* since ABI 1.3 */
 	PYHEAP_CMD_HANDLE_CLOSEV,	/* since ABI 1.3 */
 	PYHEAP_CMD_GC_WHY,		/* since ABI 1.5 */
+	PYHEAP_CMD_GC_OBJECTS,		/* since ABI 1.6 */
 };
 
 /**
@@ -506,8 +507,8 @@ struct pyheap_gc_freeze {
  * if it can ever hold a reference: an OBJ_NEW object with a slot or a
  * finalizer, an LRU map, an object of a kernel type that traverses.  An
  * OBJ_NEW object without slots and without a finalizer is like a bytes
- * object: never collected, nor counted in ``gc.get_count()`` (since ABI
- * 1.6; before, every object was tracked).
+ * object: never collected, listed by GC_OBJECTS or counted in
+ * ``gc.get_count()`` (since ABI 1.6; before, every object was tracked).
  *
  * A caller of ABI 1.0 passes %PYHEAP_GC_OBJ_INFO_SIZE_VER0 and gets the
  * fields up to @__reserved.
@@ -664,6 +665,51 @@ struct pyheap_gc_why {
 };
 
 #define PYHEAP_IOC_GC_WHY	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_WHY)
+
+/* GC_OBJECTS: list one generation, not all three. */
+#define PYHEAP_GC_OBJECTS_GENERATION	(1U << 0)
+
+/**
+ * struct pyheap_gc_objects - ioctl(PYHEAP_IOC_GC_OBJECTS): gc.get_objects()
+ * @size: sizeof(struct pyheap_gc_objects)
+ * @flags: 0 (the objects of generations 0 to 2) or
+ *	%PYHEAP_GC_OBJECTS_GENERATION (those of @generation only)
+ * @generation: with %PYHEAP_GC_OBJECTS_GENERATION, 0..%PYHEAP_GC_NR_GENS
+ *	- 1; otherwise must be 0
+ * @max: room in @handles, 0..%PYHEAP_GC_REFS_MAX; 0 asks for @out_total
+ *	only
+ * @handles: user address of @max __u32 that receive new handles, one per
+ *	object listed; must be 0 if @max is 0
+ * @offset: the first object to list, counted from 0 in the order below;
+ *	past the end, nothing is listed
+ * @out_total: objects the call lists from, before @offset and @max
+ * @out_count: handles written
+ * @__reserved: must be 0
+ *
+ * The tracked objects, as ``gc.get_objects(generation)`` of CPython 3.11
+ * lists them: generation 0 first, then 1, then 2, each from its oldest
+ * object; untracked objects (see GC_OBJ_INFO) and the permanent
+ * generation of frozen objects are not listed.  A long list is read in
+ * pages of @offset and @max.  The order holds while no collection runs
+ * and no listed object is freed: a collection moves survivors to the next
+ * generation, so a caller that pages compares the collections of
+ * GC_STATS, and @out_total, before and after.  Finding @offset walks the
+ * generation's list up to it, so a page costs what comes before it in its
+ * generation too.  Since ABI 1.6.
+ */
+struct pyheap_gc_objects {
+	__u32 size;
+	__u32 flags;
+	__u32 generation;
+	__u32 max;
+	__u64 handles;
+	__u64 offset;
+	__u64 out_total;
+	__u32 out_count;
+	__u32 __reserved;
+};
+
+#define PYHEAP_IOC_GC_OBJECTS	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_OBJECTS)
 
 /**
  * struct pyheap_event - what read() on the file returns
@@ -964,5 +1010,6 @@ struct pyheap_handle_closev {
 #define PYHEAP_OBJ_NEWV_SIZE_VER0	32
 #define PYHEAP_HANDLE_CLOSEV_SIZE_VER0	24
 #define PYHEAP_GC_WHY_SIZE_VER0	32
+#define PYHEAP_GC_OBJECTS_SIZE_VER0	48
 
 #endif /* _UAPI_LINUX_PYHEAP_H */

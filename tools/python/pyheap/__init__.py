@@ -80,6 +80,7 @@ PYHEAP_CMD_LRU_GETV = PYHEAP_CMD_BASE + 24          # since ABI 1.2
 PYHEAP_CMD_OBJ_NEWV = PYHEAP_CMD_BASE + 25          # since ABI 1.3
 PYHEAP_CMD_HANDLE_CLOSEV = PYHEAP_CMD_BASE + 26     # since ABI 1.3
 PYHEAP_CMD_GC_WHY = PYHEAP_CMD_BASE + 27           # since ABI 1.5
+PYHEAP_CMD_GC_OBJECTS = PYHEAP_CMD_BASE + 28       # since ABI 1.6
 
 PYHEAP_OBJ_FINALIZER = 1 << 0
 PYHEAP_OBJ_LEGACY_FINALIZER = 1 << 1
@@ -110,6 +111,8 @@ PYHEAP_GC_GARBAGE_LIST = 1 << 0
 PYHEAP_GC_GARBAGE_CLEAR = 1 << 1
 
 PYHEAP_GC_REFS_MAX = 4096
+
+PYHEAP_GC_OBJECTS_GENERATION = 1 << 0
 
 PYHEAP_SLOT_NONE = 0xffffffff
 
@@ -166,6 +169,7 @@ CMD_LRU_GETV = PYHEAP_CMD_LRU_GETV
 CMD_OBJ_NEWV = PYHEAP_CMD_OBJ_NEWV
 CMD_HANDLE_CLOSEV = PYHEAP_CMD_HANDLE_CLOSEV
 CMD_GC_WHY = PYHEAP_CMD_GC_WHY
+CMD_GC_OBJECTS = PYHEAP_CMD_GC_OBJECTS
 GETSIZEOF_DEEP = PYHEAP_GETSIZEOF_DEEP
 BATCH_STOP_ON_ERROR = PYHEAP_BATCH_STOP_ON_ERROR
 OBJ_FINALIZER = PYHEAP_OBJ_FINALIZER
@@ -396,6 +400,13 @@ class PyheapGcWhy(_Arg):
                 ("__reserved", _u32)]
 
 
+class PyheapGcObjects(_Arg):
+    _fields_ = [("size", _u32), ("flags", _u32), ("generation", _u32),
+                ("max", _u32), ("handles", _u64), ("offset", _u64),
+                ("out_total", _u64), ("out_count", _u32),
+                ("__reserved", _u32)]
+
+
 class PyheapEvent(ctypes.Structure):
     _fields_ = [("type", _u32), ("handle", _u32)]
 
@@ -471,6 +482,7 @@ _UAPI_STRUCTS = {
     "pyheap_gc_garbage": PyheapGcGarbage,
     "pyheap_gc_why_step": PyheapGcWhyStep,
     "pyheap_gc_why": PyheapGcWhy,
+    "pyheap_gc_objects": PyheapGcObjects,
     "pyheap_event": PyheapEvent,
     "pyheap_lru_new": PyheapLruNew,
     "pyheap_lru_op": PyheapLruOp,
@@ -537,6 +549,7 @@ _GC_REFS = _flat(PyheapGcRefs)
 _GC_GARBAGE = _flat(PyheapGcGarbage)
 _GC_WHY_STEP = _flat(PyheapGcWhyStep)
 _GC_WHY = _flat(PyheapGcWhy)
+_GC_OBJECTS = _flat(PyheapGcObjects)
 _EVENT = _flat(PyheapEvent)
 _LRU_NEW = _flat(PyheapLruNew)
 _LRU_OP = _flat(PyheapLruOp)
@@ -972,6 +985,45 @@ class Heap:
     def get_referrers(self, obj, limit=PYHEAP_GC_REFS_MAX):
         return self._handles_out(PYHEAP_CMD_GC_REFS, PyheapGcRefs(
             flags=PYHEAP_GC_REFERRERS, handle=obj.handle), limit)[0]
+
+    def get_objects(self, generation=None):
+        """gc.get_objects(generation): new Objs of the tracked objects of
+        one generation, or of all three (not the frozen ones, as in
+        CPython 3.11), generation 0 first and each from its oldest
+        object.  One GC_OBJECTS call per 4096; if a collection runs or a
+        listed object goes meanwhile, it starts over."""
+        flags, gen = 0, 0
+        if generation is not None:
+            generation = operator.index(generation)
+        if generation is not None and generation != -1:  # -1: all, too
+            gen = generation
+            if gen >= PYHEAP_GC_NR_GENS:
+                raise ValueError("generation parameter must be less than "
+                                 "the number of available generations "
+                                 "(%d)" % PYHEAP_GC_NR_GENS)
+            if gen < 0:
+                raise ValueError("generation parameter cannot be negative")
+            flags = PYHEAP_GC_OBJECTS_GENERATION
+        page = PYHEAP_GC_REFS_MAX
+        handles = (_u32 * page)()
+        for _ in range(16):
+            before = [s["collections"] for s in self._raw_stats()]
+            objs, total = [], None
+            while total is None or len(objs) < total:
+                out = self._ioctl(PYHEAP_CMD_GC_OBJECTS, PyheapGcObjects(
+                    flags=flags, generation=gen, max=page, offset=len(objs),
+                    handles=ctypes.addressof(handles)))
+                objs += [Obj(self, x) for x in handles[:out.out_count]]
+                if total is not None and out.out_total != total:
+                    break
+                total = out.out_total
+                if not out.out_count:
+                    break
+            after = [s["collections"] for s in self._raw_stats()]
+            if len(objs) == total and before == after:
+                return objs
+            self.close_many(objs)
+        raise PyheapError(errno.EAGAIN, "the generations keep changing")
 
     @property
     def garbage(self):
