@@ -459,7 +459,10 @@ int pyheap_dev_init(void)
 	ABI_SIZE(getsizeof, GETSIZEOF);
 	ABI_SIZE(heap_info, HEAP_INFO);
 	ABI_SIZE(batch, BATCH);
-	ABI_SIZE(gc_collect, GC_COLLECT);
+	BUILD_BUG_ON(offsetofend(struct pyheap_gc_collect, out_unreachable) !=
+		     PYHEAP_GC_COLLECT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct pyheap_gc_collect) !=
+		     PYHEAP_GC_COLLECT_SIZE_VER1);
 	ABI_SIZE(gc_state, GC_STATE);
 	BUILD_BUG_ON(offsetofend(struct pyheap_gc_stats, out_gen) !=
 		     PYHEAP_GC_STATS_SIZE_VER0);

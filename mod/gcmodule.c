@@ -35,10 +35,27 @@
  * and the call returns 0 (see "A failed call changes nothing" in
  * uapi.rst).
  */
+static u64 gc_uncollectable(struct pyheap_heap *heap, u32 generation)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc_gen_stats st[PYHEAP_GC_NR_GENS];
+
+	pyheap_gc_get_stats(heap, st);
+	return st[generation].uncollectable;
+}
+
+/*
+ * The split of what a collection found, as the gc.callbacks info has it,
+ * is the uncollectable count the collection added to its generation.
+ * The members of the split are only written, never checked: a caller
+ * that reuses its struct and clears out_unreachable, as a caller of ABI
+ * 1.5 had to, keeps working when rebuilt.
+ */
 int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_gc_collect *cmd = ucmd->cmd;
+	u64 before;
 	long n;
 	int err;
 
@@ -48,10 +65,16 @@ int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 	err = ucmd_prove_writable(ucmd, sizeof(*cmd));
 	if (err)
 		return err;
+	if (cmd->generation >= PYHEAP_GC_NR_GENS)
+		return -EINVAL;
+	before = gc_uncollectable(ucmd->heap, cmd->generation);
 	n = pyheap_gc_collect(ucmd->heap, cmd->generation);
 	if (n < 0)
 		return n;
 	cmd->out_unreachable = n;
+	cmd->out_uncollectable = gc_uncollectable(ucmd->heap,
+						  cmd->generation) - before;
+	cmd->out_collected = n - cmd->out_uncollectable;
 	ucmd_respond(ucmd, sizeof(*cmd));
 	return 0;
 }

@@ -747,6 +747,7 @@ static uint32_t min_size(uint32_t cmd)
 {
 	return cmd == PYHEAP_CMD_GC_OBJ_INFO ? PYHEAP_GC_OBJ_INFO_SIZE_VER0 :
 	       cmd == PYHEAP_CMD_GC_GARBAGE ? PYHEAP_GC_GARBAGE_SIZE_VER0 :
+	       cmd == PYHEAP_CMD_GC_COLLECT ? PYHEAP_GC_COLLECT_SIZE_VER0 :
 	       ksize[cmd];
 }
 
@@ -1253,6 +1254,9 @@ static void garbage_add(struct mheap *m, int i)
 	m->o[i].refcnt++;
 }
 
+/* What the last m_collect() moved to the garbage list. */
+static uint64_t last_uncollectable;
+
 /*
  * gc.collect(g).  Marks: 0 not a candidate, 2 candidate, 1 reachable,
  * 3 legacy set, 4 unreachable after finalizers.
@@ -1370,6 +1374,7 @@ static uint64_t m_collect(struct mheap *m, int g)
 	m->coll[g]++;
 	m->collected[g] += collected;
 	m->uncoll[g] += uncoll;
+	last_uncollectable = uncoll;
 	m->cand[g] += cand;
 	m->stats_seen = 0;
 	return collected + uncoll;
@@ -1679,6 +1684,8 @@ static int md_collect(struct mheap *m, struct pyheap_gc_collect *in,
 	if (in->generation >= 3)
 		return -EINVAL;
 	in->out_unreachable = m_collect(m, in->generation);
+	in->out_uncollectable = last_uncollectable;	/* ABI 1.6 */
+	in->out_collected = in->out_unreachable - last_uncollectable;
 	return 0;
 }
 

@@ -692,4 +692,51 @@ TEST_F(heap, gc_objects_pages_through_the_generations)
 	EXPECT_EQ(4, c.out_total);
 }
 
+/*
+ * GC_COLLECT (ABI 1.6) splits what it found as the gc.callbacks info
+ * does: collected and uncollectable.  A caller of ABI 1.5 gets the sum
+ * alone and nothing past its struct.  The split's members are written
+ * whatever they held, so that a struct reused with only out_unreachable
+ * cleared (as race_test does) still works.
+ */
+TEST_F(heap, gc_collect_splits_collected_from_uncollectable)
+{
+	struct pyheap_gc_collect c = { .size = sizeof(c), .generation = 2 };
+	__u8 old[PYHEAP_GC_COLLECT_SIZE_VER1];
+	int i;
+
+	ASSERT_EQ(0, garbage_pair(self->fd, PYHEAP_OBJ_LEGACY_FINALIZER));
+	ASSERT_EQ(0, garbage_pair(self->fd, 0));
+	ASSERT_EQ(0, garbage_pair(self->fd, 0));
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_COLLECT, &c));
+	EXPECT_EQ(6, c.out_unreachable);
+	EXPECT_EQ(4, c.out_collected);
+	EXPECT_EQ(2, c.out_uncollectable);
+	/* collect(0) finds nothing new: the garbage list holds the pair */
+	c = (struct pyheap_gc_collect){ .size = sizeof(c) };
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_COLLECT, &c));
+	EXPECT_EQ(0, c.out_unreachable);
+	EXPECT_EQ(0, c.out_uncollectable);
+	/* an ABI 1.5 caller */
+	memset(old, 0xa5, sizeof(old));
+	c = (struct pyheap_gc_collect){
+		.size = PYHEAP_GC_COLLECT_SIZE_VER0, .generation = 2,
+	};
+	memcpy(old, &c, PYHEAP_GC_COLLECT_SIZE_VER0);
+	ASSERT_EQ(0, garbage_pair(self->fd, 0));
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_COLLECT, old));
+	memcpy(&c, old, PYHEAP_GC_COLLECT_SIZE_VER0);
+	EXPECT_EQ(2, c.out_unreachable);
+	for (i = PYHEAP_GC_COLLECT_SIZE_VER0; i < (int)sizeof(old); i++)
+		EXPECT_EQ(0xa5, old[i]) TH_LOG("byte %d", i);
+	/* what the split's members held on the way in is overwritten */
+	c = (struct pyheap_gc_collect){
+		.size = sizeof(c), .generation = 2, .out_collected = 7,
+		.out_uncollectable = 9,
+	};
+	ASSERT_EQ(0, ioctl(self->fd, PYHEAP_IOC_GC_COLLECT, &c));
+	EXPECT_EQ(0, c.out_collected);
+	EXPECT_EQ(0, c.out_uncollectable);
+}
+
 TEST_HARNESS_MAIN

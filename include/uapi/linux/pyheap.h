@@ -367,9 +367,14 @@ struct pyheap_batch {
  * @__reserved: must be 0
  * @out_unreachable: unreachable objects found, as ``gc.collect()``
  *	returns: collected plus uncollectable
+ * @out_collected: of them, those freed: the ``"collected"`` of the
+ *	``gc.callbacks`` info.  Since ABI 1.6.
+ * @out_uncollectable: of them, those moved to the garbage list: the
+ *	``"uncollectable"`` of that info.  Since ABI 1.6.
  *
  * Collects now, in the caller's context, even when the collector is
- * disabled, as ``gc.collect()`` does.
+ * disabled, as ``gc.collect()`` does.  A caller of ABI 1.5 or older
+ * passes %PYHEAP_GC_COLLECT_SIZE_VER0 and gets @out_unreachable only.
  */
 struct pyheap_gc_collect {
 	__u32 size;
@@ -377,6 +382,8 @@ struct pyheap_gc_collect {
 	__u32 generation;
 	__u32 __reserved;
 	__u64 out_unreachable;
+	__u64 out_collected;
+	__u64 out_uncollectable;
 };
 
 #define PYHEAP_IOC_GC_COLLECT	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_COLLECT)
@@ -994,6 +1001,7 @@ struct pyheap_handle_closev {
 #define PYHEAP_HEAP_INFO_SIZE_VER0	56
 #define PYHEAP_BATCH_SIZE_VER0	32
 #define PYHEAP_GC_COLLECT_SIZE_VER0	24
+#define PYHEAP_GC_COLLECT_SIZE_VER1	40
 #define PYHEAP_GC_STATE_SIZE_VER0	72
 #define PYHEAP_GC_STATS_SIZE_VER0	176
 #define PYHEAP_GC_STATS_SIZE_VER1	200

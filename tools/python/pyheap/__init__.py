@@ -340,7 +340,8 @@ class PyheapBatch(_Arg):
 
 class PyheapGcCollect(_Arg):
     _fields_ = [("size", _u32), ("flags", _u32), ("generation", _u32),
-                ("__reserved", _u32), ("out_unreachable", _u64)]
+                ("__reserved", _u32), ("out_unreachable", _u64),
+                ("out_collected", _u64), ("out_uncollectable", _u64)]
 
 
 class PyheapGcState(_Arg):
@@ -769,39 +770,43 @@ class Heap:
         if generation not in range(PYHEAP_GC_NR_GENS):
             return self._collect(generation)        # EINVAL, as the kernel
         if self.callbacks:
-            before = self._raw_stats()
             self._run_callbacks("start", generation, 0, 0)
-        found = self._collect(generation)
+        out = self._collect_split(generation)
+        found = [out.out_unreachable, out.out_collected,
+                 out.out_uncollectable]
         while self._finalizers:
             due = self._due()
             if not due:
                 break
             self._run_finalizers(due)
-            found += self._collect_rest(generation)
+            found = [a + b for a, b in
+                     zip(found, self._collect_rest(generation))]
         if self.callbacks:
-            after = self._raw_stats()
-            self._run_callbacks(
-                "stop", generation,
-                *(sum(a[k] - b[k] for a, b in zip(after, before))
-                  for k in ("collected", "uncollectable")))
-        return found
+            self._run_callbacks("stop", generation, *found[1:])
+        return found[0]
+
+    def _collect_split(self, generation):
+        """GC_COLLECT: what it found, and how much of it was collected
+        and how much uncollectable (out_collected, out_uncollectable)."""
+        return self._ioctl(PYHEAP_CMD_GC_COLLECT,
+                           PyheapGcCollect(generation=generation))
 
     def _collect(self, generation):
-        return self._ioctl(PYHEAP_CMD_GC_COLLECT, PyheapGcCollect(
-            generation=generation)).out_unreachable
+        return self._collect_split(generation).out_unreachable
 
     def _collect_rest(self, generation):
         """After the finalizers of a collection of `generation` ran, what
         is still unreachable of the objects they were handed: the
         collector kept those in the next older generation, so collect
-        that one.  CPython does all of it in one collection, so the
+        that one, and return what GC_COLLECT found: unreachable,
+        collected, uncollectable.  CPython does all of it in one collection, so the
         figures of this one move to `generation` in get_stats(), and
         get_count() reads as if it had not happened: CPython's counts
         after the finalizers, the objects freed taken off count 0."""
         old = min(generation + 1, PYHEAP_GC_NR_GENS - 1)
         count = self.get_count()
         before = self._raw_stats()
-        found = self._collect(old)
+        out = self._collect_split(old)
         after = self._raw_stats()
         freed = 0
         for gen in range(PYHEAP_GC_NR_GENS):
@@ -815,7 +820,7 @@ class Heap:
         raw = tuple(self._gc_get().out_count)
         self._count_fix = ([w - r for w, r in zip(want, raw)],
                            [s["collections"] for s in after])
-        return found
+        return out.out_unreachable, out.out_collected, out.out_uncollectable
 
     def _due(self, block=False):
         """Read the finalizer events: [(finalizer, Obj)] for the objects
