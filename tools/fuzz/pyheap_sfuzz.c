@@ -66,7 +66,7 @@ struct mlru {
 	struct mentry *e;		/* least recent first */
 };
 
-/* mobj.gen of an object that can hold no reference (ABI 1.6) */
+/* mobj.gen of an object that can hold no reference (ABI 1.7) */
 #define GEN_UNTRACKED	4
 
 struct mobj {
@@ -1684,7 +1684,7 @@ static int md_collect(struct mheap *m, struct pyheap_gc_collect *in,
 	if (in->generation >= 3)
 		return -EINVAL;
 	in->out_unreachable = m_collect(m, in->generation);
-	in->out_uncollectable = last_uncollectable;	/* ABI 1.6 */
+	in->out_uncollectable = last_uncollectable;	/* ABI 1.7 */
 	in->out_collected = in->out_unreachable - last_uncollectable;
 	return 0;
 }
@@ -1875,7 +1875,7 @@ static int md_refs(struct mheap *m, struct pyheap_gc_refs *in,
 }
 
 /*
- * GC_OBJECTS (ABI 1.6): a page of the tracked objects of one generation or
+ * GC_OBJECTS (ABI 1.7): a page of the tracked objects of one generation or
  * of all three.  The kernel's list order is not the model's, so, as for a
  * garbage page, the model opens handles to its own guess of the page and
  * remap() points them at what the kernel named.

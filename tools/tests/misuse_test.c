@@ -571,7 +571,7 @@ static long long collect_gen(int fd, __u32 gen)
 }
 
 /*
- * GC_OBJECTS (ABI 1.6) refuses every malformed argument with EINVAL and
+ * GC_OBJECTS (ABI 1.7) refuses every malformed argument with EINVAL and
  * opens no handle for it: unknown flags, a generation without the flag
  * or past the last, room above the cap, room without a buffer or a
  * buffer without room, out_* or __reserved set, a short size.
@@ -693,7 +693,7 @@ TEST_F(heap, gc_objects_pages_through_the_generations)
 }
 
 /*
- * GC_COLLECT (ABI 1.6) splits what it found as the gc.callbacks info
+ * GC_COLLECT (ABI 1.7) splits what it found as the gc.callbacks info
  * does: collected and uncollectable.  A caller of ABI 1.5 gets the sum
  * alone and nothing past its struct.  The split's members are written
  * whatever they held, so that a struct reused with only out_unreachable

@@ -68,7 +68,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	6
+#define PYHEAP_ABI_MINOR	7
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -107,7 +107,7 @@ enum {
 	PYHEAP_CMD_OBJ_NEWV,		/* since ABI 1.3 */
 	PYHEAP_CMD_HANDLE_CLOSEV,	/* since ABI 1.3 */
 	PYHEAP_CMD_GC_WHY,		/* since ABI 1.5 */
-	PYHEAP_CMD_GC_OBJECTS,		/* since ABI 1.6 */
+	PYHEAP_CMD_GC_OBJECTS,		/* since ABI 1.7 */
 };
 
 /**
@@ -368,9 +368,9 @@ struct pyheap_batch {
  * @out_unreachable: unreachable objects found, as ``gc.collect()``
  *	returns: collected plus uncollectable
  * @out_collected: of them, those freed: the ``"collected"`` of the
- *	``gc.callbacks`` info.  Since ABI 1.6.
+ *	``gc.callbacks`` info.  Since ABI 1.7.
  * @out_uncollectable: of them, those moved to the garbage list: the
- *	``"uncollectable"`` of that info.  Since ABI 1.6.
+ *	``"uncollectable"`` of that info.  Since ABI 1.7.
  *
  * Collects now, in the caller's context, even when the collector is
  * disabled, as ``gc.collect()`` does.  A caller of ABI 1.5 or older
@@ -515,7 +515,7 @@ struct pyheap_gc_freeze {
  * finalizer, an LRU map, an object of a kernel type that traverses.  An
  * OBJ_NEW object without slots and without a finalizer is like a bytes
  * object: never collected, listed by GC_OBJECTS or counted in
- * ``gc.get_count()`` (since ABI 1.6; before, every object was tracked).
+ * ``gc.get_count()`` (since ABI 1.7; before, every object was tracked).
  *
  * A caller of ABI 1.0 passes %PYHEAP_GC_OBJ_INFO_SIZE_VER0 and gets the
  * fields up to @__reserved.
@@ -702,7 +702,7 @@ struct pyheap_gc_why {
  * generation, so a caller that pages compares the collections of
  * GC_STATS, and @out_total, before and after.  Finding @offset walks the
  * generation's list up to it, so a page costs what comes before it in its
- * generation too.  Since ABI 1.6.
+ * generation too.  Since ABI 1.7.
  */
 struct pyheap_gc_objects {
 	__u32 size;
