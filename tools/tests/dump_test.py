@@ -39,7 +39,8 @@ shape = sys.argv[2]
 if shape == "graph":
     # a live ring of three behind the handle of r1, a chain a -> b -> c,
     # an object with 100 slots pointing at c, and in gc.garbage a 2-cycle
-    # of legacy finalizers with a tail, and a self-loop
+    # of legacy finalizers with a tail, and a self-loop; the tail has an
+    # (empty) slot, so that it is tracked and goes to gc.garbage too
     r1, r2, r3 = h.new(slots=1), h.new(slots=1), h.new(slots=1)
     r1[0] = r2; r2[0] = r3; r3[0] = r1
     a, b, c = h.new(slots=2), h.new(slots=1, size=100), h.new()
@@ -48,7 +49,7 @@ if shape == "graph":
     h.link_many([(wide, i, c) for i in range(100)])
     g1 = h.new(slots=2, legacy_finalizer=True)
     g2 = h.new(slots=1)
-    tail = h.new(size=64)
+    tail = h.new(slots=1, size=64)
     g1[0] = g2; g2[0] = g1; g1[1] = tail
     self_ = h.new(slots=1, legacy_finalizer=True)
     self_[0] = self_
