@@ -2554,17 +2554,23 @@ static int model(struct mheap *m, uint32_t cmd, void *in, struct env *e,
  */
 static void remap(struct mheap *m, const uint32_t *hs, uint32_t n)
 {
-	static int used[PYHEAP_GC_REFS_MAX + 1];
+	static char *used;
+	static int cused;
 	struct pyheap_gc_obj_info oi;
 	uint32_t i;
 	int j, to;
 
-	memset(used, 0, sizeof(used));
+	/* GC_OBJECTS pages through every tracked object: nrset is unbounded */
+	if (nrset > cused) {
+		cused = nrset;
+		used = xrealloc(used, cused);
+	}
+	memset(used, 0, nrset);
 	for (i = 0; i < n; i++) {
 		if (!h_live(m, hs[i]) || r_obj_info(m, hs[i], &oi))
 			continue;
 		to = NONE;
-		for (j = 0; j < nrset && j <= PYHEAP_GC_REFS_MAX; j++)
+		for (j = 0; j < nrset; j++)
 			if (!used[j] && m->o[rset[j]].id == oi.out_id) {
 				used[j] = 1;
 				to = rset[j];
