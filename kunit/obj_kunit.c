@@ -451,7 +451,8 @@ static void heap_destroy_frees_cycles(struct kunit *test)
  * ->release: each of those is cleared and released once, even when only
  * objects that are never visited held it, and the puts its ->clear()
  * makes free nothing; every other object goes with its arena, large ones
- * (from kmalloc()) included.  The counters still balance.
+ * (from kmalloc()) included, and the arenas go back once the reap work
+ * has run.  The counters still balance.
  */
 static void heap_destroy_visits_only_objects_with_release(struct kunit *test)
 {
@@ -516,6 +517,9 @@ static void heap_destroy_visits_only_objects_with_release(struct kunit *test)
 	for (i = 0; i < PYHEAP_GC_NR_GENS; i++)
 		KUNIT_EXPECT_EQ(test, heap->gc.gens[i].nr, 0ULL);
 	KUNIT_EXPECT_TRUE(test, list_empty(&heap->gc.gens[0].objects));
+	/* The arenas go from the reap work, which the wait waits for. */
+	pyheap_heap_reap_wait();
+	KUNIT_EXPECT_NULL(test, heap->alloc);
 	pyheap_heap_put(heap);
 }
 

@@ -32,6 +32,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -149,6 +150,13 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 }
 EXPORT_SYMBOL_GPL(pyheap_heap_create);
 
+/*
+ * The arenas of discarded heaps go back to the page allocator from here,
+ * so that closing a heap costs the same whatever its size; see
+ * pyheap_heap_destroy().  Module exit drains it (destroy_workqueue()).
+ */
+static struct workqueue_struct *pyheap_reap_wq;
+
 static void heap_free(struct kref *ref)
 {
 	struct pyheap_heap *heap = container_of(ref, struct pyheap_heap, ref);
@@ -185,6 +193,25 @@ void pyheap_heap_put(struct pyheap_heap *heap)
 }
 EXPORT_SYMBOL_GPL(pyheap_heap_put);
 
+/*
+ * The second half of a pool-mode teardown: return the arenas and the
+ * kmalloc() blocks of a heap whose objects are already gone.  The work
+ * holds a reference on the heap's struct, and takes heap->lock only
+ * because the allocator's calls assert it; nothing else can reach the
+ * heap by now.
+ */
+static void heap_reap(struct work_struct *work)
+{
+	struct pyheap_heap *heap = container_of(work, struct pyheap_heap,
+						reap);
+
+	mutex_lock(&heap->lock);
+	pyheap_obmalloc_discard(heap->alloc);
+	heap->alloc = NULL;
+	mutex_unlock(&heap->lock);
+	pyheap_heap_put(heap);
+}
+
 /**
  * pyheap_heap_destroy() - free everything in a heap and drop its creator's
  * reference
@@ -199,6 +226,13 @@ EXPORT_SYMBOL_GPL(pyheap_heap_put);
  * so the cost does not grow with the number of small objects; the debug
  * and passthrough modes clear and free each object, and warn of those an
  * in-kernel user still references.
+ *
+ * In the pool mode the arenas go back from a work item, after this
+ * returns: what is left to do then grows with the heap's memory (a
+ * million small objects fill tens of arenas of 1 MiB), and the closing
+ * task need not wait for it, as a BPF map's memory goes back from a work
+ * item after its last reference.  pyheap_heap_reap_wait() waits for it.
+ * Until then the pages stay charged to the heap's memory cgroup.
  *
  * Context: Process context.  Takes and releases pyheap_heaps_mutex, then
  * heap->lock.
@@ -220,17 +254,37 @@ void pyheap_heap_destroy(struct pyheap_heap *heap)
 	pyheap_gc_release(heap);
 	if (heap->discarding) {
 		pyheap_obj_discard(heap);
-		pyheap_obmalloc_discard(heap->alloc);
-	} else {
-		pyheap_obj_teardown(heap);
-		pyheap_obmalloc_destroy(heap->alloc);
+		/* The creator's reference passes to the work. */
+		INIT_WORK(&heap->reap, heap_reap);
+		queue_work(pyheap_reap_wq, &heap->reap);
+		mutex_unlock(&heap->lock);
+		return;
 	}
+	pyheap_obj_teardown(heap);
+	pyheap_obmalloc_destroy(heap->alloc);
 	heap->alloc = NULL;
 	mutex_unlock(&heap->lock);
 
 	pyheap_heap_put(heap);
 }
 EXPORT_SYMBOL_GPL(pyheap_heap_destroy);
+
+/**
+ * pyheap_heap_reap_wait() - wait until destroyed heaps have given back
+ * their memory
+ *
+ * pyheap_heap_destroy() of a pool-mode heap returns its arenas from a work
+ * item.  After this returns, every heap destroyed before the call has
+ * returned all of its memory.
+ *
+ * Context: Process context; sleeps.  Must not be called with any heap's
+ * lock held (the work takes it; rule e in mod/internal.h).
+ */
+void pyheap_heap_reap_wait(void)
+{
+	flush_workqueue(pyheap_reap_wq);
+}
+EXPORT_SYMBOL_GPL(pyheap_heap_reap_wait);
 
 /**
  * pyheap_heap_id() - the heap's identifier
@@ -306,13 +360,21 @@ bool pyheap_heap_listed(struct pyheap_heap *heap)
 EXPORT_SYMBOL_IF_KUNIT(pyheap_heap_listed);
 #endif
 
+int pyheap_heap_init(void)
+{
+	pyheap_reap_wq = alloc_workqueue("pyheap_reap", WQ_UNBOUND, 0);
+	return pyheap_reap_wq ? 0 : -ENOMEM;
+}
+
 /*
  * Every heap belongs to an open file or an in-kernel user holding a module
- * reference, so none can remain when the module goes away.
+ * reference, so none can remain when the module goes away; the memory of
+ * the last ones destroyed may still be on its way back.
  */
 void pyheap_heap_exit(void)
 {
 	mutex_lock(&pyheap_heaps_mutex);
 	WARN_ON_ONCE(!list_empty(&pyheap_heaps));
 	mutex_unlock(&pyheap_heaps_mutex);
+	destroy_workqueue(pyheap_reap_wq);
 }

@@ -31,6 +31,8 @@
  *     dispatcher drops it and sleeps on heap->lru_wait.
  *  d. No copy to user memory under lru->lock (rule 4); the handlers copy
  *     out under heap->lock only, which user faults may sleep under.
+ *  e. Never call pyheap_heap_reap_wait() under a heap->lock: the reap
+ *     work of a destroyed heap takes that heap's lock (heap.c).
  */
 #ifndef _PYHEAP_INTERNAL_H
 #define _PYHEAP_INTERNAL_H
@@ -164,6 +166,7 @@ struct pyheap_heap {
 	bool			draining;	/* H: the to-free loop runs */
 	bool			discarding;	/* H: puts free nothing */
 	struct xarray		released;	/* H: objects with ->release */
+	struct work_struct	reap;		/* gives back a discarded heap */
 	struct pyheap_handles	handles;	/* H: handle -> object */
 	u64			nr_handles;	/* H */
 	u64			nr_objects;	/* H: live objects */
@@ -207,6 +210,7 @@ static inline void pyheap_heap_changed(struct pyheap_heap *heap)
 /* mod/heap.c */
 extern struct mutex pyheap_heaps_mutex;
 extern struct list_head pyheap_heaps;
+int pyheap_heap_init(void);
 void pyheap_heap_exit(void);
 
 /* mod/obj.c */

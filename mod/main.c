@@ -26,6 +26,9 @@ static int __init pyheap_init(void)
 	err = pyheap_gc_init();
 	if (err)
 		goto err_type_unregister;
+	err = pyheap_heap_init();
+	if (err)
+		goto err_gc_exit;
 	pyheap_debugfs_init();	/* debug only, don't abort if it fails */
 	err = pyheap_dev_init();
 	if (err)
@@ -36,6 +39,8 @@ static int __init pyheap_init(void)
 
 err_debugfs_exit:
 	pyheap_debugfs_exit();
+	pyheap_heap_exit();
+err_gc_exit:
 	pyheap_gc_exit();
 err_type_unregister:
 	pyheap_type_unregister(&pyheap_ulru_type);

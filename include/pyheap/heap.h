@@ -28,6 +28,7 @@ struct pyheap_limits {
 
 struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits);
 void pyheap_heap_destroy(struct pyheap_heap *heap);
+void pyheap_heap_reap_wait(void);
 void pyheap_heap_get(struct pyheap_heap *heap);
 void pyheap_heap_put(struct pyheap_heap *heap);
 u64 pyheap_heap_id(const struct pyheap_heap *heap);
