@@ -182,9 +182,9 @@ static void lru_keys_rows(struct pyheap_heap *heap, struct seq_file *m)
 static_assert(PYHEAP_GC_HIST == 16);
 
 /*
- * Every table, in the order its files are made.  The columns of gc and
- * gc_pauses are described above pyheap_gc_show() and
- * pyheap_gc_show_pauses().
+ * Every table, in the order its files are made.  The columns of gc,
+ * gc_pauses and gc_slices are described above pyheap_gc_show(),
+ * pyheap_gc_show_pauses() and pyheap_gc_slice_show().
  */
 static const struct pyheap_table pyheap_tables[] = {
 	{
@@ -231,6 +231,12 @@ static const struct pyheap_table pyheap_tables[] = {
 		.header	= "pyheap_gc_pauses - version: 1.0\n"
 			  "#   heap gen  lt2^1   lt2^2   lt2^3   lt2^4   lt2^5   lt2^6   lt2^7   lt2^8   lt2^9   lt2^10  lt2^11  lt2^12  lt2^13  lt2^14  lt2^15  lt2^16\n",
 		.rows	= pyheap_gc_show_pauses,
+		.where	= TABLE_TOP | TABLE_HEAP,
+	}, {
+		.name	= "gc_slices",
+		.header	= "pyheap_gc_slices - version: 1.0\n"
+			  "#   heap phase      holds    objects      held_ns     max_ns max_objects max_gap_ns over_1ms over_1ms_gaps max_busy_ns switched\n",
+		.rows	= pyheap_gc_slice_show,
 		.where	= TABLE_TOP | TABLE_HEAP,
 	}, {
 		.name	= "lru",

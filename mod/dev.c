@@ -319,7 +319,8 @@ static long lru_wait(struct pyheap_heap *heap, struct pyheap_ucmd *ucmd)
  * Split from the file operation so that KUnit can drive it with real user
  * buffers and a heap of its own (through pyheap_dev_ioctl()).  A handler
  * that must wait returns -PYHEAP_EWAIT; the wait happens here, without
- * the heap lock, and the handler runs again.
+ * the heap lock, and the handler runs again.  So does one that returns
+ * -PYHEAP_ESLICE, after the collection in slices it asked for.
  *
  * Context: Process context.  Takes and releases heap->lock.
  * Return: 0, a negative errno from "errno" in the UAPI header, or
@@ -358,6 +359,11 @@ static long __pyheap_dev_ioctl(struct pyheap_heap *heap, unsigned int cmd,
 			return -EINTR;
 		ret = ucmd_run(op, &ucmd);
 		mutex_unlock(&heap->lock);
+		if (ret == -PYHEAP_ESLICE) {
+			if (pyheap_gc_slice_run(heap, ucmd.gc_target))
+				return -EINTR;
+			continue;
+		}
 		if (ret != -PYHEAP_EWAIT)
 			break;
 		left = lru_wait(heap, &ucmd);

@@ -29,7 +29,10 @@
  *
  * Locking: a collection runs under heap->lock from start to end (stop the
  * world, like the GIL), so no reference changes under its "is it dead?"
- * decision; every path that creates a reference takes the same lock.
+ * decision; every path that creates a reference takes the same lock.  A
+ * full collection in slices (mod/gcslice.c) drops it between slices, and
+ * keeps its own state meanwhile: every entry point here that walks the
+ * generations' lists or a collection's scratch first finishes it.
  * Lock order: "Lock order" in mod/internal.h (3, rule a).
  */
 
@@ -179,6 +182,7 @@ void pyheap_gc_heap_init(struct pyheap_heap *heap)
 	struct pyheap_gc *gc = &heap->gc;
 	int i;
 
+	pyheap_gc_slice_discard(heap);
 	for (i = 0; i < NR_GENS; i++) {
 		INIT_LIST_HEAD(&gc->gens[i].objects);
 		gc->gens[i].threshold = READ_ONCE(gc_threshold[i]);
@@ -190,6 +194,7 @@ void pyheap_gc_heap_init(struct pyheap_heap *heap)
 	gc->enabled = true;
 	gc->index = READ_ONCE(gc_index);
 	gc->scattered = true;	/* until a full collection says otherwise */
+	pyheap_gc_slice_init(heap);
 }
 
 static void __gc_maybe_queue(struct pyheap_heap *heap)
@@ -984,7 +989,7 @@ static bool gc_unchanged(struct pyheap_heap *heap, int generation,
 	struct pyheap_gc_gen *g = &gc->gens[generation];
 	bool index = generation == OLDEST && gc_index_wanted(gc, candidates);
 
-	if (!g->base_ok || g->base != heap->head.changes ||
+	if (!g->base_ok || g->base != heap->head.changes || g->base_sliced ||
 	    index != g->base_index || (generation < OLDEST && candidates))
 		return false;
 	if (index)
@@ -1010,6 +1015,38 @@ static void gc_note_base(struct pyheap_heap *heap, int generation,
 	g->base = heap->head.changes;
 	g->base_ok = !found->unreachable;
 	g->base_index = found->index;
+	g->base_sliced = false;
+}
+
+/*
+ * The same two for a full collection in slices (mod/gcslice.c), whose
+ * survivors' order only another one in slices keeps: whether it may be
+ * answered without a scan, and, at its end, what the next one may skip.
+ * @clean: it found nothing, and no change came between its holds (its
+ * own, in them, are the collection's work, as a whole one's are).
+ */
+bool __pyheap_gc_unchanged(struct pyheap_heap *heap, bool sliced)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	struct pyheap_gc_gen *g = &gc->gens[OLDEST];
+
+	lockdep_assert_held(&heap->lock);
+	return g->base_ok && g->base == heap->head.changes &&
+	       g->base_sliced == sliced && !gc->gens[0].nr && !gc->gens[1].nr;
+}
+
+void __pyheap_gc_note_sliced(struct pyheap_heap *heap, bool clean)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc_gen *g = &heap->gc.gens[OLDEST];
+
+	lockdep_assert_held(&heap->lock);
+	pyheap_heap_changed(heap);	/* the lists moved, for gens 0 and 1 */
+	g->base = heap->head.changes;
+	g->base_ok = clean;
+	g->base_index = false;
+	g->base_sliced = true;
 }
 
 static void visit_move_legacy(struct pyheap_obj *target, void *arg)
@@ -1357,28 +1394,105 @@ static void gc_debug_report(struct pyheap_heap *heap,
 	}
 }
 
-/* 11. Statistics, and DEBUG_STATS to the kernel log. */
-static void gc_account(struct pyheap_heap *heap, int generation,
-		       u64 candidates, u64 collected, u64 uncollectable,
-		       u64 start)
+/*
+ * One hold of heap->lock by a collection of @generation, @ns long: a
+ * whole collection, or one slice of a collection in slices.
+ */
+void __pyheap_gc_note_hold(struct pyheap_heap *heap, int generation, u64 ns)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_gc_gen *g = &heap->gc.gens[generation];
-	u64 ns = ktime_get_ns() - start;
 	unsigned int bucket = ilog2(div_u64(ns, NSEC_PER_USEC) | 1);
+
+	g->max_pause_ns = max(g->max_pause_ns, ns);
+	g->pause_hist[min_t(unsigned int, bucket, PYHEAP_GC_HIST - 1)]++;
+}
+
+/*
+ * 11. Statistics, and DEBUG_STATS to the kernel log.  @ns is the time the
+ * collection held heap->lock, in one hold or summed over its slices (each
+ * hold is noted by __pyheap_gc_note_hold()).
+ */
+void __pyheap_gc_account(struct pyheap_heap *heap, int generation,
+			 u64 candidates, u64 collected, u64 uncollectable,
+			 u64 ns)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc_gen *g = &heap->gc.gens[generation];
 
 	g->collections++;
 	g->collected += collected;
 	g->uncollectable += uncollectable;
 	g->candidates += candidates;
 	g->duration_ns += ns;
-	g->max_pause_ns = max(g->max_pause_ns, ns);
-	g->pause_hist[min_t(unsigned int, bucket, PYHEAP_GC_HIST - 1)]++;
 	if ((heap->gc.debug & PYHEAP_GC_DEBUG_STATS) &&
 	    __ratelimit(&gc_debug_rs))
 		pr_info("gc: heap %llu: done, %llu unreachable, %llu uncollectable, %llu.%06llus elapsed\n",
 			heap->id, collected + uncollectable, uncollectable,
 			ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / NSEC_PER_USEC);
+}
+
+/*
+ * Steps 6 to 10 for the objects found unreachable on @unreachable (with
+ * the flags gc_move_unreachable() leaves): finalizers, resurrection, the
+ * cycles broken, the garbage list.  @finalizers: whether any of them has
+ * a finalizer left to run or a legacy one.  Returns how many were freed,
+ * and in @uncollectable how many went to the garbage list.  Shared by
+ * gc_collect() and the collections in slices of mod/gcslice.c.
+ */
+u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
+		       struct list_head *unreachable, bool finalizers,
+		       u64 nr_unreachable, u64 *uncollectable)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	u32 old = min(generation + 1, OLDEST);
+	struct gc_debug_counts dc = {};
+	u64 collected, nr_uncollectable;
+	LIST_HEAD(finalizers_list);
+	LIST_HEAD(still);
+
+	lockdep_assert_held(&heap->lock);
+	/*
+	 * 6 to 8 only if an unreachable object has a finalizer left to run
+	 * or a legacy one: only a finalizer can make an object reachable
+	 * again, so without one all of them are still unreachable.
+	 */
+	if (finalizers) {
+		/* 6. legacy finalizers: set apart with what they reach */
+		gc_move_legacy_finalizers(unreachable, &finalizers_list);
+
+		/* 7. finalizers, once each (PEP 442) */
+		if (!gc_finalize_garbage(heap, unreachable))
+			gc_keep_unfinalized(gc, unreachable, old);
+
+		/* 8. resurrected objects survive */
+		gc_check_resurrected(gc, unreachable, &still, old);
+		collected = gc_list_count(&still);
+	} else {
+		list_splice_init(unreachable, &still);
+		collected = nr_unreachable;
+	}
+
+	/* 9. break the cycles of what is still unreachable, and free it */
+	if (gc->debug & PYHEAP_GC_DEBUG_COLLECTABLE)
+		gc_debug_count(&still, dc.collectable);
+	gc_delete_garbage(heap, &still, old);
+
+	/*
+	 * 10. uncollectable cycles go to the garbage list.  Counted only now,
+	 * as CPython counts them: step 9 may have freed a legacy-finalizer
+	 * object that only the collectable objects held.
+	 */
+	nr_uncollectable = gc_list_count(&finalizers_list);
+	if (gc->debug & PYHEAP_GC_DEBUG_UNCOLLECTABLE)
+		gc_debug_count(&finalizers_list, dc.uncollectable);
+	if (gc->debug & (PYHEAP_GC_DEBUG_COLLECTABLE |
+			 PYHEAP_GC_DEBUG_UNCOLLECTABLE))
+		gc_debug_report(heap, &dc);
+	gc_keep_legacy_finalizers(heap, &finalizers_list, old);
+	*uncollectable = nr_uncollectable;
+	return collected;
 }
 
 /*
@@ -1393,12 +1507,9 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	u32 old = min(generation + 1, OLDEST);
 	struct list_head *young = &gc->gens[generation].objects;
 	u64 start = ktime_get_ns(), candidates, survivors, collected;
-	u64 uncollectable, merged = 0;
-	struct gc_debug_counts dc = {};
+	u64 uncollectable, merged = 0, ns;
 	struct gc_deduced found = {};
 	LIST_HEAD(unreachable);
-	LIST_HEAD(finalizers);
-	LIST_HEAD(still);
 	int i;
 
 	lockdep_assert_held(&heap->lock);
@@ -1448,48 +1559,15 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	}
 	gc->gens[old].nr += survivors;
 
-	/*
-	 * 6 to 8 only if an unreachable object has a finalizer left to run
-	 * or a legacy one: only a finalizer can make an object reachable
-	 * again, so without one all of them are still unreachable.
-	 */
-	if (found.finalizers) {
-		/* 6. legacy finalizers: set apart with what they reach */
-		gc_move_legacy_finalizers(&unreachable, &finalizers);
-
-		/* 7. finalizers, once each (PEP 442) */
-		if (!gc_finalize_garbage(heap, &unreachable))
-			gc_keep_unfinalized(gc, &unreachable, old);
-
-		/* 8. resurrected objects survive */
-		gc_check_resurrected(gc, &unreachable, &still, old);
-		collected = gc_list_count(&still);
-	} else {
-		list_splice_init(&unreachable, &still);
-		collected = found.unreachable;
-	}
-
-	/* 9. break the cycles of what is still unreachable, and free it */
-	if (gc->debug & PYHEAP_GC_DEBUG_COLLECTABLE)
-		gc_debug_count(&still, dc.collectable);
-	gc_delete_garbage(heap, &still, old);
-
-	/*
-	 * 10. uncollectable cycles go to the garbage list.  Counted only now,
-	 * as CPython counts them: step 9 may have freed a legacy-finalizer
-	 * object that only the collectable objects held.
-	 */
-	uncollectable = gc_list_count(&finalizers);
-	if (gc->debug & PYHEAP_GC_DEBUG_UNCOLLECTABLE)
-		gc_debug_count(&finalizers, dc.uncollectable);
-	if (gc->debug & (PYHEAP_GC_DEBUG_COLLECTABLE |
-			 PYHEAP_GC_DEBUG_UNCOLLECTABLE))
-		gc_debug_report(heap, &dc);
-	gc_keep_legacy_finalizers(heap, &finalizers, old);
+	collected = __pyheap_gc_finish(heap, generation, &unreachable,
+				       found.finalizers, found.unreachable,
+				       &uncollectable);
 
 	/* 11. statistics */
-	gc_account(heap, generation, candidates, collected, uncollectable,
-		   start);
+	ns = ktime_get_ns() - start;
+	__pyheap_gc_note_hold(heap, generation, ns);
+	__pyheap_gc_account(heap, generation, candidates, collected,
+			    uncollectable, ns);
 	gc_note_base(heap, generation, merged, &found);
 	gc->collecting = false;
 	WRITE_ONCE(gc->behind, false);		/* paired: throttle */
@@ -1516,6 +1594,10 @@ long pyheap_gc_collect(struct pyheap_heap *heap, int generation)
 		return -EINVAL;
 	if (heap->gc.collecting || heap->draining)
 		return -EBUSY;
+	/* What was garbage before this call is gone when it returns. */
+	pyheap_gc_slice_finish(heap);
+	if (generation == OLDEST && pyheap_gc_slice_mode(heap))
+		return pyheap_gc_slice_collect(heap);
 	return gc_collect(heap, generation);
 }
 EXPORT_SYMBOL_GPL(pyheap_gc_collect);
@@ -1559,9 +1641,13 @@ void pyheap_gc_work(struct work_struct *work)
 	 */
 	memcg = set_active_memcg(heap->memcg);
 	mutex_lock(&heap->lock);
-	if (gc->enabled && !gc->dying && gc->gens[0].threshold) {
+	if (pyheap_gc_slice_active(heap)) {
+		pyheap_gc_slice_work(heap);	/* drops the lock between */
+	} else if (gc->enabled && !gc->dying && gc->gens[0].threshold) {
 		gen = pyheap_gc_select_generation(gc);
-		if (gen >= 0)
+		if (gen == OLDEST && pyheap_gc_slice_mode(heap))
+			pyheap_gc_slice_work(heap);
+		else if (gen >= 0)
 			gc_collect(heap, gen);
 	}
 	WRITE_ONCE(gc->behind, false);
@@ -1610,6 +1696,7 @@ void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all)
 	struct pyheap_obj *obj;
 	int i;
 
+	pyheap_gc_slice_gather(heap, all);
 	for (i = 0; i < NR_GENS; i++) {
 		list_splice_tail_init(&gc->gens[i].objects, all);
 		gc->gens[i].nr = 0;
@@ -1634,6 +1721,7 @@ void pyheap_gc_discard(struct pyheap_heap *heap)
 	struct pyheap_gc *gc = &heap->gc;
 	int i;
 
+	pyheap_gc_slice_discard(heap);
 	for (i = 0; i < NR_GENS; i++) {
 		INIT_LIST_HEAD(&gc->gens[i].objects);
 		gc->gens[i].nr = 0;
@@ -1698,6 +1786,7 @@ void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
 	int i;
 
 	lockdep_assert_held(&heap->lock);
+	pyheap_gc_slice_finish(heap);	/* its candidates are off the lists */
 	pyheap_heap_changed(heap);
 	if (freeze) {
 		for (i = 0; i < NR_GENS; i++) {
@@ -1994,6 +2083,7 @@ u64 pyheap_gc_objects_total(struct pyheap_heap *heap, int gen)
 	__must_hold(&heap->lock)
 {
 	lockdep_assert_held(&heap->lock);
+	pyheap_gc_slice_finish(heap);	/* its candidates are off the lists */
 	return gen < 0 ? pyheap_gc_nr_tracked(heap) : heap->gc.gens[gen].nr;
 }
 
@@ -2008,6 +2098,7 @@ u32 pyheap_gc_objects_get(struct pyheap_heap *heap, int gen, u64 start,
 	u32 n = 0;
 
 	lockdep_assert_held(&heap->lock);
+	pyheap_gc_slice_finish(heap);	/* its candidates are off the lists */
 	for (; g <= last && n < max; g++) {
 		if (start >= gc->gens[g].nr) {
 			start -= gc->gens[g].nr;
@@ -2062,6 +2153,8 @@ void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
 	u32 gen;
 
 	lockdep_assert_held(&heap->lock);
+	/* Its candidates are off the lists, and may be garbage to name. */
+	pyheap_gc_slice_finish(heap);
 	for (gen = 0; gen <= PYHEAP_GEN_PERMANENT; gen++) {
 		list_for_each_entry(obj, gc_list(gc, gen), node) {
 			probe.found = false;
@@ -2083,7 +2176,8 @@ void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
  *
  * Read-only: @fn must not free, track or move an object.  Between
  * collections every live object is on one of these lists; heap->lock
- * keeps a collection from running meanwhile.
+ * keeps a collection from running meanwhile, and a collection in slices
+ * that was running is finished first (which may free its garbage).
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  */
@@ -2097,6 +2191,7 @@ void pyheap_gc_for_each_object(struct pyheap_heap *heap, pyheap_visit_t fn,
 	u32 gen;
 
 	lockdep_assert_held(&heap->lock);
+	pyheap_gc_slice_finish(heap);	/* its candidates are off the lists */
 	for (gen = 0; gen <= PYHEAP_GEN_UNTRACKED; gen++) {
 		list_for_each_entry(obj, gc_list(gc, gen), node) {
 			fn(obj, arg);

@@ -55,7 +55,7 @@ int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 	__must_hold(&ucmd->heap->lock)
 {
 	struct pyheap_gc_collect *cmd = ucmd->cmd;
-	u64 before;
+	u64 before, uncollectable;
 	long n;
 	int err;
 
@@ -67,13 +67,24 @@ int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 		return err;
 	if (cmd->generation >= PYHEAP_GC_NR_GENS)
 		return -EINVAL;
-	before = gc_uncollectable(ucmd->heap, cmd->generation);
-	n = pyheap_gc_collect(ucmd->heap, cmd->generation);
+	if (cmd->generation == PYHEAP_GC_NR_GENS - 1 && !ucmd->in_batch &&
+	    pyheap_gc_slice_mode(ucmd->heap)) {
+		/* in slices, run by the dispatcher without the lock held */
+		if (!ucmd->gc_target) {
+			ucmd->gc_target = pyheap_gc_slice_target(ucmd->heap);
+			return -PYHEAP_ESLICE;
+		}
+		n = pyheap_gc_slice_found(ucmd->heap, &uncollectable);
+	} else {
+		before = gc_uncollectable(ucmd->heap, cmd->generation);
+		n = pyheap_gc_collect(ucmd->heap, cmd->generation);
+		uncollectable = gc_uncollectable(ucmd->heap, cmd->generation) -
+				before;
+	}
 	if (n < 0)
 		return n;
 	cmd->out_unreachable = n;
-	cmd->out_uncollectable = gc_uncollectable(ucmd->heap,
-						  cmd->generation) - before;
+	cmd->out_uncollectable = uncollectable;
 	cmd->out_collected = n - cmd->out_uncollectable;
 	ucmd_respond(ucmd, sizeof(*cmd));
 	return 0;

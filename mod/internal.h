@@ -85,6 +85,7 @@ struct pyheap_gc_gen {
 	u64			base;		/* heap changes at the last */
 	bool			base_ok;	/* it found nothing */
 	bool			base_index;	/* it used the index */
+	bool			base_sliced;	/* it ran in slices */
 };
 
 /*
@@ -97,6 +98,59 @@ enum pyheap_gc_index {
 	PYHEAP_GC_INDEX_ALWAYS,
 	PYHEAP_GC_INDEX_NEVER,
 	NR_PYHEAP_GC_INDEX
+};
+
+/*
+ * The holds of heap->lock by collections in slices that began in one
+ * phase (mod/gcslice.c; debugfs gc_slices).  A gap is a stretch between
+ * two reads of the clock, SLICE_CLOCK objects apart, longer than
+ * SLICE_GAP_NS: time the CPU spent elsewhere, or one long traverse.
+ */
+struct pyheap_gc_slice_phase {
+	u64			holds;
+	u64			objects;	/* units of work, summed */
+	u64			held_ns;
+	u64			max_ns;		/* the longest hold */
+	u64			max_objects;	/* ... its work */
+	u64			max_gap_ns;	/* ... its gaps, summed */
+	u64			over_1ms;	/* holds longer than 1 ms */
+	u64			over_1ms_gaps;	/* ... half of it in gaps */
+	u64			max_busy_ns;	/* longest hold less its gaps */
+	u64			switched;	/* scheduled out in the hold */
+};
+
+#define PYHEAP_GC_SLICE_PHASES	7	/* enum slice_phase, and finish */
+
+/*
+ * A full collection in slices (mod/gcslice.c): where each candidate is,
+ * by list, and what the collection has found so far.  All fields: H.
+ */
+struct pyheap_gc_slice {
+	struct list_head	pending;	/* candidates not watched yet */
+	struct list_head	count;		/* watched, not traversed */
+	struct list_head	counted;	/* traversed, not decided */
+	struct list_head	grey;		/* reachable, to traverse */
+	struct list_head	black;		/* reachable, traversed */
+	struct list_head	unreach;	/* tentatively unreachable */
+	u32			phase;		/* enum in gcslice.c */
+	u32			budget_us;	/* 0: not in slices */
+	u64			started;	/* collections begun */
+	u64			finished;	/* ... and ended */
+	u64			found;		/* what the last one found */
+	u64			collected;	/* ... of it, freed */
+	u64			uncollectable;	/* ... to gc.garbage */
+	u64			candidates;	/* of the one running */
+	u64			survivors;	/* ... reached so far */
+	u64			nr_unreach;	/* ... on unreach */
+	u64			nr_finalizers;	/* ... of them, with one */
+	u64			start_ns;	/* ... when it began */
+	u64			held_ns;	/* ... its holds, summed */
+	u64			max_hold_ns;	/* ... the longest */
+	u64			slices;		/* holds, ever */
+	u64			changes;	/* heap changes, last hold */
+	bool			dirty;		/* changed between holds */
+	struct pyheap_gc_slice_phase by_phase[PYHEAP_GC_SLICE_PHASES];
+	u64			dirtied;	/* barrier hits, ever */
 };
 
 /* Tags: H: heap->lock   W: WRITE_ONCE under heap->lock, read lockless */
@@ -120,6 +174,7 @@ struct pyheap_gc {
 	struct xarray		garbage;	/* H: gc.garbage, 1 ref each */
 	u64			nr_garbage;	/* H */
 	u64			index_collections;	/* H: with the index */
+	struct pyheap_gc_slice	slice;		/* H: in slices */
 };
 
 /* Finalizer events not read yet, in mod/events.c. */
@@ -199,6 +254,8 @@ static inline void pyheap_heap_changed(struct pyheap_heap *heap)
 #define PYHEAP_OBJF_FINALIZED	BIT(4)	/* ... and it has run */
 #define PYHEAP_OBJF_LEGACY	BIT(5)	/* legacy finalizer (__del__) */
 #define PYHEAP_OBJF_KEEP	BIT(6)	/* its finalizer could not start */
+/* BIT(12), PYHEAP_OBJF_WATCHED: in include/pyheap/obj.h */
+#define PYHEAP_OBJF_GREY	BIT(13)	/* a sliced collection reached it */
 #define PYHEAP_OBJF_GEN_SHIFT	8
 #define PYHEAP_OBJF_GEN_MASK	(7U << PYHEAP_OBJF_GEN_SHIFT)
 
@@ -289,6 +346,32 @@ void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
 				 const struct pyheap_obj *match,
 				 pyheap_visit_t fn, void *arg);
 
+/* mod/gc.c, for mod/gcslice.c */
+u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
+		       struct list_head *unreachable, bool finalizers,
+		       u64 nr_unreachable, u64 *uncollectable);
+void __pyheap_gc_note_hold(struct pyheap_heap *heap, int generation, u64 ns);
+void __pyheap_gc_account(struct pyheap_heap *heap, int generation,
+			 u64 candidates, u64 collected, u64 uncollectable,
+			 u64 ns);
+bool __pyheap_gc_unchanged(struct pyheap_heap *heap, bool sliced);
+void __pyheap_gc_note_sliced(struct pyheap_heap *heap, bool found);
+
+/* mod/gcslice.c */
+void pyheap_gc_slice_init(struct pyheap_heap *heap);
+bool pyheap_gc_slice_mode(struct pyheap_heap *heap);
+bool pyheap_gc_slice_active(struct pyheap_heap *heap);
+void pyheap_gc_slice_put(struct pyheap_heap *heap, struct pyheap_obj *obj);
+void pyheap_gc_slice_finish(struct pyheap_heap *heap);
+u64 pyheap_gc_slice_collect(struct pyheap_heap *heap);
+void pyheap_gc_slice_work(struct pyheap_heap *heap);
+u64 pyheap_gc_slice_target(struct pyheap_heap *heap);
+int pyheap_gc_slice_run(struct pyheap_heap *heap, u64 target);
+u64 pyheap_gc_slice_found(struct pyheap_heap *heap, u64 *uncollectable);
+void pyheap_gc_slice_gather(struct pyheap_heap *heap, struct list_head *all);
+void pyheap_gc_slice_discard(struct pyheap_heap *heap);
+void pyheap_gc_slice_show(struct pyheap_heap *heap, struct seq_file *m);
+
 /* mod/events.c */
 void pyheap_events_init(struct pyheap_heap *heap);
 void pyheap_events_release(struct pyheap_heap *heap);
@@ -372,6 +455,8 @@ void pyheap_dump_add(struct pyheap_heap *heap, struct dentry *dir);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int pyheap_gc_select_generation(struct pyheap_gc *gc);
+void pyheap_gc_slice_begin(struct pyheap_heap *heap);
+bool pyheap_gc_slice_step(struct pyheap_heap *heap, u64 budget_ns);
 unsigned int pyheap_obmalloc_fail_nth(struct pyheap_obmalloc *pa,
 				      unsigned int nth);
 unsigned int pyheap_obmalloc_nempty_arenas(struct pyheap_obmalloc *pa);

@@ -284,6 +284,9 @@ void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 		return;
 	}
 	heap->head.changes++;
+	/* A reference goes: a sliced collection must count it reachable. */
+	if (unlikely(obj->flags & PYHEAP_OBJF_WATCHED))
+		pyheap_gc_slice_put(heap, obj);
 	if (--obj->refcnt)
 		return;
 	if (heap->draining) {
@@ -738,6 +741,7 @@ int pyheap_obj_cycles(struct pyheap_heap *heap, struct pyheap_obj *const *objs,
 	lockdep_assert_held(&heap->lock);
 	if (n == U32_MAX)
 		return -ENOMEM;
+	pyheap_gc_slice_finish(heap);	/* heap_priv is its scratch too */
 	err = scc_alloc(&s, n);
 	/* 1. mark the set */
 	for (i = 0; !err && i < n; i++) {

@@ -26,6 +26,8 @@
  * @nonblock: the file is O_NONBLOCK: never wait either
  * @wait_jiffies: how long the call may still wait; -1 before it first has
  * @wait_seq: the heap's lru_seq the call waits to see change
+ * @gc_target: GC_COLLECT in slices: the collections that must have ended
+ *	before it answers (pyheap_gc_slice_run()); 0 before it asked
  * @opened: the handles this call opened, which the dispatcher closes
  *	again if the call fails; NULL while they fit in @opened_inline
  * @nr_opened: how many
@@ -41,6 +43,7 @@ struct pyheap_ucmd {
 	bool nonblock;
 	long wait_jiffies;
 	u64 wait_seq;
+	u64 gc_target;
 	u32 *opened;
 	u32 nr_opened;
 	u32 max_opened;
@@ -53,6 +56,14 @@ struct pyheap_ucmd {
  * ucmd->wait_seq or ucmd->wait_jiffies run out, and run it again.
  */
 #define PYHEAP_EWAIT	EINPROGRESS
+
+/*
+ * A handler returns this (never seen by user space either) to have the
+ * dispatcher run full collections in slices, letting the heap lock go
+ * between them, until ucmd->gc_target of them have ended, and run it
+ * again (GC_COLLECT with gc_slice_us set).
+ */
+#define PYHEAP_ESLICE	EALREADY
 
 /* Copy a handler's result back, never more than the caller's struct holds. */
 static inline int ucmd_respond(struct pyheap_ucmd *ucmd, size_t cmd_len)

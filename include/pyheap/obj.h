@@ -16,6 +16,7 @@
 #ifndef _PYHEAP_OBJ_H
 #define _PYHEAP_OBJ_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -34,6 +35,14 @@ struct pyheap_obj;
  * @arg: the traverse caller's cookie
  */
 typedef void (*pyheap_visit_t)(struct pyheap_obj *target, void *arg);
+
+/*
+ * In pyheap_obj.flags: the object is a candidate of a full collection run
+ * in slices, which must hear of every reference to it that goes (see
+ * "Collections in slices" in Documentation/pyheap/gc.rst).  Here because
+ * pyheap_obj_put() tests it inline; the other bits are the heap's own.
+ */
+#define PYHEAP_OBJF_WATCHED	BIT(12)
 
 /**
  * struct pyheap_type - how the heap handles one kind of object
@@ -135,18 +144,22 @@ static inline void pyheap_obj_get(struct pyheap_obj *obj)
  * On the last reference the object is freed before this returns, and so
  * is everything only it kept alive, in constant stack depth.  A put on an
  * object whose count is already zero is refused, counted in the heap's
- * bad_puts and reported.  The common case (not the last reference) is an
- * inline decrement, and a count of the heap's changes for the collector;
- * the rest, including the lock assertion, is out of line in
- * __pyheap_obj_put().
+ * bad_puts and reported.  The common case (not the last reference, no
+ * sliced collection watching the object) is an inline decrement, and a
+ * count of the heap's changes for the collector; the rest, including the
+ * lock assertion, is out of line in __pyheap_obj_put().
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  */
 static inline void pyheap_obj_put(struct pyheap_heap *heap,
 				  struct pyheap_obj *obj)
 {
-	/* 1 < refcnt < saturated, as one unsigned comparison */
-	if (obj && likely(obj->refcnt - 2U < PYHEAP_REFCNT_SATURATED - 2U)) {
+	/*
+	 * 1 < refcnt < saturated, as one unsigned comparison, and no sliced
+	 * collection watching: the flags share the refcount's cache line.
+	 */
+	if (obj && likely(obj->refcnt - 2U < PYHEAP_REFCNT_SATURATED - 2U) &&
+	    likely(!(obj->flags & PYHEAP_OBJF_WATCHED))) {
 		obj->refcnt--;
 		((struct pyheap_heap_head *)heap)->changes++;
 	} else {

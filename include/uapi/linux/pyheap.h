@@ -439,8 +439,9 @@ struct pyheap_gc_state {
  * @collected: unreachable objects freed
  * @uncollectable: unreachable objects moved to the garbage list
  * @candidates: objects examined, summed over the collections
- * @duration_ns: time spent collecting, summed
- * @max_pause_ns: longest collection
+ * @duration_ns: time spent collecting (holding the heap lock), summed
+ * @max_pause_ns: longest collection; with full collections in slices
+ *	(module parameter gc_slice_us), the longest slice
  * @objects: objects in the generation now
  */
 struct pyheap_gc_gen_stats {
