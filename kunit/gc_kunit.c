@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suites pyheap_gc and pyheap_gc_index: the cycle collector through
- * the in-kernel API - the graph shapes, generations and counts, PEP 442
- * finalizers and resurrection, legacy finalizers and the garbage list,
- * DEBUG_SAVEALL, freeze, the work item and the long-lived guard.  The same
- * cases run twice: full collections by the list walk (pyheap_gc), and
- * with the dense index (pyheap_gc_index), whose own corners (objects from
- * kmalloc(), counts past a byte, a full side table, references back to
- * objects scanned already) have cases of their own here too.
+ * KUnit suites pyheap_gc, pyheap_gc_index and pyheap_gc_slice: the cycle
+ * collector through the in-kernel API - the graph shapes, generations and
+ * counts, PEP 442 finalizers and resurrection, legacy finalizers and the
+ * garbage list, DEBUG_SAVEALL, freeze, the work item and the long-lived
+ * guard.  The same cases run three times: full collections by the list
+ * walk (pyheap_gc), with the dense index (pyheap_gc_index), whose own
+ * corners (objects from kmalloc(), counts past a byte, a full side table,
+ * references back to objects scanned already) have cases of their own
+ * here too, and in slices (pyheap_gc_slice, mod/gcslice.c; the cases that
+ * change the graph between slices are in gcslice_kunit.c).
  */
 
 #include <kunit/test.h>
@@ -72,6 +74,16 @@ static int gc_test_init(struct kunit *test)
 static int gc_index_test_init(struct kunit *test)
 {
 	return gc_test_init_index(test, PYHEAP_GC_INDEX_ALWAYS);
+}
+
+static int gc_slice_test_init(struct kunit *test)
+{
+	struct pyheap_heap *heap;
+
+	gc_test_init_index(test, PYHEAP_GC_INDEX_NEVER);
+	heap = test->priv;
+	heap->gc.slice.budget_us = 1;
+	return 0;
 }
 
 /*
@@ -660,6 +672,8 @@ static void gc_index_auto_follows_the_scatter(struct kunit *test)
 	struct pyheap_obj **objs;
 	u32 i, seed = 1;
 
+	if (heap->gc.slice.budget_us)
+		kunit_skip(test, "collections in slices use no index");
 	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	pyheap_heap_lock(heap);
@@ -1105,4 +1119,13 @@ static struct kunit_suite gc_index_suite = {
 	.test_cases = gc_cases,
 };
 
-kunit_test_suites(&gc_suite, &gc_index_suite);
+/* The same cases again, every full collection in slices. */
+static struct kunit_suite gc_slice_suite = {
+	.name = "pyheap_gc_slice",
+	.suite_init = gc_suite_init,
+	.suite_exit = gc_suite_exit,
+	.init = gc_slice_test_init,
+	.test_cases = gc_cases,
+};
+
+kunit_test_suites(&gc_suite, &gc_index_suite, &gc_slice_suite);

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pyheap_gc_slice_steps: full collections in slices
+ * (mod/gcslice.c) with the graph changed between slices.  Each case runs
+ * the collection one object's worth of work at a time
+ * (pyheap_gc_slice_step() with no budget), changes references or frees
+ * candidates at a chosen point, and checks that the collection frees
+ * exactly the garbage it began with: nothing reachable, and every cycle
+ * that was garbage when it began.  The cases that need no change between
+ * slices are gc_kunit.c's, run once more as pyheap_gc_slice.
+ */
+
+#include <kunit/test.h>
+#include <linux/err.h>
+
+#include "../mod/internal.h"
+#include "pyheap_kunit.h"
+
+static int slice_test_init(struct kunit *test)
+{
+	struct pyheap_heap *heap = pyheap_kunit_heap(test, NULL);
+
+	heap->gc.enabled = false;	/* only the collections of a case */
+	heap->gc.slice.budget_us = 1;
+	test->priv = heap;
+	return 0;
+}
+
+static struct pyheap_obj *node(struct pyheap_heap *heap, u32 nslots)
+{
+	struct pyheap_obj *obj = pyheap_uobj_new(heap, nslots, 0, 0);
+
+	return IS_ERR(obj) ? NULL : obj;
+}
+
+static void link(struct pyheap_heap *heap, struct pyheap_obj *from, u32 i,
+		 struct pyheap_obj *to)
+{
+	pyheap_uobj_set_slot(heap, from, i, to);
+}
+
+/* A garbage cycle of two, made now: only each other hold them. */
+static void garbage_pair(struct pyheap_heap *heap)
+{
+	struct pyheap_obj *a = node(heap, 1), *b = node(heap, 1);
+
+	link(heap, a, 0, b);
+	link(heap, b, 0, a);
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+}
+
+static bool on_list(const struct list_head *head, const struct pyheap_obj *obj)
+{
+	const struct pyheap_obj *pos;
+
+	list_for_each_entry(pos, head, node)
+		if (pos == obj)
+			return true;
+	return false;
+}
+
+/* Step until every candidate is counted and none is decided yet. */
+static void step_until_counted(struct pyheap_heap *heap)
+{
+	struct pyheap_gc_slice *s = &heap->gc.slice;
+
+	while (!list_empty(&s->pending) || !list_empty(&s->count))
+		pyheap_gc_slice_step(heap, 0);
+}
+
+/* Step until @obj is traversed (on black); at most @max steps. */
+static bool step_until_black(struct pyheap_heap *heap, struct pyheap_obj *obj,
+			     unsigned int max)
+{
+	while (max--) {
+		if (on_list(&heap->gc.slice.black, obj))
+			return true;
+		pyheap_gc_slice_step(heap, 0);
+	}
+	return false;
+}
+
+/* Finish the collection running; return what it found. */
+static u64 finish(struct pyheap_heap *heap)
+{
+	pyheap_gc_slice_finish(heap);
+	return heap->gc.slice.found;
+}
+
+/*
+ * A reference moves from an object not traversed yet to one traversed
+ * already (SLOT_SET, then SLOT_SET of NULL): its target, counted as held
+ * by candidates only, must survive.  Without the barrier on the put, it
+ * would be declared garbage while a live object holds it.
+ */
+static void slice_moved_reference_keeps_its_target(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *done, *todo, *x;
+
+	pyheap_heap_lock(heap);
+	done = node(heap, 1);		/* ours: a root, traversed first */
+	todo = node(heap, 1);		/* ours: a root, traversed later */
+	x = node(heap, 0);
+	link(heap, todo, 0, x);
+	pyheap_obj_put(heap, x);	/* only todo holds x */
+	garbage_pair(heap);
+	pyheap_gc_slice_begin(heap);
+	step_until_counted(heap);
+	KUNIT_EXPECT_TRUE(test, step_until_black(heap, done, 8));
+	link(heap, done, 0, x);
+	link(heap, todo, 0, NULL);
+	KUNIT_EXPECT_EQ(test, finish(heap), 2ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 3ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(x), 1U);
+	pyheap_obj_put(heap, done);
+	pyheap_obj_put(heap, todo);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * Candidates freed by refcounting while the collection runs, each one at
+ * the head of the list the collection works on next (its cursor): in
+ * the watch phase, the count phase and the mark phase.
+ */
+static void slice_candidates_freed_at_the_cursor(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_gc_slice *s = &heap->gc.slice;
+	struct pyheap_obj *obj;
+	unsigned int i;
+
+	pyheap_heap_lock(heap);
+	for (i = 0; i < 6; i++)
+		node(heap, 1);		/* ours, each */
+	garbage_pair(heap);
+	pyheap_gc_slice_begin(heap);
+	obj = list_first_entry(&s->pending, struct pyheap_obj, node);
+	pyheap_obj_put(heap, obj);	/* not watched yet */
+	pyheap_gc_slice_step(heap, 0);
+	obj = list_first_entry(&s->count, struct pyheap_obj, node);
+	pyheap_gc_slice_step(heap, 0);
+	pyheap_obj_put(heap, obj);	/* watched, being counted */
+	step_until_counted(heap);
+	obj = list_first_entry(&s->counted, struct pyheap_obj, node);
+	pyheap_obj_put(heap, obj);	/* counted, not decided */
+	pyheap_gc_slice_step(heap, 0);	/* to the mark phase */
+	pyheap_gc_slice_step(heap, 0);	/* one decided grey */
+	KUNIT_EXPECT_FALSE(test, list_empty(&s->grey));
+	obj = list_first_entry(&s->grey, struct pyheap_obj, node);
+	pyheap_obj_put(heap, obj);	/* grey, not traversed */
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 4ULL);
+	KUNIT_EXPECT_EQ(test, finish(heap), 2ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[2].nr, 2ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].nr, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* Objects made while it runs are not its candidates: the next finds them. */
+static void slice_new_garbage_waits_for_the_next(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+
+	pyheap_heap_lock(heap);
+	garbage_pair(heap);
+	pyheap_gc_slice_begin(heap);
+	pyheap_gc_slice_step(heap, 0);
+	garbage_pair(heap);
+	step_until_counted(heap);
+	garbage_pair(heap);
+	KUNIT_EXPECT_EQ(test, finish(heap), 2ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 4ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].nr, 4ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 4L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * A cycle cut loose from its root after the count stays for this
+ * collection (a reference to it went) and goes in the next; an explicit
+ * collection meanwhile finishes this one and then runs one of its own.
+ */
+static void slice_garbage_made_meanwhile(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *root, *a, *b;
+	int round;
+
+	pyheap_heap_lock(heap);
+	for (round = 0; round < 2; round++) {
+		root = node(heap, 1);
+		a = node(heap, 1);
+		b = node(heap, 1);
+		link(heap, root, 0, a);
+		link(heap, a, 0, b);
+		link(heap, b, 0, a);
+		pyheap_obj_put(heap, a);
+		pyheap_obj_put(heap, b);
+		pyheap_gc_slice_begin(heap);
+		step_until_counted(heap);
+		pyheap_obj_put(heap, root);	/* frees root, cuts a loose */
+		if (!round) {
+			KUNIT_EXPECT_EQ(test, finish(heap), 0ULL);
+			KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+			KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+		} else {
+			KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+			KUNIT_EXPECT_FALSE(test, pyheap_gc_slice_active(heap));
+		}
+		KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	}
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * An object decided unreachable before its referrer is traversed comes
+ * back from unreach when it is; one whose reference goes while it is on
+ * unreach comes back through the barrier (and here, is freed).
+ */
+static void slice_unreach_comes_back(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_gc_slice *s = &heap->gc.slice;
+	struct pyheap_obj *x, *y, *root;
+
+	pyheap_heap_lock(heap);
+	x = node(heap, 0);
+	y = node(heap, 0);
+	root = node(heap, 2);		/* ours */
+	link(heap, root, 0, x);
+	link(heap, root, 1, y);
+	pyheap_obj_put(heap, x);
+	pyheap_obj_put(heap, y);
+	pyheap_gc_slice_begin(heap);
+	step_until_counted(heap);
+	pyheap_gc_slice_step(heap, 0);	/* to the mark phase */
+	pyheap_gc_slice_step(heap, 0);	/* x: no reference from outside */
+	pyheap_gc_slice_step(heap, 0);	/* y: the same */
+	KUNIT_EXPECT_TRUE(test, on_list(&s->unreach, x));
+	KUNIT_EXPECT_TRUE(test, on_list(&s->unreach, y));
+	link(heap, root, 1, NULL);	/* y's reference goes: freed */
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	KUNIT_EXPECT_EQ(test, finish(heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	KUNIT_EXPECT_EQ(test, x->flags & PYHEAP_OBJF_GEN_MASK,
+			2U << PYHEAP_OBJF_GEN_SHIFT);
+	pyheap_obj_put(heap, root);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * GC_COLLECT's way: slices with the lock dropped between them.  Many
+ * slices, the garbage of when it began gone, the rest promoted.
+ */
+static void slice_run_lets_the_lock_go(struct kunit *test)
+{
+	const unsigned int n = 20000;
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_gc_slice *s = &heap->gc.slice;
+	struct pyheap_obj *root, *prev, *obj;
+	u64 slices, target;
+	unsigned int i;
+
+	pyheap_heap_lock(heap);
+	root = node(heap, 1);
+	prev = root;
+	for (i = 0; i < n; i++) {
+		obj = node(heap, 2);
+		link(heap, prev, 0, obj);
+		pyheap_obj_put(heap, obj);
+		prev = obj;
+		if (!(i % 64))
+			garbage_pair(heap);
+	}
+	slices = s->slices;
+	target = pyheap_gc_slice_target(heap);
+	pyheap_heap_unlock(heap);
+
+	KUNIT_EXPECT_EQ(test, pyheap_gc_slice_run(heap, target), 0);
+
+	pyheap_heap_lock(heap);
+	KUNIT_EXPECT_GT(test, s->slices - slices, 4ULL);
+	KUNIT_EXPECT_EQ(test, s->found, 2ULL * ((n + 63) / 64));
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, n + 1ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[2].nr, n + 1ULL);
+	KUNIT_EXPECT_FALSE(test, pyheap_gc_slice_active(heap));
+	pyheap_obj_put(heap, root);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/* The heap goes in the middle of a collection: nothing leaks. */
+static void slice_heap_destroyed_mid_way(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *root;
+
+	pyheap_heap_lock(heap);
+	root = node(heap, 1);
+	link(heap, root, 0, root);
+	garbage_pair(heap);
+	pyheap_gc_slice_begin(heap);
+	step_until_counted(heap);
+	pyheap_gc_slice_step(heap, 0);
+	pyheap_gc_slice_step(heap, 0);
+	pyheap_obj_put(heap, root);	/* and so a cycle, decided reachable */
+	KUNIT_EXPECT_TRUE(test, pyheap_gc_slice_active(heap));
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 3ULL);
+	pyheap_heap_unlock(heap);
+	pyheap_kunit_heap_destroy(test, heap);	/* frees what is on its lists */
+}
+
+static struct kunit_case slice_cases[] = {
+	KUNIT_CASE(slice_moved_reference_keeps_its_target),
+	KUNIT_CASE(slice_candidates_freed_at_the_cursor),
+	KUNIT_CASE(slice_new_garbage_waits_for_the_next),
+	KUNIT_CASE(slice_garbage_made_meanwhile),
+	KUNIT_CASE(slice_unreach_comes_back),
+	KUNIT_CASE(slice_run_lets_the_lock_go),
+	KUNIT_CASE(slice_heap_destroyed_mid_way),
+	{}
+};
+
+static struct kunit_suite slice_suite = {
+	.name = "pyheap_gc_slice_steps",
+	.init = slice_test_init,
+	.test_cases = slice_cases,
+};
+
+kunit_test_suite(slice_suite);
