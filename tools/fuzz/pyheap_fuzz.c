@@ -8,7 +8,11 @@
  * seed gives the same sequence per thread.  Run it in a VM
  * (tools/vm/run), where the kernel log is checked afterwards.
  *
- *   pyheap_fuzz [-s SEED] [-n IOCTLS] [-t THREADS] [-f FILES] [-q]
+ *   pyheap_fuzz [-s SEED] [-n IOCTLS] [-t THREADS] [-f FILES] [-q] [-S US]
+ *
+ * -S runs every full collection in slices of US microseconds (gc_slice_us),
+ * so that the threads' ioctls run between the slices of each other's
+ * GC_COLLECTs and of the work item's collections.
  *
  * Build: gcc -O2 -pthread -I../../include/uapi pyheap_fuzz.c
  */
@@ -385,8 +389,37 @@ static void *churn_thread(void *arg)
 static void bad_usage(void)
 {
 	fputs("usage: pyheap_fuzz [-s|--seed N] [-n|--iterations N]\n"
-	      "       [-t|--threads N] [-f|--files N] [-q|--quiet]\n", stderr);
+	      "       [-t|--threads N] [-f|--files N] [-q|--quiet]\n"
+	      "       [-S|--slices US]\n", stderr);
 	exit(2);
+}
+
+/*
+ * -S US: full collections in slices of US microseconds (the gc_slice_us
+ * module parameter, read by each heap as it is made), put back to 0 at
+ * exit.
+ */
+#define GC_SLICE_PARAM	"/sys/module/pyheap/parameters/gc_slice_us"
+
+static void gc_slice_set(long us)
+{
+	FILE *f = fopen(GC_SLICE_PARAM, "w");
+
+	if (!f || fprintf(f, "%ld\n", us) < 0 || fclose(f)) {
+		perror("fuzz: " GC_SLICE_PARAM);
+		exit(2);
+	}
+}
+
+static void gc_slice_reset(void)
+{
+	gc_slice_set(0);
+}
+
+static void gc_slice_mode(const char *arg)
+{
+	gc_slice_set(atol(arg));
+	atexit(gc_slice_reset);
 }
 
 int main(int argc, char **argv)
@@ -397,6 +430,7 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "files", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "slices", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct fuzz_thread ft[MAX_THREADS + 1];	/* 260 KiB each */
@@ -404,7 +438,7 @@ int main(int argc, char **argv)
 	long total[134] = { 0 }, sum = 0;
 	int c, i, e;
 
-	while ((c = getopt_long(argc, argv, "s:n:t:f:q", longopts,
+	while ((c = getopt_long(argc, argv, "s:n:t:f:qS:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -421,6 +455,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			opts.quiet = 1;
+			break;
+		case 'S':
+			gc_slice_mode(optarg);
 			break;
 		default:
 			bad_usage();

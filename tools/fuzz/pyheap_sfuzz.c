@@ -18,6 +18,10 @@
  * fresh files to the shortest sequence it finds that still disagrees.
  *
  *   pyheap_sfuzz [-s SEED] [-n CALLS] [-f FILES] [-e EPOCH] [-F] [-v]
+ *                [-S US]
+ *
+ * -S runs every full collection in slices of US microseconds, the
+ * heap lock let go between them (gc_slice_us): the model must still hold.
  *
  * Build: gcc -O2 -Wall -pthread -I include/uapi pyheap_sfuzz.c
  */
@@ -3824,8 +3828,9 @@ static void print_usage(void)
 {
 	fputs("usage: pyheap_sfuzz [-s SEED] [-n CALLS] [-f FILES] [-e EPOCH]\n"
 	      "                    [-F] [-v] [-x FAULTMASK] [-X STEPMASK]\n"
-	      "                    [-r FILE]\n"
+	      "                    [-r FILE] [-S US]\n"
 	      "  -r  replay the steps of a report, on a fresh file\n"
+	      "  -S  full collections in slices of US microseconds\n"
 	      "  -F  fail kernel allocations with fail-nth (needs failslab)\n"
 	      "  -x  bit f set: no fault of kind f (1 arg unmapped, 2 arg\n"
 	      "      read-only, 3/4 buffer unmapped/read-only, 5-7 sizes,\n"
@@ -3837,6 +3842,34 @@ static void print_usage(void)
 	exit(2);
 }
 
+/*
+ * -S US: full collections in slices of US microseconds (the gc_slice_us
+ * module parameter, read by each heap as it is made), put back to 0 at
+ * exit.
+ */
+#define GC_SLICE_PARAM	"/sys/module/pyheap/parameters/gc_slice_us"
+
+static void gc_slice_set(long us)
+{
+	FILE *f = fopen(GC_SLICE_PARAM, "w");
+
+	if (!f || fprintf(f, "%ld\n", us) < 0 || fclose(f)) {
+		perror("fuzz: " GC_SLICE_PARAM);
+		exit(2);
+	}
+}
+
+static void gc_slice_reset(void)
+{
+	gc_slice_set(0);
+}
+
+static void gc_slice_mode(const char *arg)
+{
+	gc_slice_set(atol(arg));
+	atexit(gc_slice_reset);
+}
+
 int main(int argc, char **argv)
 {
 	struct step st;
@@ -3845,7 +3878,7 @@ int main(int argc, char **argv)
 	time_t t0 = time(NULL);
 	const char *rfile = NULL;
 
-	while ((c = getopt(argc, argv, "s:n:f:e:Fvx:X:r:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:f:e:Fvx:X:r:S:")) != -1) {
 		switch (c) {
 		case 's':
 			opts.seed = strtoull(optarg, NULL, 0);
@@ -3873,6 +3906,9 @@ int main(int argc, char **argv)
 			break;
 		case 'X':
 			opts.no_ops = strtoull(optarg, NULL, 0);
+			break;
+		case 'S':
+			gc_slice_mode(optarg);
 			break;
 		default:
 			print_usage();

@@ -8,8 +8,10 @@ roots, collects, and compares the number of unreachable objects each
 collection reports and the set of surviving nodes.  CPython's gc is the
 oracle: it runs in this very interpreter (3.11 on Debian 12).  Where the
 module parameter gc_index can be written (as root in the test VMs), the
-pyheap side runs twice, its full collections taking the list walk and
-then the dense index, and each must match.  TAP.
+pyheap side runs three times, its full collections taking the list walk,
+then the dense index, then in slices of a microsecond (gc_slice_us, so
+that GC_COLLECT lets the heap lock go between many slices), and each
+must match.  TAP.
 """
 import gc
 import os
@@ -25,19 +27,27 @@ K = 4
 # Under TCG (QEMU) everything is ten times slower: the big graphs shrink.
 BIG = 10000 if os.environ.get("PYHEAP_VM") == "qemu" else 100000
 GC_INDEX = "/sys/module/pyheap/parameters/gc_index"
+GC_SLICE_US = "/sys/module/pyheap/parameters/gc_slice_us"
 
 
 def index_modes():
-    """How full collections may go: both ways, if we may choose."""
+    """How full collections may go: every way, if we may choose."""
     if os.access(GC_INDEX, os.W_OK):
+        if os.access(GC_SLICE_US, os.W_OK):
+            return ("never", "always", "slices")
         return ("never", "always")
     return (None,)
 
 
 def set_index_mode(mode):
-    if mode is not None:
-        with open(GC_INDEX, "w") as f:
-            f.write(mode)
+    """A mode of index_modes(), or "auto" for the defaults again."""
+    if mode is None:
+        return
+    with open(GC_INDEX, "w") as f:
+        f.write("never" if mode == "slices" else mode)
+    if os.access(GC_SLICE_US, os.W_OK):
+        with open(GC_SLICE_US, "w") as f:
+            f.write("1" if mode == "slices" else "0")
 
 
 class Node:
