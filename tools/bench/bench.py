@@ -311,6 +311,12 @@ class GcWorker:
             sys.exit("bench.py: a gc worker failed")
         return float(line[0]), float(line[1])
 
+    def pause(self):
+        """The longest hold of heap->lock by a full collection so far."""
+        self.p.stdin.write("pause\n")
+        self.p.stdin.flush()
+        return float(self.p.stdout.readline().split()[0])
+
     def close(self):
         self.p.stdin.close()
         if self.p.wait():
@@ -332,6 +338,119 @@ def gc_case(graph, n):
     return m, t
 
 
+# Full collections in slices: the gc_slice_us module parameter, read by
+# each heap as it is made.
+GC_SLICE_US = 500
+GC_SLICE_PARAM = "/sys/module/pyheap/parameters/gc_slice_us"
+
+
+def set_gc_slice_us(us):
+    with open(GC_SLICE_PARAM, "w") as f:
+        f.write("%d\n" % us)
+
+
+def gc_sliced_case(graph, n):
+    """gc_case() with pyheap's full collections in slices; and the
+    longest hold of heap->lock after each round, and the histogram of
+    the rounds' holds (the heap's rows go with it)."""
+    set_gc_slice_us(GC_SLICE_US)
+    try:
+        mine = GcWorker([os.path.join(HERE, "ubench"), "gc", graph, str(n)])
+    finally:
+        set_gc_slice_us(0)
+    theirs = GcWorker([sys.executable, os.path.abspath(__file__),
+                       "--gc-peer", graph, str(n)])
+    mine.collect(), theirs.collect()          # warm up
+    m, t, pauses = [], [], []
+    before = gc_holds()
+    for _ in range(GC_ROUNDS):
+        m.append(mine.collect())
+        t.append(theirs.collect())
+        pauses.append(mine.pause())
+    holds = [b - a for a, b in zip(before, gc_holds())]
+    mine.close()
+    theirs.close()
+    return m, t, pauses, holds
+
+
+GC_PAUSES = "/sys/kernel/debug/pyheap/gc_pauses"
+
+
+def gc_holds():
+    """The histogram of heap->lock holds by full collections, every heap
+    summed: column k counts holds from 2^k to 2^(k+1) us (debugfs)."""
+    hist = [0] * 16
+    try:
+        with open(GC_PAUSES) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 18 and w[0].isdigit() and w[1] == "2":
+                    hist = [a + int(b) for a, b in zip(hist, w[2:])]
+    except OSError:
+        pass
+    return hist
+
+
+def gc_steady(n, cycles, window, us):
+    """ubench gc_steady: (most unreachable, full collections, longest
+    hold in ns), with full collections in slices of @us (0: whole)."""
+    set_gc_slice_us(us)
+    try:
+        out = subprocess.run([os.path.join(HERE, "ubench"), "gc_steady",
+                              str(n), str(cycles), str(window)],
+                             capture_output=True, text=True)
+    finally:
+        set_gc_slice_us(0)
+    if out.returncode:
+        sys.exit("bench.py: ubench gc_steady failed: " + out.stderr)
+    return [int(x) for x in out.stdout.split()]
+
+
+def gc_bounded_cases(n):
+    """The pause and the garbage bound of full collections in slices."""
+    peer = "cpython_gc_collect"
+    m, t, pauses, holds = gc_sliced_case("random", n)
+    report("gc_full_random_sliced", peer, [x[0] for x in m],
+           [x[0] for x in t], "ms", 1e6)
+    # Of that wall time, what the slices held heap->lock for, summed.
+    report("gc_held_random_sliced", peer, [x[1] for x in m],
+           [x[0] for x in t], "ms", 1e6)
+    # The longest single hold of heap->lock by the collections so far
+    # (GC_STATS' max_pause_ns): one slice, against CPython's whole
+    # gc.collect() under the GIL.
+    report("gc_pause_sliced", peer, pauses, [x[0] for x in t], "ms", 1e6)
+    # Every hold, from the gc_pauses histogram: how many were under
+    # 1.024 ms.  A hold also counts the time the host took the VM's CPU
+    # away, which a loaded host does for tens of milliseconds.
+    total = sum(holds)
+    under = sum(holds[:10])
+    results.append({"case": "gc_holds_sliced", "holds": total,
+                    "under_1ms": under, "hist": holds})
+    print("bench gc_holds_sliced: %d holds of heap->lock, %d (%.4f%%) "
+          "under 1.024 ms, histogram by log2(us) %s" %
+          (total, under, 100.0 * under / max(total, 1),
+           " ".join(str(x) for x in holds)), flush=True)
+    # Cycles made at a steady rate, each dropped 2000 cycles later (old
+    # enough to need a full collection), beside the same live graph: the
+    # most unreachable objects ever seen, collections whole and in slices.
+    # Half the graph, so that it and the cycles fit the default limit of
+    # 2^20 objects a heap.
+    cycles = int(200000 * SCALE) or 1000
+    whole = gc_steady(n // 2, cycles, 2000, 0)
+    sliced = gc_steady(n // 2, cycles, 2000, GC_SLICE_US)
+    row = {"case": "gc_garbage_bound", "peer": "stop_the_world",
+           "pyheap_unreachable": sliced[0], "peer_unreachable": whole[0],
+           "pyheap_full": sliced[1], "peer_full": whole[1],
+           "pyheap_pause_ns": sliced[2], "peer_pause_ns": whole[2],
+           "ratio": sliced[0] / max(whole[0], 1)}
+    results.append(row)
+    print("bench gc_garbage_bound: slices %d unreachable at most "
+          "(%d full collections, longest hold %.3f ms), stop-the-world %d "
+          "(%d, %.3f ms), %d cycles, ratio %.3f" %
+          (sliced[0], sliced[1], sliced[2] / 1e6, whole[0], whole[1],
+           whole[2] / 1e6, cycles, row["ratio"]), flush=True)
+
+
 def gc_cases():
     n = int(1000000 * SCALE)
     peer = "cpython_gc_collect"
@@ -343,6 +462,7 @@ def gc_cases():
     # CPython holds the GIL through gc.collect().
     report("gc_pause", peer, [x[1] for x in m], [x[0] for x in t],
            "ms", 1e6)
+    gc_bounded_cases(n)
     m, t = gc_case("chain", n)
     report("gc_full_chain", peer, [x[0] for x in m], [x[0] for x in t],
            "ms", 1e6)

@@ -25,6 +25,16 @@
  *                            GC_COLLECT ioctl as timed from here, and the
  *                            collection as the collector timed itself
  *                            (GC_STATS), heap->lock held throughout
+ *                            (with gc_slice_us set: the holds summed);
+ *                            a "pause" line prints the longest hold of
+ *                            the heap lock by a full collection so far
+ *   ubench gc_steady N C W   the garbage bound: a random graph of N live
+ *                            objects, automatic collection on, then C
+ *                            cycles of two objects made at a steady rate,
+ *                            each kept alive (by a handle) until W newer
+ *                            ones were made, then dropped; prints "<most
+ *                            unreachable objects seen> <full collections>
+ *                            <longest hold of the heap lock, ns>"
  *
  * The gc graphs are made from the same numbers as bench.py's CPython
  * peers (gc_lcg()), so that both sides collect the same graph.
@@ -410,6 +420,15 @@ static uint64_t gc_duration(uint32_t gen, uint64_t *skipped)
 	return st.out_gen[gen].duration_ns;
 }
 
+static struct pyheap_gc_gen_stats gc_stats(uint32_t gen)
+{
+	struct pyheap_gc_stats st = { .size = sizeof(st) };
+
+	if (ioctl(fd, PYHEAP_IOC_GC_STATS, &st))
+		fatal("gc_stats");
+	return st.out_gen[gen];
+}
+
 /*
  * Take and drop a reference to the object of handle @h: nothing becomes
  * unreachable, but the heap has changed, so the next collection scans
@@ -566,6 +585,12 @@ static int gc_serve(const char *name, uint32_t n)
 	printf("ready\n");
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
+		if (!strcmp(line, "pause\n")) {
+			printf("%llu 0\n", (unsigned long long)
+			       gc_stats(2).max_pause_ns);
+			fflush(stdout);
+			continue;
+		}
 		if (graph == GC_2CYCLES) {
 			free(gc_build(graph, n));
 			wall = gc_collect(2, n & ~1U, &ns);
@@ -582,6 +607,56 @@ static int gc_serve(const char *name, uint32_t n)
 	return 0;
 }
 
+static uint64_t heap_objects(void)
+{
+	struct pyheap_heap_info c = { .size = sizeof(c) };
+
+	if (ioctl(fd, PYHEAP_IOC_HEAP_INFO, &c))
+		fatal("heap_info");
+	return c.out_objects;
+}
+
+/*
+ * The garbage bound (see the usage above): the unreachable objects are
+ * those of the heap beyond the N of the graph and the two of each cycle
+ * still held, sampled every 64 cycles.
+ */
+static int gc_steady(uint32_t n, uint32_t cycles, uint32_t window)
+{
+	uint32_t *ring = calloc(window, sizeof(*ring)), *h, pair[2], i;
+	uint64_t held = 0, live, worst = 0, objs;
+	struct pyheap_gc_gen_stats st;
+
+	if (!ring || !window)
+		fatal("calloc");
+	h = gc_build(GC_RANDOM, n);
+	for (i = 0; i < cycles; i++) {
+		gc_newv(1, pair, 2);
+		gc_slot_set(pair[0], 0, pair[1]);
+		gc_slot_set(pair[1], 0, pair[0]);
+		gc_flush();
+		gc_closev(&pair[1], 1);
+		if (held == window)
+			gc_closev(&ring[i % window], 1);
+		else
+			held++;
+		ring[i % window] = pair[0];
+		if (i % 64)
+			continue;
+		objs = heap_objects();
+		live = n + 2 * held;
+		if (objs > live && objs - live > worst)
+			worst = objs - live;
+	}
+	st = gc_stats(2);
+	printf("%llu %llu %llu\n", (unsigned long long)worst,
+	       (unsigned long long)st.collections,
+	       (unsigned long long)st.max_pause_ns);
+	free(ring);
+	free(h);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double ns;
@@ -589,7 +664,8 @@ int main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr,
 			"usage: ubench noop|getppid|vfs_floor|alloc K|allocv K|lru_hit E|lru_getv E|scale T N\n"
-			"       ubench gc random|chain|2cycles|young N\n");
+			"       ubench gc random|chain|2cycles|young N\n"
+			"       ubench gc_steady N C W\n");
 		return 2;
 	}
 	fd = open("/dev/pyheap", O_RDWR);
@@ -613,6 +689,8 @@ int main(int argc, char **argv)
 		ns = bench_scale(atoi(argv[2]), atol(argv[3]));
 	else if (!strcmp(argv[1], "gc") && argc > 3)
 		return gc_serve(argv[2], atol(argv[3]));
+	else if (!strcmp(argv[1], "gc_steady") && argc > 4)
+		return gc_steady(atol(argv[2]), atol(argv[3]), atol(argv[4]));
 	else
 		return 2;
 	printf("%.3f\n", ns);
