@@ -9,8 +9,8 @@ collection reports and the set of surviving nodes.  CPython's gc is the
 oracle: it runs in this very interpreter (3.11 on Debian 12).  Where the
 module parameter gc_index can be written (as root in the test VMs), the
 pyheap side runs three times, its full collections taking the list walk,
-then the dense index, then in slices of a microsecond (gc_slice_us, so
-that GC_COLLECT lets the heap lock go between many slices), and each
+then the dense index, then in slices of 100 microseconds (gc_slice_us,
+so that GC_COLLECT lets the heap lock go between many slices), and each
 must match.  TAP.
 """
 import gc
@@ -47,7 +47,7 @@ def set_index_mode(mode):
         f.write("never" if mode == "slices" else mode)
     if os.access(GC_SLICE_US, os.W_OK):
         with open(GC_SLICE_US, "w") as f:
-            f.write("1" if mode == "slices" else "0")
+            f.write("100" if mode == "slices" else "0")
 
 
 class Node:
