@@ -315,6 +315,43 @@ static void slice_heap_destroyed_mid_way(struct kunit *test)
 	pyheap_kunit_heap_destroy(test, heap);	/* frees what is on its lists */
 }
 
+/*
+ * A garbage ring, each object held only by the one before it, is freed
+ * one object per step: clearing the first must not free the rest through
+ * the to-free loop in that same step (one hold freeing all of it).
+ */
+static void slice_garbage_ring_freed_in_steps(struct kunit *test)
+{
+	const unsigned int n = 1000;
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *first, *prev, *obj;
+	u64 before, most = 0;
+	unsigned int i;
+
+	pyheap_heap_lock(heap);
+	first = node(heap, 1);
+	prev = first;
+	for (i = 1; i < n; i++) {
+		obj = node(heap, 1);
+		link(heap, prev, 0, obj);
+		pyheap_obj_put(heap, obj);
+		prev = obj;
+	}
+	link(heap, prev, 0, first);
+	pyheap_obj_put(heap, first);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, (u64)n);
+	pyheap_gc_slice_begin(heap);
+	while (pyheap_gc_slice_active(heap)) {
+		before = heap->nr_objects;
+		pyheap_gc_slice_step(heap, 0);
+		most = max(most, before - heap->nr_objects);
+	}
+	KUNIT_EXPECT_EQ(test, heap->gc.slice.found, (u64)n);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_LE(test, most, 1ULL);
+	pyheap_heap_unlock(heap);
+}
+
 static struct kunit_case slice_cases[] = {
 	KUNIT_CASE(slice_moved_reference_keeps_its_target),
 	KUNIT_CASE(slice_candidates_freed_at_the_cursor),
@@ -323,6 +360,7 @@ static struct kunit_case slice_cases[] = {
 	KUNIT_CASE(slice_unreach_comes_back),
 	KUNIT_CASE(slice_run_lets_the_lock_go),
 	KUNIT_CASE(slice_heap_destroyed_mid_way),
+	KUNIT_CASE(slice_garbage_ring_freed_in_steps),
 	{}
 };
 

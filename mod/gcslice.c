@@ -25,9 +25,12 @@
  *		traversed, which moves what it reaches from counted or
  *		unreach to grey, and goes to black.
  *  4. declare: when grey and counted are both empty, in the same hold,
- *		unreach is the garbage.  Without a finalizer among it, each
- *		object is cleared as step 9 clears it, one by one in the
- *		slices that follow (free); otherwise steps 6 to 10 of
+ *		unreach is the garbage.  Without a finalizer among it, it
+ *		is freed as step 9 frees it, in the slices that follow:
+ *		unreach -> pinned (4b, free: a reference taken on each),
+ *		pinned -> cleared (4c, clear: its references dropped),
+ *		cleared -> the oldest generation (4d, unpin: the pin
+ *		dropped, which frees it).  With one, steps 6 to 10 of
  *		gc_collect() (__pyheap_gc_finish()) take it, in that hold.
  *  5. release: black -> the oldest generation, flags cleared.
  *
@@ -47,6 +50,7 @@
  *	counted		   1	 0/1	   0	     references counted
  *	grey, black	   1	  1	   0	     (any)
  *	unreach		   1	  0	   1	     references counted
+ *	pinned, cleared	   1	  0	   1	     references counted
  *
  * GREY on count or counted: a reference to the object went; it will be
  * decided reachable.
@@ -94,6 +98,8 @@ enum slice_phase {
 	SLICE_COUNT,
 	SLICE_MARK,
 	SLICE_FREE,
+	SLICE_CLEAR,
+	SLICE_UNPIN,
 	SLICE_RELEASE,
 	NR_SLICE_PHASES,
 };
@@ -103,7 +109,8 @@ enum slice_phase {
 static_assert(SLICE_ROW_FINISH + 1 == PYHEAP_GC_SLICE_PHASES);
 
 static const char * const slice_row_names[PYHEAP_GC_SLICE_PHASES] = {
-	"idle", "watch", "count", "mark", "free", "release", "finish",
+	"idle", "watch", "count", "mark", "free", "clear", "unpin", "release",
+	"finish",
 };
 
 /* What one unit of work left to do. */
@@ -134,6 +141,8 @@ void pyheap_gc_slice_init(struct pyheap_heap *heap)
 	INIT_LIST_HEAD(&s->grey);
 	INIT_LIST_HEAD(&s->black);
 	INIT_LIST_HEAD(&s->unreach);
+	INIT_LIST_HEAD(&s->pinned);
+	INIT_LIST_HEAD(&s->cleared);
 	s->budget_us = READ_ONCE(gc_slice_us);
 }
 
@@ -274,8 +283,8 @@ EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_slice_begin);
 
 /*
  * 4a. No finalizer among the garbage, and no DEBUG_ flag that needs it
- * whole: each object is freed in the slices that follow (phase 4b), as
- * step 9 frees it, since nothing can reach it any more.
+ * whole: the garbage is freed in the slices that follow (phases 4b to
+ * 4d), as step 9 frees it, since nothing can reach it any more.
  */
 static bool slice_free_in_slices(struct pyheap_heap *heap)
 {
@@ -287,11 +296,27 @@ static bool slice_free_in_slices(struct pyheap_heap *heap)
 }
 
 /*
- * 4b. One object of the garbage, as gc_delete_garbage() frees it: into
- * the oldest generation, pinned, cleared (which drops its references,
- * and may free it and others), unpinned.
+ * 4b to 4d.  The garbage is freed as gc_delete_garbage() frees it (each
+ * object pinned, cleared, unpinned), but each step over all of it before
+ * the next: clearing one object then frees nothing of the garbage, all
+ * of it pinned, so no hold frees a whole component of it at once through
+ * the to-free loop.  The references cleared go to other garbage, or to
+ * objects no collection watches (untracked or frozen ones).  Nothing
+ * else can reach the garbage meanwhile, so only the collector moves it.
  */
-static void slice_free(struct pyheap_heap *heap, struct pyheap_obj *obj)
+static void slice_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+
+	list_move_tail(&obj->node, &gc->slice.cleared);
+	gc->collecting = true;		/* no collection from a callback */
+	obj->type->clear(heap, obj);
+	gc->collecting = false;
+}
+
+/* 4d: into the oldest generation, and unpinned; most are freed here. */
+static void slice_unpin(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_gc *gc = &heap->gc;
@@ -303,9 +328,7 @@ static void slice_free(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	list_move_tail(&obj->node, &gc->gens[OLDEST].objects);
 	slice_set_gen(obj, OLDEST);
 	gc->gens[OLDEST].nr++;
-	gc->collecting = true;		/* no collection from a callback */
-	pyheap_obj_get(obj);
-	obj->type->clear(heap, obj);
+	gc->collecting = true;
 	pyheap_obj_put(heap, obj);
 	gc->collecting = false;
 }
@@ -444,14 +467,33 @@ static enum slice_next slice_one(struct pyheap_heap *heap)
 			s->nr_finalizers += slice_has_finalizer(obj);
 		}
 		return SLICE_MORE;
-	case SLICE_FREE:
+	case SLICE_FREE:	/* 4b: pin */
 		obj = list_first_entry_or_null(&s->unreach, struct pyheap_obj,
+					       node);
+		if (!obj) {
+			s->phase = SLICE_CLEAR;
+			return SLICE_MORE;
+		}
+		pyheap_obj_get(obj);
+		list_move_tail(&obj->node, &s->pinned);
+		return SLICE_MORE;
+	case SLICE_CLEAR:	/* 4c */
+		obj = list_first_entry_or_null(&s->pinned, struct pyheap_obj,
+					       node);
+		if (!obj) {
+			s->phase = SLICE_UNPIN;
+			return SLICE_MORE;
+		}
+		slice_clear(heap, obj);
+		return SLICE_MORE;
+	case SLICE_UNPIN:	/* 4d */
+		obj = list_first_entry_or_null(&s->cleared, struct pyheap_obj,
 					       node);
 		if (!obj) {
 			s->phase = SLICE_RELEASE;
 			return SLICE_MORE;
 		}
-		slice_free(heap, obj);
+		slice_unpin(heap, obj);
 		return SLICE_MORE;
 	case SLICE_RELEASE:
 		obj = list_first_entry_or_null(&s->black, struct pyheap_obj,
@@ -582,6 +624,7 @@ u64 pyheap_gc_slice_collect(struct pyheap_heap *heap)
 	pyheap_gc_slice_finish(heap);
 	return heap->gc.slice.found;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_slice_collect);
 
 /* The budget of one slice. */
 static u64 slice_budget_ns(struct pyheap_heap *heap)
@@ -689,6 +732,8 @@ void pyheap_gc_slice_gather(struct pyheap_heap *heap, struct list_head *all)
 	list_splice_tail_init(&s->grey, all);
 	list_splice_tail_init(&s->black, all);
 	list_splice_tail_init(&s->unreach, all);
+	list_splice_tail_init(&s->pinned, all);
+	list_splice_tail_init(&s->cleared, all);
 	s->phase = SLICE_IDLE;
 }
 
@@ -707,6 +752,8 @@ void pyheap_gc_slice_discard(struct pyheap_heap *heap)
 	INIT_LIST_HEAD(&s->grey);
 	INIT_LIST_HEAD(&s->black);
 	INIT_LIST_HEAD(&s->unreach);
+	INIT_LIST_HEAD(&s->pinned);
+	INIT_LIST_HEAD(&s->cleared);
 	s->phase = SLICE_IDLE;
 }
 

@@ -119,7 +119,7 @@ struct pyheap_gc_slice_phase {
 	u64			switched;	/* scheduled out in the hold */
 };
 
-#define PYHEAP_GC_SLICE_PHASES	7	/* enum slice_phase, and finish */
+#define PYHEAP_GC_SLICE_PHASES	9	/* enum slice_phase, and finish */
 
 /*
  * A full collection in slices (mod/gcslice.c): where each candidate is,
@@ -132,6 +132,8 @@ struct pyheap_gc_slice {
 	struct list_head	grey;		/* reachable, to traverse */
 	struct list_head	black;		/* reachable, traversed */
 	struct list_head	unreach;	/* tentatively unreachable */
+	struct list_head	pinned;		/* garbage, pinned (4b) */
+	struct list_head	cleared;	/* ... and cleared (4c) */
 	u32			phase;		/* enum in gcslice.c */
 	u32			budget_us;	/* 0: not in slices */
 	u64			started;	/* collections begun */
