@@ -102,7 +102,7 @@ static void slice_moved_reference_keeps_its_target(struct kunit *test)
 	pyheap_heap_lock(heap);
 	done = node(heap, 1);		/* ours: a root, traversed first */
 	todo = node(heap, 1);		/* ours: a root, traversed later */
-	x = node(heap, 0);
+	x = node(heap, 1);		/* a slot, so tracked: a candidate */
 	link(heap, todo, 0, x);
 	pyheap_obj_put(heap, x);	/* only todo holds x */
 	garbage_pair(heap);
@@ -228,8 +228,8 @@ static void slice_unreach_comes_back(struct kunit *test)
 	struct pyheap_obj *x, *y, *root;
 
 	pyheap_heap_lock(heap);
-	x = node(heap, 0);
-	y = node(heap, 0);
+	x = node(heap, 1);		/* slots, so tracked: candidates */
+	y = node(heap, 1);
 	root = node(heap, 2);		/* ours */
 	link(heap, root, 0, x);
 	link(heap, root, 1, y);
@@ -352,6 +352,120 @@ static void slice_garbage_ring_freed_in_steps(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
+/* Whether generation 2's list holds @objs[0..@n) in that order, alone. */
+static bool gen2_order_is(struct pyheap_heap *heap, struct pyheap_obj **objs,
+			  unsigned int n)
+{
+	struct pyheap_obj *pos;
+	unsigned int i = 0;
+
+	list_for_each_entry(pos, &heap->gc.gens[2].objects, node)
+		if (i >= n || pos != objs[i++])
+			return false;
+	return i == n;
+}
+
+/*
+ * A collection in slices of a graph that did not change since the last
+ * one, which found nothing, is skipped; it leaves the survivors in the
+ * order a real one would.  A change between two slices (a put, which the
+ * barrier sees) makes the next collection scan, though the one it came
+ * in found nothing; the one after that may skip again.
+ */
+static void slice_skip_only_unchanged(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_gc_gen *g = &heap->gc.gens[2];
+	struct pyheap_obj *root, *mid, *leaf, *pos, *order[3];
+	u64 skipped;
+	int i;
+
+	pyheap_heap_lock(heap);
+	leaf = node(heap, 1);
+	mid = node(heap, 1);
+	root = node(heap, 1);		/* ours */
+	link(heap, root, 0, mid);
+	link(heap, mid, 0, leaf);
+	pyheap_obj_put(heap, mid);
+	pyheap_obj_put(heap, leaf);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_slice_collect(heap), 0ULL);
+	skipped = g->skipped;
+	i = 0;
+	list_for_each_entry(pos, &g->objects, node) {
+		if (i == 3)
+			break;
+		order[i++] = pos;
+	}
+	KUNIT_ASSERT_EQ(test, i, 3);
+	KUNIT_EXPECT_PTR_EQ(test, order[0], root);
+
+	/* unchanged: skipped, the order kept */
+	KUNIT_EXPECT_EQ(test, pyheap_gc_slice_collect(heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, g->skipped, skipped + 1);
+	KUNIT_EXPECT_TRUE(test, gen2_order_is(heap, order, 3));
+
+	/* a put between collections: a real scan, in the same order */
+	pyheap_obj_get(mid);
+	pyheap_obj_put(heap, mid);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_slice_collect(heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, g->skipped, skipped + 1);
+	KUNIT_EXPECT_TRUE(test, gen2_order_is(heap, order, 3));
+
+	/* a put between two slices: seen by the barrier, and no skip next */
+	pyheap_obj_get(root);		/* a change first: this one scans */
+	pyheap_obj_put(heap, root);
+	pyheap_gc_slice_begin(heap);
+	KUNIT_EXPECT_TRUE(test, pyheap_gc_slice_active(heap));
+	step_until_counted(heap);
+	pyheap_obj_get(leaf);
+	pyheap_obj_put(heap, leaf);
+	KUNIT_EXPECT_TRUE(test, leaf->flags & PYHEAP_OBJF_GREY);
+	KUNIT_EXPECT_EQ(test, finish(heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, g->skipped, skipped + 1);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_slice_collect(heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, g->skipped, skipped + 1);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_slice_collect(heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, g->skipped, skipped + 2);
+
+	/* garbage made since: found, though nothing else changed */
+	garbage_pair(heap);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_slice_collect(heap), 2ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 3ULL);
+	pyheap_obj_put(heap, root);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * gc.get_objects() in the middle of a collection in slices sees every
+ * tracked object, though the candidates are off the generations' lists:
+ * the collection is finished first.
+ */
+static void slice_objects_sees_the_candidates(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *objs[4], *seen[8], *root;
+	int i;
+
+	pyheap_heap_lock(heap);
+	root = node(heap, 1);
+	for (i = 0; i < 4; i++) {
+		objs[i] = node(heap, 1);
+		link(heap, objs[i], 0, root);
+	}
+	pyheap_gc_slice_begin(heap);
+	pyheap_gc_slice_step(heap, 0);
+	pyheap_gc_slice_step(heap, 0);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_objects_get(heap, -1, 0, 8, seen), 5U);
+	KUNIT_EXPECT_FALSE(test, pyheap_gc_slice_active(heap));
+	KUNIT_EXPECT_EQ(test, pyheap_gc_objects_total(heap, -1), 5ULL);
+	for (i = 0; i < 4; i++)
+		pyheap_obj_put(heap, objs[i]);
+	pyheap_obj_put(heap, root);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
 static struct kunit_case slice_cases[] = {
 	KUNIT_CASE(slice_moved_reference_keeps_its_target),
 	KUNIT_CASE(slice_candidates_freed_at_the_cursor),
@@ -361,6 +475,8 @@ static struct kunit_case slice_cases[] = {
 	KUNIT_CASE(slice_run_lets_the_lock_go),
 	KUNIT_CASE(slice_heap_destroyed_mid_way),
 	KUNIT_CASE(slice_garbage_ring_freed_in_steps),
+	KUNIT_CASE(slice_skip_only_unchanged),
+	KUNIT_CASE(slice_objects_sees_the_candidates),
 	{}
 };
 

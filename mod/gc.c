@@ -2086,6 +2086,7 @@ u64 pyheap_gc_objects_total(struct pyheap_heap *heap, int gen)
 	pyheap_gc_slice_finish(heap);	/* its candidates are off the lists */
 	return gen < 0 ? pyheap_gc_nr_tracked(heap) : heap->gc.gens[gen].nr;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_objects_total);
 
 u32 pyheap_gc_objects_get(struct pyheap_heap *heap, int gen, u64 start,
 			  u32 max, struct pyheap_obj **objs)
@@ -2118,6 +2119,7 @@ u32 pyheap_gc_objects_get(struct pyheap_heap *heap, int gen, u64 start,
 	}
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_objects_get);
 
 struct gc_referrer_probe {
 	const struct pyheap_obj *match;
