@@ -39,6 +39,7 @@ SMOKE = "--smoke" in sys.argv
 NATIVE = "--native" in sys.argv
 NO_GC = "--no-gc" in sys.argv
 GC_ONLY = "--gc-only" in sys.argv
+SLICED_ONLY = "--sliced-only" in sys.argv
 ROUNDS = 3 if SMOKE else 15
 GC_ROUNDS = 3 if SMOKE else 7
 SCALE = 0.05 if SMOKE else 1.0
@@ -259,6 +260,10 @@ def gc_peer(graph, n):
     """bench.py --gc-peer GRAPH N: ubench gc's protocol, in CPython."""
     import gc
     gc.disable()
+    # The import's own cycles, which the first round would otherwise
+    # count: how many are left depends on when the last automatic
+    # collection ran, so on how long this file is.
+    gc.collect()
     lcg = Lcg()
     keep = []
     root = None
@@ -368,9 +373,56 @@ def gc_sliced_case(graph, n):
         t.append(theirs.collect())
         pauses.append(mine.pause())
     holds = [b - a for a, b in zip(before, gc_holds())]
+    phases = gc_slice_phases()
     mine.close()
     theirs.close()
-    return m, t, pauses, holds
+    return m, t, pauses, holds, phases
+
+
+GC_SLICES = "/sys/kernel/debug/pyheap/gc_slices"
+
+
+def gc_slice_phases(lines=None):
+    """debugfs gc_slices (or @lines of it), every heap summed by phase:
+    the holds of collections in slices, their work, their longest, and
+    how much of the longest was gaps (time the CPU spent elsewhere)."""
+    rows = {}
+    if lines is None:
+        try:
+            with open(GC_SLICES) as f:
+                lines = f.readlines()
+        except OSError:
+            lines = []
+    for line in lines:
+        w = line.split()
+        if len(w) != 12 or not w[0].isdigit():
+            continue
+        v = [int(x) for x in w[2:]]
+        r = rows.setdefault(w[1], [0] * 10)
+        for i in (0, 1, 2, 6, 7, 9):        # sums
+            r[i] += v[i]
+        if v[3] > r[3]:                     # the longest, with its work
+            r[3:6] = v[3:6]                 # and its gaps
+        r[8] = max(r[8], v[8])
+    return rows
+
+
+def report_slice_phases(case, rows):
+    """One line per phase of gc_slices, and the rows in the JSON."""
+    for phase, r in rows.items():
+        if not r[0]:
+            continue
+        results.append({"case": case, "phase": phase, "holds": r[0],
+                        "objects": r[1], "held_ns": r[2], "max_ns": r[3],
+                        "max_objects": r[4], "max_gap_ns": r[5],
+                        "over_1ms": r[6], "over_1ms_gaps": r[7],
+                        "max_busy_ns": r[8], "switched": r[9]})
+        print("bench %s: %-7s %7d holds, %9d objects, longest %.3f ms "
+              "(%d objects, %.3f ms of it in gaps), %d over 1 ms (%d of "
+              "them more than half gaps), longest less gaps %.3f ms, "
+              "%d scheduled out" %
+              (case, phase, r[0], r[1], r[3] / 1e6, r[4], r[5] / 1e6, r[6],
+               r[7], r[8] / 1e6, r[9]), flush=True)
 
 
 GC_PAUSES = "/sys/kernel/debug/pyheap/gc_pauses"
@@ -403,13 +455,15 @@ def gc_steady(n, cycles, window, us):
         set_gc_slice_us(0)
     if out.returncode:
         sys.exit("bench.py: ubench gc_steady failed: " + out.stderr)
-    return [int(x) for x in out.stdout.split()]
+    lines = [x[len("gc_slices "):] for x in out.stderr.splitlines()
+             if x.startswith("gc_slices ")]
+    return [int(x) for x in out.stdout.split()] + [gc_slice_phases(lines)]
 
 
 def gc_bounded_cases(n):
     """The pause and the garbage bound of full collections in slices."""
     peer = "cpython_gc_collect"
-    m, t, pauses, holds = gc_sliced_case("random", n)
+    m, t, pauses, holds, phases = gc_sliced_case("random", n)
     report("gc_full_random_sliced", peer, [x[0] for x in m],
            [x[0] for x in t], "ms", 1e6)
     # Of that wall time, what the slices held heap->lock for, summed.
@@ -430,6 +484,8 @@ def gc_bounded_cases(n):
           "under 1.024 ms, histogram by log2(us) %s" %
           (total, under, 100.0 * under / max(total, 1),
            " ".join(str(x) for x in holds)), flush=True)
+    # The same holds by the phase each began in (debugfs gc_slices).
+    report_slice_phases("gc_slices_sliced", phases)
     # Cycles made at a steady rate, each dropped 2000 cycles later (old
     # enough to need a full collection), beside the same live graph: the
     # most unreachable objects ever seen, collections whole and in slices.
@@ -449,6 +505,7 @@ def gc_bounded_cases(n):
           "(%d, %.3f ms), %d cycles, ratio %.3f" %
           (sliced[0], sliced[1], sliced[2] / 1e6, whole[0], whole[1],
            whole[2] / 1e6, cycles, row["ratio"]), flush=True)
+    report_slice_phases("gc_slices_steady", sliced[3])
 
 
 def gc_cases():
@@ -497,12 +554,14 @@ def main():
     print("# pyheap bench on %s %s, %s (%s), %d rounds%s" % (
         platform.system(), platform.release(), platform.machine(), cpu(),
         ROUNDS, " (smoke)" if SMOKE else ""), flush=True)
-    if not GC_ONLY:
+    if SLICED_ONLY:
+        gc_bounded_cases(int(1000000 * SCALE))
+    if not GC_ONLY and not SLICED_ONLY:
         kernel_cases()
         kernel_lru_1m()
-    if not NO_GC:
+    if not NO_GC and not SLICED_ONLY:
         gc_cases()
-    if not NATIVE and not GC_ONLY:
+    if not NATIVE and not GC_ONLY and not SLICED_ONLY:
         user_space_cases(n)
     if "--json" in sys.argv:
         path = sys.argv[sys.argv.index("--json") + 1]

@@ -617,6 +617,22 @@ static uint64_t heap_objects(void)
 }
 
 /*
+ * debugfs gc_slices while this heap is still open, every line to stderr
+ * after "gc_slices ", for bench.py; nothing if debugfs is not there.
+ */
+static void gc_slices_copy(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/pyheap/gc_slices", "r");
+	char line[256];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "gc_slices %s", line);
+	fclose(f);
+}
+
+/*
  * The garbage bound (see the usage above): the unreachable objects are
  * those of the heap beyond the N of the graph and the two of each cycle
  * still held, sampled every 64 cycles.
@@ -652,6 +668,7 @@ static int gc_steady(uint32_t n, uint32_t cycles, uint32_t window)
 	printf("%llu %llu %llu\n", (unsigned long long)worst,
 	       (unsigned long long)st.collections,
 	       (unsigned long long)st.max_pause_ns);
+	gc_slices_copy();
 	free(ring);
 	free(h);
 	return 0;
