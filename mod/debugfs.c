@@ -160,7 +160,8 @@ static void types_rows(struct pyheap_heap *heap, struct seq_file *m)
 
 /*
  * lru: one row per LRU map of the heap; map is its number in the heap,
- * maxsize -1 means None.
+ * maxsize -1 means None, may_shrink is 1 for PYHEAP_LRU_MAY_SHRINK (1.1).
+ * shrinker's columns are described above pyheap_shrink_show().
  */
 static void lru_rows(struct pyheap_heap *heap, struct seq_file *m)
 	__must_hold(&heap->lock)
@@ -240,8 +241,8 @@ static const struct pyheap_table pyheap_tables[] = {
 		.where	= TABLE_TOP | TABLE_HEAP,
 	}, {
 		.name	= "lru",
-		.header	= "pyheap_lru - version: 1.0\n"
-			  "#    map  maxsize typed       hits     misses   currsize  evictions\n",
+		.header	= "pyheap_lru - version: 1.1\n"
+			  "#    map  maxsize typed       hits     misses   currsize  evictions may_shrink\n",
 		.rows	= lru_rows,
 		.where	= TABLE_HEAP,
 	}, {
@@ -250,6 +251,12 @@ static const struct pyheap_table pyheap_tables[] = {
 			  "#    map     rank       type    len key\n",
 		.rows	= lru_keys_rows,
 		.where	= TABLE_HEAP,
+	}, {
+		.name	= "shrinker",
+		.header	= "pyheap_shrinker - version: 1.0\n"
+			  "#   heap    counts     scans    busy    scanned      freed  queued collected       last\n",
+		.rows	= pyheap_shrink_show,
+		.where	= TABLE_TOP | TABLE_HEAP,
 	},
 };
 

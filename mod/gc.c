@@ -1645,14 +1645,40 @@ void pyheap_gc_work(struct work_struct *work)
 		pyheap_gc_slice_work(heap);	/* drops the lock between */
 	} else if (gc->enabled && !gc->dying && gc->gens[0].threshold) {
 		gen = pyheap_gc_select_generation(gc);
+		if (gc->shrink) {
+			gen = OLDEST;
+			gc->shrink_collections++;
+		}
 		if (gen == OLDEST && pyheap_gc_slice_mode(heap))
 			pyheap_gc_slice_work(heap);
 		else if (gen >= 0)
 			gc_collect(heap, gen);
 	}
+	gc->shrink = false;
 	WRITE_ONCE(gc->behind, false);
 	mutex_unlock(&heap->lock);
 	set_active_memcg(memcg);
+}
+
+/*
+ * Memory pressure (mod/shrink.c): queue a full collection for the work
+ * item, if anything was tracked since the last one and the collector may
+ * run on its own.  Queueing neither sleeps nor allocates; the collection,
+ * which does both, runs later from the workqueue.
+ * Return: whether this call queued one.
+ */
+bool pyheap_gc_shrink(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+
+	lockdep_assert_held(&heap->lock);
+	if (!gc->enabled || gc->dying || !gc->gens[0].threshold ||
+	    !gc->gens[0].count || gc->shrink)
+		return false;
+	gc->shrink = true;
+	queue_work(pyheap_gc_wq, &gc->work);
+	return true;
 }
 
 /*

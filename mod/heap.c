@@ -131,11 +131,16 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 	init_waitqueue_head(&heap->lru_wait);
 	pyheap_gc_heap_init(heap);
 	pyheap_events_init(heap);
-	heap->alloc = pyheap_obmalloc_create(&heap->lock,
-					     READ_ONCE(obmalloc_mode));
+	/* An anchor for reclaim to find the heap by (mod/shrink.c). */
+	if (pyheap_shrink_heap_add(heap))
+		heap->alloc = ERR_PTR(-ENOMEM);
+	else
+		heap->alloc = pyheap_obmalloc_create(&heap->lock,
+						     READ_ONCE(obmalloc_mode));
 	if (IS_ERR(heap->alloc)) {
 		long err = PTR_ERR(heap->alloc);
 
+		pyheap_shrink_heap_remove(heap);
 		mem_cgroup_put(heap->memcg);
 		mutex_destroy(&heap->lock);
 		kfree(heap);
@@ -243,6 +248,7 @@ void pyheap_heap_destroy(struct pyheap_heap *heap)
 	list_del_init(&heap->node);
 	mutex_unlock(&pyheap_heaps_mutex);
 	pyheap_debugfs_heap_remove(heap);
+	pyheap_shrink_heap_remove(heap);
 	pyheap_gc_shutdown(heap);
 
 	mutex_lock(&heap->lock);
@@ -278,7 +284,7 @@ EXPORT_SYMBOL_GPL(pyheap_heap_destroy);
  * returned all of its memory.
  *
  * Context: Process context; sleeps.  Must not be called with any heap's
- * lock held (the work takes it; rule e in mod/internal.h).
+ * lock held (the work takes it; rule f in mod/internal.h).
  */
 void pyheap_heap_reap_wait(void)
 {

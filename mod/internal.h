@@ -31,7 +31,11 @@
  *     dispatcher drops it and sleeps on heap->lru_wait.
  *  d. No copy to user memory under lru->lock (rule 4); the handlers copy
  *     out under heap->lock only, which user faults may sleep under.
- *  e. Never call pyheap_heap_reap_wait() under a heap->lock: the reap
+ *  e. Reclaim only ever tries heap->lock (mod/shrink.c): the heap's own
+ *     allocations, made under it, may enter reclaim and call the
+ *     shrinker.  The shrinker's walk of its list_lru takes that list's
+ *     node lock (5) and nothing inside it; heaps are locked after.
+ *  f. Never call pyheap_heap_reap_wait() under a heap->lock: the reap
  *     work of a destroyed heap takes that heap's lock (heap.c).
  */
 #ifndef _PYHEAP_INTERNAL_H
@@ -172,11 +176,29 @@ struct pyheap_gc {
 	bool			collecting;	/* H */
 	bool			dying;		/* H: no more collections */
 	bool			behind;		/* W: allocators should wait */
+	bool			shrink;		/* H: next run: full, for reclaim */
+	u64			shrink_collections;	/* H: such runs */
 	struct work_struct	work;		/* the heap's one work item */
 	struct xarray		garbage;	/* H: gc.garbage, 1 ref each */
 	u64			nr_garbage;	/* H */
 	u64			index_collections;	/* H: with the index */
 	struct pyheap_gc_slice	slice;		/* H: in slices */
+};
+
+/*
+ * The heap's part of the shrinker, in mod/shrink.c.
+ * Tags: A: atomic   W: WRITE_ONCE, read lockless   I: set at creation
+ */
+struct pyheap_shrink_anchor;
+struct pyheap_shrink {
+	struct pyheap_shrink_anchor *anchor;	/* I: on its memcg's list */
+	atomic_long_t		counts;		/* A: count calls that saw it */
+	atomic_long_t		scans;		/* A: scan calls that saw it */
+	atomic_long_t		busy;		/* A: of both, heap->lock held */
+	atomic_long_t		scanned;	/* A: entries scans asked for */
+	atomic_long_t		freed;		/* A: entries they evicted */
+	atomic_long_t		queued;		/* A: collections they queued */
+	unsigned long		last;		/* W: what count last said */
 };
 
 /* Finalizer events not read yet, in mod/events.c. */
@@ -215,6 +237,7 @@ struct pyheap_heap {
 	struct pyheap_obmalloc	*alloc;		/* H: small-object allocator */
 	struct pyheap_gc	gc;		/* the collector */
 	struct pyheap_events	events;		/* finalizers for user space */
+	struct pyheap_shrink	shrink;		/* memory pressure */
 	struct list_head	lru_maps;	/* H: its LRU map objects */
 	u32			next_lru_id;	/* H: names them in debugfs */
 	u64			lru_seq;	/* W: claims ended, ever */
@@ -329,6 +352,7 @@ void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all);
 void pyheap_gc_discard(struct pyheap_heap *heap);
 u32 pyheap_gc_generation(const struct pyheap_obj *obj);
 bool pyheap_gc_is_finalized(const struct pyheap_obj *obj);
+bool pyheap_gc_shrink(struct pyheap_heap *heap);
 void pyheap_gc_get_params(struct pyheap_heap *heap, struct pyheap_gc_params *p);
 void pyheap_gc_set_params(struct pyheap_heap *heap,
 			  const struct pyheap_gc_params *p);
@@ -409,7 +433,9 @@ extern struct pyheap_type pyheap_ulru_type;
 bool pyheap_is_ulru(const struct pyheap_obj *obj);
 struct pyheap_lru *pyheap_ulru_map(struct pyheap_obj *obj);
 struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
-				   bool typed);
+				   bool typed, bool may_shrink);
+u64 pyheap_ulru_shrink_count(struct pyheap_heap *heap);
+u64 pyheap_ulru_shrink(struct pyheap_heap *heap, u64 nr);
 struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 				       struct pyheap_obj *target,
 				       const void __user *ubuf, u32 len,
@@ -441,6 +467,15 @@ typedef int (*pyheap_handle_fn_t)(u32 handle, struct pyheap_obj *obj,
 				  void *arg);
 int pyheap_handles_for_each(struct pyheap_heap *heap, pyheap_handle_fn_t fn,
 			    void *arg);
+
+/* mod/shrink.c */
+int pyheap_shrink_init(void);
+void pyheap_shrink_exit(void);
+int pyheap_shrink_heap_add(struct pyheap_heap *heap);
+void pyheap_shrink_heap_remove(struct pyheap_heap *heap);
+unsigned long pyheap_shrink_heap_count(struct pyheap_heap *heap);
+long pyheap_shrink_heap_scan(struct pyheap_heap *heap, unsigned long nr);
+void pyheap_shrink_show(struct pyheap_heap *heap, struct seq_file *m);
 
 /* mod/dev.c */
 int pyheap_dev_init(void);

@@ -740,6 +740,38 @@ void pyheap_lru_clear(struct pyheap_lru *lru)
 EXPORT_SYMBOL_GPL(pyheap_lru_clear);
 
 /**
+ * pyheap_lru_evict() - evict least recent entries, as a full map would
+ * @lru: the map
+ * @nr: the most entries to evict
+ *
+ * For a shrinker: each entry evicted counts in evictions, exactly as one
+ * pushed out by a set into a full map.  Nothing is allocated, not even a
+ * smaller table: the table shrinks at the next delete, as after any
+ * eviction.
+ *
+ * Context: Process context.  Calls release without the lock.
+ * Return: how many entries went, at most @nr.
+ */
+unsigned long pyheap_lru_evict(struct pyheap_lru *lru, unsigned long nr)
+{
+	struct pyheap_lru_entry *e;
+	unsigned long n = 0;
+	LIST_HEAD(dead);
+
+	spin_lock(&lru->lock);
+	while (n < nr && !list_empty(&lru->list)) {
+		e = list_first_entry(&lru->list, struct pyheap_lru_entry, node);
+		__lru_unlink(lru, __lru_link_of(lru, e), e, &dead);
+		lru->evictions++;
+		n++;
+	}
+	spin_unlock(&lru->lock);
+	lru_release_dead(lru, &dead);
+	return n;
+}
+EXPORT_SYMBOL_GPL(pyheap_lru_evict);
+
+/**
  * pyheap_lru_info() - cache_info() and cache_parameters()
  * @lru: the map
  * @info: filled in

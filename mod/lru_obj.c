@@ -43,6 +43,7 @@ struct pyheap_ulru {
 	struct pyheap_lru	*lru;		/* I */
 	struct list_head	node;		/* H: on heap->lru_maps */
 	u32			id;		/* I: debugfs name */
+	bool			may_shrink;	/* I: PYHEAP_LRU_MAY_SHRINK */
 };
 
 static struct pyheap_ulru *to_ulru(struct pyheap_obj *obj)
@@ -160,7 +161,7 @@ struct pyheap_lru *pyheap_ulru_map(struct pyheap_obj *obj)
 }
 
 struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
-				   bool typed)
+				   bool typed, bool may_shrink)
 	__must_hold(&heap->lock)
 {
 	struct pyheap_lru *lru;
@@ -177,6 +178,7 @@ struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
 	}
 	to_ulru(obj)->lru = lru;
 	to_ulru(obj)->id = ++heap->next_lru_id;
+	to_ulru(obj)->may_shrink = may_shrink;
 	list_add_tail(&to_ulru(obj)->node, &heap->lru_maps);
 	return obj;
 }
@@ -217,10 +219,59 @@ void pyheap_ulru_show(struct pyheap_heap *heap, struct seq_file *m, bool keys)
 			continue;
 		}
 		pyheap_lru_info(u->lru, &info);
-		seq_printf(m, "  %6u %8ld %5u %10llu %10llu %10llu %10llu\n",
+		seq_printf(m, "  %6u %8ld %5u %10llu %10llu %10llu %10llu %10u\n",
 			   u->id, info.maxsize, info.typed, info.hits,
-			   info.misses, info.currsize, info.evictions);
+			   info.misses, info.currsize, info.evictions,
+			   u->may_shrink);
 	}
+}
+
+/*
+ * Memory pressure (mod/shrink.c).  What the heap's maps that opted in
+ * could give back now: their entries, claims included (an evicted claim
+ * ends as an evicted claim always has: its waiters look again).
+ */
+u64 pyheap_ulru_shrink_count(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_lru_info info;
+	struct pyheap_ulru *u;
+	u64 n = 0;
+
+	lockdep_assert_held(&heap->lock);
+	list_for_each_entry(u, &heap->lru_maps, node) {
+		if (!u->may_shrink)
+			continue;
+		pyheap_lru_info(u->lru, &info);
+		n += info.currsize;
+	}
+	return n;
+}
+
+/*
+ * Evict up to @nr least recent entries from the maps that opted in, a
+ * share of each in turn so that no one map pays for all: each map gives
+ * at most its share of what is left, rounded up.  The heap's lock keeps
+ * the maps still, and the values released free only (no finalizer runs
+ * outside the collector), so nothing here allocates.
+ */
+u64 pyheap_ulru_shrink(struct pyheap_heap *heap, u64 nr)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_ulru *u;
+	u64 maps = 0, done = 0;
+
+	lockdep_assert_held(&heap->lock);
+	list_for_each_entry(u, &heap->lru_maps, node)
+		maps += u->may_shrink;
+	list_for_each_entry(u, &heap->lru_maps, node) {
+		if (!u->may_shrink || done >= nr)
+			continue;
+		done += pyheap_lru_evict(u->lru,
+					 DIV_ROUND_UP_ULL(nr - done, maps));
+		maps--;
+	}
+	return done;
 }
 
 /*
@@ -299,14 +350,16 @@ int pyheap_ioc_lru_new(struct pyheap_ucmd *ucmd)
 	int err;
 
 	lockdep_assert_held(&ucmd->heap->lock);
-	if ((cmd->flags & ~PYHEAP_LRU_TYPED) || cmd->__reserved ||
+	if ((cmd->flags & ~(PYHEAP_LRU_TYPED | PYHEAP_LRU_MAY_SHRINK)) ||
+	    cmd->__reserved ||
 	    cmd->out_handle ||
 	    (cmd->maxsize < 0 && cmd->maxsize != PYHEAP_LRU_MAXSIZE_NONE) ||
 	    cmd->maxsize > LONG_MAX)
 		return -EINVAL;
 	obj = pyheap_ulru_new(heap, cmd->maxsize < 0 ? PYHEAP_LRU_UNBOUNDED :
 			      (long)cmd->maxsize,
-			      cmd->flags & PYHEAP_LRU_TYPED);
+			      cmd->flags & PYHEAP_LRU_TYPED,
+			      cmd->flags & PYHEAP_LRU_MAY_SHRINK);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	err = ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));

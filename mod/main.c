@@ -29,6 +29,9 @@ static int __init pyheap_init(void)
 	err = pyheap_heap_init();
 	if (err)
 		goto err_gc_exit;
+	err = pyheap_shrink_init();
+	if (err)
+		goto err_heap_exit;
 	pyheap_debugfs_init();	/* debug only, don't abort if it fails */
 	err = pyheap_dev_init();
 	if (err)
@@ -39,6 +42,8 @@ static int __init pyheap_init(void)
 
 err_debugfs_exit:
 	pyheap_debugfs_exit();
+	pyheap_shrink_exit();
+err_heap_exit:
 	pyheap_heap_exit();
 err_gc_exit:
 	pyheap_gc_exit();
@@ -54,6 +59,7 @@ static void __exit pyheap_exit(void)
 	pyheap_dev_exit();
 	pyheap_debugfs_exit();
 	pyheap_heap_exit();
+	pyheap_shrink_exit();
 	pyheap_gc_exit();
 	pyheap_type_unregister(&pyheap_ulru_type);
 	pyheap_type_unregister(&pyheap_uobj_type);

@@ -106,6 +106,7 @@ int pyheap_lru_set(struct pyheap_lru *lru, const struct pyheap_lru_key *key,
 int pyheap_lru_delete(struct pyheap_lru *lru,
 		      const struct pyheap_lru_key *key);
 void pyheap_lru_clear(struct pyheap_lru *lru);
+unsigned long pyheap_lru_evict(struct pyheap_lru *lru, unsigned long nr);
 void pyheap_lru_info(struct pyheap_lru *lru, struct pyheap_lru_info *info);
 int pyheap_lru_for_each(struct pyheap_lru *lru,
 			int (*fn)(const struct pyheap_lru_key *key,

@@ -1449,7 +1449,12 @@ static int md_lru_new(struct mheap *m, struct pyheap_lru_new *in,
 	uint32_t h;
 	int i;
 
-	if ((in->flags & ~PYHEAP_LRU_TYPED) || in->__reserved ||
+	/*
+	 * PYHEAP_LRU_MAY_SHRINK maps act as the others while reclaim leaves
+	 * them alone; a fuzz run is not meant to be short of memory.
+	 */
+	if ((in->flags & ~(PYHEAP_LRU_TYPED | PYHEAP_LRU_MAY_SHRINK)) ||
+	    in->__reserved ||
 	    in->out_handle ||
 	    (in->maxsize < 0 && in->maxsize != PYHEAP_LRU_MAXSIZE_NONE))
 		return -EINVAL;

@@ -68,7 +68,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	7
+#define PYHEAP_ABI_MINOR	8
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -745,11 +745,18 @@ struct pyheap_event {
 
 /* The map's key type tags count: lru_cache(typed=True). */
 #define PYHEAP_LRU_TYPED	(1U << 0)
+/*
+ * Memory pressure may evict the map's least recent entries (the heap's
+ * shrinker; each counts in evictions).  A map without it keeps exactly
+ * lru_cache's behaviour.  Since ABI 1.8; older modules refuse it with
+ * EINVAL, as any unknown flag.
+ */
+#define PYHEAP_LRU_MAY_SHRINK	(1U << 1)
 
 /**
  * struct pyheap_lru_new - ioctl(PYHEAP_IOC_LRU_NEW)
  * @size: sizeof(struct pyheap_lru_new)
- * @flags: 0 or %PYHEAP_LRU_TYPED
+ * @flags: %PYHEAP_LRU_TYPED, %PYHEAP_LRU_MAY_SHRINK, both or 0
  * @maxsize: %PYHEAP_LRU_MAXSIZE_NONE, 0 (nothing is stored) or the most
  *	entries to keep
  * @out_handle: a new handle to the map, which is an object of the heap

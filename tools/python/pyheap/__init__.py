@@ -44,7 +44,7 @@ __all__ = ["Heap", "Obj", "LruCache", "CacheInfo", "HeapInfo", "SizeInfo",
 PYHEAP_IOC_MAGIC = 0xB9
 
 PYHEAP_ABI_MAJOR = 1
-PYHEAP_ABI_MINOR = 7
+PYHEAP_ABI_MINOR = 8
 
 PYHEAP_HANDLE_NONE = 0
 
@@ -123,6 +123,7 @@ PYHEAP_LRU_MAX_KEY_SIZE = 4096
 PYHEAP_LRU_MAX_VALUE_SIZE = 1 << 20
 
 PYHEAP_LRU_TYPED = 1 << 0
+PYHEAP_LRU_MAY_SHRINK = 1 << 1         # since ABI 1.8
 
 PYHEAP_LRU_PEEK = 1 << 0
 PYHEAP_LRU_VALUE_OBJECT = 1 << 1
@@ -1124,12 +1125,15 @@ class Heap:
             flags=PYHEAP_GC_GARBAGE_CLEAR)).out_count
 
     def lru_cache(self, maxsize=128, typed=False, compute_once=False,
-                  timeout=10.0):
+                  timeout=10.0, may_shrink=False):
         """An LRU map in this heap with functools.lru_cache semantics;
         use it as a map or as a decorator.  With compute_once, concurrent
         calls with one key compute it once: the others wait (up to
-        `timeout` seconds) for the first one's result."""
-        return LruCache(self, maxsize, typed, compute_once, timeout)
+        `timeout` seconds) for the first one's result.  With may_shrink
+        (ABI 1.8), memory pressure may evict its least recent entries;
+        its keys must then be values (see LruCache)."""
+        return LruCache(self, maxsize, typed, compute_once, timeout,
+                        may_shrink)
 
     def events(self, block=False):
         """The finalizer=True objects whose finalizer is due, as new Objs
@@ -1339,6 +1343,12 @@ class LruCache:
     kernel holds its entry, and let go when the entry is evicted, deleted
     or cleared.
 
+    With may_shrink, the kernel's shrinker may evict least recent entries
+    at any time, when the heap's memory cgroup is short of memory; each
+    counts in evictions().  Such a cache takes keys of values only: any
+    other key raises TypeError, since the shrinker's evictions could not
+    be mirrored in the table that keeps those keys alive.
+
     Values are stored by copy: as pickles, except an Obj of the same heap,
     which is stored as a reference (a hit returns a new Obj of that
     object).  A hit therefore returns a copy of any other value, not the
@@ -1348,7 +1358,7 @@ class LruCache:
     """
 
     def __init__(self, heap, maxsize=128, typed=False, compute_once=False,
-                 timeout=10.0):
+                 timeout=10.0, may_shrink=False):
         if maxsize is not None and not isinstance(maxsize, int):
             raise TypeError("Expected first argument to be an integer, "
                             "a callable, or None")
@@ -1356,11 +1366,13 @@ class LruCache:
             maxsize = 0
         self.heap = heap
         out = heap._ioctl(PYHEAP_CMD_LRU_NEW, PyheapLruNew(
-            flags=PYHEAP_LRU_TYPED if typed else 0,
+            flags=((PYHEAP_LRU_TYPED if typed else 0) |
+                   (PYHEAP_LRU_MAY_SHRINK if may_shrink else 0)),
             maxsize=PYHEAP_LRU_MAXSIZE_NONE if maxsize is None else maxsize))
         self.obj = Obj(heap, out.out_handle)
         self.maxsize = maxsize
         self.typed = typed
+        self.may_shrink = may_shrink
         self.compute_once = compute_once
         self.timeout_ms = int(timeout * 1000)
         # The surrogate table.  _order mirrors the kernel's recency order
@@ -1435,6 +1447,11 @@ class LruCache:
         the kernel never holds."""
         if type(key) is tuple:
             return key[0], key[1], 0
+        if self.may_shrink:
+            # The shrinker evicts behind the table's back: nothing could
+            # say which of its keys to let go.
+            raise TypeError("a may_shrink cache takes only keys of values "
+                            "(int, bool, float, str, bytes, None, tuples)")
         with self._lock:
             sid = self._sids.get(key)
             if sid is None:
