@@ -312,6 +312,194 @@ static void batch_through_user_memory_body(struct kunit *test)
 
 DEV_CASE(batch_through_user_memory)
 
+/*
+ * The shrinker's count and scan on one heap (mod/shrink.c), called as
+ * reclaim calls them.  The maps are made and filled through ioctls, with
+ * 4-byte integer keys and 8-byte values from user memory at 512 and 768.
+ */
+static u32 shrink_map(struct kunit *test, u32 flags)
+{
+	struct pyheap_lru_new n = { .size = sizeof(n), .flags = flags,
+				    .maxsize = PYHEAP_LRU_MAXSIZE_NONE };
+
+	KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_LRU_NEW, &n, sizeof(n),
+				       0), 0);
+	return n.out_handle;
+}
+
+static void shrink_fill(struct kunit *test, u32 map, u32 nr)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_lru_op op;
+	u64 value = 0x5eed;
+	u32 i;
+
+	KUNIT_ASSERT_EQ(test, copy_to_user(ctx->ubuf + 768, &value,
+					   sizeof(value)), 0);
+	for (i = 0; i < nr; i++) {
+		op = (struct pyheap_lru_op){
+			.size = sizeof(op), .handle = map,
+			.key_len = sizeof(i), .value_len = sizeof(value),
+			.key = (unsigned long)(ctx->ubuf + 512),
+			.value = (unsigned long)(ctx->ubuf + 768),
+		};
+		KUNIT_ASSERT_EQ(test, copy_to_user(ctx->ubuf + 512, &i,
+						   sizeof(i)), 0);
+		KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_LRU_SET, &op,
+					       sizeof(op), 0), 0);
+	}
+}
+
+/* LRU_INFO: (currsize, evictions) of @map. */
+static void shrink_expect(struct kunit *test, u32 map, u64 currsize,
+			  u64 evictions)
+{
+	struct pyheap_lru_cache_info info = { .size = sizeof(info),
+					      .handle = map };
+
+	KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_LRU_INFO, &info,
+				       sizeof(info), 0), 0);
+	KUNIT_EXPECT_EQ(test, info.out_currsize, currsize);
+	KUNIT_EXPECT_EQ(test, info.out_evictions, evictions);
+}
+
+/* What could be freed: may-shrink entries, and objects tracked since. */
+static unsigned long shrink_expected_count(struct pyheap_heap *heap, u64 n)
+{
+	return n + heap->gc.gens[0].count;
+}
+
+static void shrink_counts_and_evicts_only_may_shrink_maps_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_heap *heap = ctx->heap;
+	u32 plain, shrink;
+
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_count(heap),
+			shrink_expected_count(heap, 0));
+	plain = shrink_map(test, 0);
+	shrink = shrink_map(test, PYHEAP_LRU_MAY_SHRINK);
+	shrink_fill(test, plain, 5);
+	shrink_fill(test, shrink, 8);
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_count(heap),
+			shrink_expected_count(heap, 8));
+
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 3), 3L);
+	shrink_expect(test, shrink, 5, 3);
+	shrink_expect(test, plain, 5, 0);
+	flush_work(&heap->gc.work);	/* the collection the scan queued */
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_count(heap),
+			shrink_expected_count(heap, 5));
+	/* asked for more than there is: what there is, never the other map */
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 100), 5L);
+	shrink_expect(test, shrink, 0, 8);
+	shrink_expect(test, plain, 5, 0);
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 100), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.freed), 8L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.scanned), 203L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.busy), 0L);
+}
+
+DEV_CASE(shrink_counts_and_evicts_only_may_shrink_maps)
+
+/* The least recent entries go first, and a hit makes an entry recent. */
+static void shrink_evicts_least_recent_first_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_lru_op op;
+	u32 shrink, key;
+
+	shrink = shrink_map(test, PYHEAP_LRU_MAY_SHRINK);
+	shrink_fill(test, shrink, 4);	/* 0 1 2 3, least recent first */
+	key = 0;
+	KUNIT_ASSERT_EQ(test, copy_to_user(ctx->ubuf + 512, &key, sizeof(key)),
+			0);
+	op = (struct pyheap_lru_op){
+		.size = sizeof(op), .handle = shrink, .key_len = sizeof(key),
+		.key = (unsigned long)(ctx->ubuf + 512),
+		.value = (unsigned long)(ctx->ubuf + 768), .value_len = 8,
+	};
+	KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_LRU_GET, &op,
+				       sizeof(op), 0), 0);
+	KUNIT_EXPECT_EQ(test, op.out_hit, (u32)PYHEAP_LRU_HIT);
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(ctx->heap, 3), 3L);
+	/* 1, 2 and 3 went; 0, the most recent, is left */
+	op.out_hit = 0;
+	op.out_value_len = 0;
+	KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_LRU_GET, &op,
+				       sizeof(op), 0), 0);
+	KUNIT_EXPECT_EQ(test, op.out_hit, (u32)PYHEAP_LRU_HIT);
+	shrink_expect(test, shrink, 1, 3);
+}
+
+DEV_CASE(shrink_evicts_least_recent_first)
+
+/*
+ * Reclaim from an allocation made under heap->lock (here: the test holds
+ * it) must not wait for it: scan gives up, count answers what it said
+ * last, and neither touches the map.
+ */
+static void shrink_never_waits_for_the_heap_lock_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_heap *heap = ctx->heap;
+	unsigned long last;
+	u32 shrink;
+
+	shrink = shrink_map(test, PYHEAP_LRU_MAY_SHRINK);
+	shrink_fill(test, shrink, 6);
+	last = pyheap_shrink_heap_count(heap);
+	KUNIT_EXPECT_GE(test, last, 6UL);
+
+	mutex_lock(&heap->lock);
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 4), (long)-EBUSY);
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_count(heap), last);
+	mutex_unlock(&heap->lock);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.busy), 2L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.freed), 0L);
+	shrink_expect(test, shrink, 6, 0);
+}
+
+DEV_CASE(shrink_never_waits_for_the_heap_lock)
+
+/*
+ * A scan queues a full collection when objects were tracked since the
+ * last one, once until it has run; the collection frees a dropped cycle.
+ */
+static void shrink_queues_one_full_collection_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_heap *heap = ctx->heap;
+	struct pyheap_obj *a, *b;
+
+	mutex_lock(&heap->lock);
+	a = pyheap_uobj_new(heap, 1, 0, 0);
+	b = pyheap_uobj_new(heap, 1, 0, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(b));
+	KUNIT_ASSERT_EQ(test, pyheap_uobj_set_slot(heap, a, 0, b), 0);
+	KUNIT_ASSERT_EQ(test, pyheap_uobj_set_slot(heap, b, 0, a), 0);
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	mutex_unlock(&heap->lock);
+
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 8), 0L);
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 8), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.queued), 1L);
+	flush_work(&heap->gc.work);
+	mutex_lock(&heap->lock);
+	KUNIT_EXPECT_EQ(test, heap->gc.shrink_collections, 1ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].count, 0U);
+	mutex_unlock(&heap->lock);
+	/* nothing tracked since: nothing to queue */
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 8), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.queued), 1L);
+}
+
+DEV_CASE(shrink_queues_one_full_collection)
+
 static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(version_reports_abi_and_heap_id),
 	KUNIT_CASE(version_accepts_larger_zeroed_struct),
@@ -324,6 +512,10 @@ static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(obj_new_unwritable_result_changes_nothing),
 	KUNIT_CASE(payload_write_fault_changes_nothing),
 	KUNIT_CASE(batch_through_user_memory),
+	KUNIT_CASE(shrink_counts_and_evicts_only_may_shrink_maps),
+	KUNIT_CASE(shrink_evicts_least_recent_first),
+	KUNIT_CASE(shrink_never_waits_for_the_heap_lock),
+	KUNIT_CASE(shrink_queues_one_full_collection),
 	{}
 };
 

@@ -809,6 +809,37 @@ static void lru_alloc_failure_at_every_point(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&vals_live), 30);
 }
 
+/* The shrinker's eviction: least recent first, counted, no further. */
+static void lru_evict_takes_least_recent(struct kunit *test)
+{
+	struct pyheap_lru *lru = lru_new(test, PYHEAP_LRU_UNBOUNDED, false);
+	struct pyheap_lru_info info;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		put_n(test, lru, i);
+	KUNIT_EXPECT_EQ(test, get_n(lru, 0), 0);	/* 0 is the most recent */
+	KUNIT_EXPECT_EQ(test, pyheap_lru_evict(lru, 3), 3UL);
+	for (i = 1; i <= 3; i++)
+		KUNIT_EXPECT_EQ(test, get_n(lru, i), -1);
+	KUNIT_EXPECT_EQ(test, get_n(lru, 0), 0);
+	KUNIT_EXPECT_EQ(test, get_n(lru, 4), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vals_live), 7);
+	pyheap_lru_info(lru, &info);
+	KUNIT_EXPECT_EQ(test, info.evictions, 3ULL);
+	KUNIT_EXPECT_EQ(test, info.currsize, 7ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_lru_evict(lru, 0), 0UL);
+	KUNIT_EXPECT_EQ(test, pyheap_lru_evict(lru, 100), 7UL);
+	KUNIT_EXPECT_EQ(test, pyheap_lru_evict(lru, 100), 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vals_live), 0);
+	pyheap_lru_info(lru, &info);
+	KUNIT_EXPECT_EQ(test, info.evictions, 10ULL);
+	KUNIT_EXPECT_EQ(test, info.currsize, 0ULL);
+	/* the map works on: a set after evictions finds its chain */
+	put_n(test, lru, 42);
+	KUNIT_EXPECT_EQ(test, get_n(lru, 42), 42);
+}
+
 static struct kunit_case lru_cases[] = {
 	KUNIT_CASE(lru_maxsize_5_is_the_seed_demo),
 	KUNIT_CASE(lru_bounded_evicts_least_recent),
@@ -829,6 +860,7 @@ static struct kunit_case lru_cases[] = {
 	KUNIT_CASE(lru_charges_what_it_allocates),
 	KUNIT_CASE(lru_refused_charge_leaves_map),
 	KUNIT_CASE(lru_alloc_failure_at_every_point),
+	KUNIT_CASE(lru_evict_takes_least_recent),
 	{}
 };
 
