@@ -369,7 +369,7 @@ static unsigned long shrink_expected_count(struct pyheap_heap *heap, u64 n)
 	return n + heap->gc.gens[0].count;
 }
 
-static void shrink_counts_and_evicts_only_may_shrink_maps_body(struct kunit *test)
+static void shrink_evicts_only_may_shrink_maps_body(struct kunit *test)
 {
 	struct dev_ctx *ctx = test->priv;
 	struct pyheap_heap *heap = ctx->heap;
@@ -400,7 +400,7 @@ static void shrink_counts_and_evicts_only_may_shrink_maps_body(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&heap->shrink.busy), 0L);
 }
 
-DEV_CASE(shrink_counts_and_evicts_only_may_shrink_maps)
+DEV_CASE(shrink_evicts_only_may_shrink_maps)
 
 /* The least recent entries go first, and a hit makes an entry recent. */
 static void shrink_evicts_least_recent_first_body(struct kunit *test)
@@ -512,7 +512,7 @@ static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(obj_new_unwritable_result_changes_nothing),
 	KUNIT_CASE(payload_write_fault_changes_nothing),
 	KUNIT_CASE(batch_through_user_memory),
-	KUNIT_CASE(shrink_counts_and_evicts_only_may_shrink_maps),
+	KUNIT_CASE(shrink_evicts_only_may_shrink_maps),
 	KUNIT_CASE(shrink_evicts_least_recent_first),
 	KUNIT_CASE(shrink_never_waits_for_the_heap_lock),
 	KUNIT_CASE(shrink_queues_one_full_collection),

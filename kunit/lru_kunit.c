@@ -818,7 +818,8 @@ static void lru_evict_takes_least_recent(struct kunit *test)
 
 	for (i = 0; i < 10; i++)
 		put_n(test, lru, i);
-	KUNIT_EXPECT_EQ(test, get_n(lru, 0), 0);	/* 0 is the most recent */
+	/* 0 becomes the most recent */
+	KUNIT_EXPECT_EQ(test, get_n(lru, 0), 0);
 	KUNIT_EXPECT_EQ(test, pyheap_lru_evict(lru, 3), 3UL);
 	for (i = 1; i <= 3; i++)
 		KUNIT_EXPECT_EQ(test, get_n(lru, i), -1);

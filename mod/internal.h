@@ -176,8 +176,8 @@ struct pyheap_gc {
 	bool			collecting;	/* H */
 	bool			dying;		/* H: no more collections */
 	bool			behind;		/* W: allocators should wait */
-	bool			shrink;		/* H: next run: full, for reclaim */
-	u64			shrink_collections;	/* H: such runs */
+	bool			shrink;		/* H: next run is full */
+	u64			shrink_collections;	/* H: those run */
 	struct work_struct	work;		/* the heap's one work item */
 	struct xarray		garbage;	/* H: gc.garbage, 1 ref each */
 	u64			nr_garbage;	/* H */
@@ -191,10 +191,10 @@ struct pyheap_gc {
  */
 struct pyheap_shrink_anchor;
 struct pyheap_shrink {
-	struct pyheap_shrink_anchor *anchor;	/* I: on its memcg's list */
+	struct pyheap_shrink_anchor *anchor;	/* I: on the memcg's list */
 	atomic_long_t		counts;		/* A: count calls that saw it */
 	atomic_long_t		scans;		/* A: scan calls that saw it */
-	atomic_long_t		busy;		/* A: of both, heap->lock held */
+	atomic_long_t		busy;		/* A: found heap->lock held */
 	atomic_long_t		scanned;	/* A: entries scans asked for */
 	atomic_long_t		freed;		/* A: entries they evicted */
 	atomic_long_t		queued;		/* A: collections they queued */

@@ -8,7 +8,7 @@
  * collection (the garbage it may hold).  Its scan evicts least recent
  * entries of those maps, counted in their evictions, and queues a full
  * collection on the heap's work item.  Maps without the flag are never
- * touched.  See "Memory pressure" in Documentation/pyheap/lru.rst.
+ * touched.  See Documentation/pyheap/shrinker.rst.
  *
  * Which heaps a call is for.  Reclaim under a cgroup's limit calls a
  * memcg-aware shrinker only for a memcg whose bit for that shrinker is
@@ -68,7 +68,7 @@
 
 /* A heap's place on its memcg's list.  Tags: I: set at creation */
 struct pyheap_shrink_anchor {
-	struct list_head	node;		/* on shrink_lru, under its lock */
+	struct list_head	node;		/* on shrink_lru */
 	struct pyheap_heap	*heap;		/* I */
 };
 
@@ -82,7 +82,8 @@ struct shrink_pick {
 
 static struct kmem_cache *anchor_cache;
 static struct list_lru shrink_lru;
-static bool shrink_ready;	/* paired: smp_store_release() in init */
+/* The list_lru is ready: 6.1 registers the shrinker before it. */
+static bool shrink_ready;
 
 #ifdef PYHEAP_HAVE_SHRINKER_ALLOC
 static struct shrinker *shrinker;
@@ -200,6 +201,7 @@ static unsigned long shrink_count(struct shrinker *s, struct shrink_control *sc)
 	struct shrink_pick p;
 	unsigned int i;
 
+	/* Paired with the smp_store_release() in pyheap_shrink_init(). */
 	if (!smp_load_acquire(&shrink_ready) ||
 	    !list_lru_shrink_count(&shrink_lru, sc))
 		return SHRINK_EMPTY;
@@ -217,6 +219,7 @@ static unsigned long shrink_scan(struct shrinker *s, struct shrink_control *sc)
 	struct shrink_pick p;
 	long ret;
 
+	/* Paired with the smp_store_release() in pyheap_shrink_init(). */
 	if (!smp_load_acquire(&shrink_ready))
 		return SHRINK_STOP;
 	shrink_pick(&p, sc);
@@ -377,6 +380,7 @@ int pyheap_shrink_init(void)
 		kmem_cache_destroy(anchor_cache);
 		return err;
 	}
+	/* Paired with the smp_load_acquire()s of the callbacks. */
 	smp_store_release(&shrink_ready, true);
 	return 0;
 }

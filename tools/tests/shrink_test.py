@@ -10,8 +10,8 @@ without the flag keep every entry.
 The pressure test runs in a child moved into its own cgroup with
 memory.high below what it stores and memory.max above it, and no swap.
 memory.high's reclaim runs as the task returns to user space, with no
-heap lock held, so the shrinker can take the heap's lock; see "Memory
-pressure" in Documentation/pyheap/lru.rst for why reclaim inside the
+heap lock held, so the shrinker can take the heap's lock; see "Which
+limit" in Documentation/pyheap/shrinker.rst for why reclaim inside the
 heap's own ioctl cannot.  The child fills a may-shrink map with four
 times memory.high, and keeps two maps without the flag (one in the same
 heap, one in a second heap of the same cgroup) and a heap of garbage
