@@ -90,10 +90,10 @@ static struct shrinker *shrinker;
 #endif
 
 /*
- * Under the list's lock: take a reference on the anchor's heap, which
- * pyheap_shrink_heap_remove() cannot have dropped yet (it takes the anchor
- * off the list under this lock first), and rotate it, so that the next
- * call starts with the heaps after it.
+ * Under the list's lock: take a reference on the anchor's heap (safe:
+ * pyheap_heap_destroy() takes the anchor off the list, under this lock,
+ * before it drops the creator's reference), and rotate the anchor, so
+ * that the next call starts with the heaps after it.
  */
 static enum lru_status shrink_pick_one(struct list_head *item,
 				       struct list_lru_one *list,
@@ -106,7 +106,7 @@ static enum lru_status shrink_pick_one(struct list_head *item,
 
 	for (i = 0; i < p->nr; i++)
 		if (p->heap[i] == a->heap)
-			return LRU_SKIP;	/* round once already */
+			return LRU_SKIP;	/* the walk came round */
 	pyheap_heap_get(a->heap);
 	p->heap[p->nr++] = a->heap;
 	return LRU_ROTATE;
