@@ -293,6 +293,131 @@ static void gc_resurrection_keeps_only_what_it_reaches(struct kunit *test)
 }
 
 /*
+ * An object whose last reference goes before any collection found it
+ * runs its finalizer then, and only then is freed: CPython's __del__ of
+ * "a = C(); del a".  Before finalizers ran at a count of zero, the object
+ * was freed without one (fin_calls 0).
+ */
+static void gc_finalizer_runs_at_refcount_zero(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a, *b;
+	u64 changes;
+
+	pyheap_heap_lock(heap);
+	a = pyheap_kunit_link_new(heap, &fin_type, 1);
+	b = pyheap_kunit_link_new(heap, &fin_type, 1);
+	pyheap_kunit_link_set(heap, a, 0, b);	/* a -> b: a chain */
+	pyheap_obj_put(heap, b);
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, fin_calls, 2U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+
+	/* a finalizer that keeps its object resurrects it, once */
+	a = pyheap_kunit_link_new(heap, &fin_type, 1);
+	fin_resurrect = a;
+	changes = heap->head.changes;
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, fin_calls, 3U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 1ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_obj_refcnt(a), 1U);
+	KUNIT_EXPECT_TRUE(test, a->flags & PYHEAP_OBJF_FINALIZED);
+	/* the put, and the resurrection: a repeat collection must scan */
+	KUNIT_EXPECT_EQ(test, heap->head.changes, changes + 2);
+	fin_resurrect = NULL;
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, fin_calls, 3U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * What a collected cycle alone kept, outside the generations collected,
+ * dies by its count when the cycle is cleared: its finalizer runs then,
+ * in the same collection, as CPython's does in delete_garbage().
+ */
+static void gc_finalizer_of_what_a_cycle_held_runs(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *f, *c, *d;
+
+	pyheap_heap_lock(heap);
+	f = pyheap_kunit_link_new(heap, &fin_type, 1);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 0L);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(f), 1U);
+	c = node(heap, 2);
+	d = node(heap, 1);
+	link(heap, c, 0, d);
+	link(heap, d, 0, c);
+	link(heap, c, 1, f);
+	pyheap_obj_put(heap, c);
+	pyheap_obj_put(heap, d);
+	pyheap_obj_put(heap, f);
+	KUNIT_EXPECT_EQ(test, fin_calls, 0U);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 2L);
+	KUNIT_EXPECT_EQ(test, fin_calls, 1U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * A user-space object at a count of zero is handed back as an event
+ * whose handle holds it; closing that handle frees it, without a second
+ * event.  Without a handle to give (the heap's limit), it is freed
+ * unfinalized and counted.
+ */
+static void gc_uobj_at_refcount_zero_queues_an_event(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+	u32 h;
+
+	pyheap_heap_lock(heap);
+	a = pyheap_uobj_new(heap, 0, 0, PYHEAP_OBJ_FINALIZER);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(a));
+	if (IS_ERR(a))
+		goto out;
+	pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, heap->events.nr, 1ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 1ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_handles, 1ULL);
+	h = pyheap_event_take(heap);
+	KUNIT_EXPECT_PTR_EQ(test, pyheap_handle_lookup(heap, h), a);
+	KUNIT_EXPECT_TRUE(test, a->flags & PYHEAP_OBJF_FINALIZED);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap, h), 0);
+	KUNIT_EXPECT_EQ(test, heap->events.nr, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+
+	heap->limits.max_handles = 0;
+	a = pyheap_uobj_new(heap, 0, 0, PYHEAP_OBJ_FINALIZER);
+	if (!IS_ERR(a))
+		pyheap_obj_put(heap, a);
+	KUNIT_EXPECT_EQ(test, heap->events.nr, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->lost_finalizers, 1ULL);
+out:
+	pyheap_heap_unlock(heap);
+}
+
+/* A heap going away runs no finalizer: its cycles are freed as they are. */
+static void gc_no_finalizer_runs_at_heap_destroy(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a, *b;
+
+	pyheap_heap_lock(heap);
+	a = pyheap_kunit_link_new(heap, &fin_type, 1);
+	b = pyheap_kunit_link_new(heap, &fin_type, 1);
+	pyheap_kunit_link_set(heap, a, 0, b);
+	pyheap_kunit_link_set(heap, b, 0, a);
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+	pyheap_heap_unlock(heap);
+	pyheap_kunit_heap_destroy(test, heap);
+	KUNIT_EXPECT_EQ(test, fin_calls, 0U);
+}
+
+/*
  * The seed's leak: a cycle through an object with __del__ is
  * uncollectable; it goes to gc.garbage, together with what it reaches.
  */
@@ -1028,7 +1153,11 @@ static void gc_object_without_slots_is_untracked(struct kunit *test)
 	pyheap_obj_put(heap, inner);
 	pyheap_obj_put(heap, leaf);
 	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 1U);
+	/* its finalizer's event holds it, until the handle is closed */
 	pyheap_obj_put(heap, fin);
+	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 1U);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap,
+						  pyheap_event_take(heap)), 0);
 	KUNIT_EXPECT_EQ(test, gc->gens[0].count, 0U);
 	pyheap_obj_put(heap, box);
 	pyheap_obj_put(heap, legacy);
@@ -1081,6 +1210,10 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_survivors_are_promoted),
 	KUNIT_CASE(gc_finalizer_runs_once_even_after_resurrection),
 	KUNIT_CASE(gc_resurrection_keeps_only_what_it_reaches),
+	KUNIT_CASE(gc_finalizer_runs_at_refcount_zero),
+	KUNIT_CASE(gc_finalizer_of_what_a_cycle_held_runs),
+	KUNIT_CASE(gc_uobj_at_refcount_zero_queues_an_event),
+	KUNIT_CASE(gc_no_finalizer_runs_at_heap_destroy),
 	KUNIT_CASE(gc_legacy_finalizer_cycle_goes_to_garbage),
 	KUNIT_CASE(gc_saveall_keeps_everything_in_garbage),
 	KUNIT_CASE(gc_freeze_hides_objects_until_unfreeze),

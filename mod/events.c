@@ -4,12 +4,13 @@
  *
  * A user-space object made with PYHEAP_OBJ_FINALIZER has, as its PEP 442
  * finalizer, this file's pyheap_event_queue_finalize(): when the collector
- * finds it unreachable, the object is handed back to the heap's owner as
- * an event carrying a new handle, which keeps it (and what it reaches)
- * alive until the owner closes it.  The owner reads events with read() on
- * the heap's file and waits for them with poll().  Until an event is read
- * its handle is pinned, so that it cannot be closed and reused for another
- * object first (see mod/handle.c).
+ * finds it unreachable, or when its last reference goes before that (see
+ * "Finalizers at a count of zero" in mod/obj.c), the object is handed back
+ * to the heap's owner as an event carrying a new handle, which keeps it
+ * (and what it reaches) alive until the owner closes it.  The owner reads
+ * events with read() on the heap's file and waits for them with poll().
+ * Until an event is read its handle is pinned, so that it cannot be closed
+ * and reused for another object first (see mod/handle.c).
  *
  * This is the only part of the finalizer path that knows about handles
  * and files; the collector (mod/gc.c) only calls the type's ->finalize().
@@ -65,11 +66,13 @@ u64 pyheap_events_pending(struct pyheap_heap *heap)
 /**
  * pyheap_event_queue_finalize() - the finalizer of user-space objects
  * @heap: the object's heap
- * @obj: the object, found unreachable by the collector
+ * @obj: the object, found unreachable by the collector, or with no
+ *	reference left but the one its put lends for the call
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  * Return: 0, or -ENOMEM or -ENOSPC (no handle left under the heap's
- * limit): the collector then keeps the object for a later collection.
+ * limit): the collector then keeps the object for a later collection,
+ * and a put frees it unfinalized.
  */
 int pyheap_event_queue_finalize(struct pyheap_heap *heap,
 				struct pyheap_obj *obj)
@@ -96,6 +99,30 @@ int pyheap_event_queue_finalize(struct pyheap_heap *heap,
 	wake_up_interruptible(&events->wait);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* The oldest event's handle, unpinned, as read() hands it out; 0: none. */
+u32 pyheap_event_take(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_events *events = &heap->events;
+	struct pyheap_event_entry *ev;
+	u32 handle;
+
+	lockdep_assert_held(&heap->lock);
+	ev = list_first_entry_or_null(&events->list, struct pyheap_event_entry,
+				      node);
+	if (!ev)
+		return 0;
+	handle = ev->handle;
+	list_del(&ev->node);
+	pyheap_handle_unpin(heap, handle);
+	kfree(ev);
+	WRITE_ONCE(events->nr, events->nr - 1);
+	return handle;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_event_take);
+#endif
 
 /* Copy out whole events, under heap->lock; 0 if there is none. */
 static ssize_t __events_read(struct pyheap_heap *heap, char __user *buf,

@@ -312,7 +312,10 @@ int pyheap_handles_close_many(struct pyheap_heap *heap, const u32 *handles,
 			t->slot[handles[j]] &= ~HANDLE_MARK;
 		return err;
 	}
-	/* A put never opens or closes a handle: the marked stay live. */
+	/*
+	 * A put may open a handle (a finalizer's event, mod/obj.c) but never
+	 * closes one: the marked stay live, and no new one takes their place.
+	 */
 	for (i = 0; i < n; i++) {
 		obj = handle_take(heap, handles[i]);
 		pyheap_obj_put(heap, obj);
@@ -371,7 +374,10 @@ void pyheap_handles_close_all(struct pyheap_heap *heap)
 	/* A discarding heap frees the objects whole: their counts are moot. */
 	if (heap->discarding)
 		goto out;
-	/* By index, and t->slot read afresh: a put may not grow the table. */
+	/*
+	 * By index, and t->slot read afresh.  No put here opens a handle: no
+	 * finalizer runs on a heap going away (gc.dying, mod/obj.c).
+	 */
 	for (handle = 1; handle < t->top; handle++) {
 		if (!handle_is_live(t, handle))
 			continue;

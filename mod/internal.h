@@ -253,6 +253,7 @@ struct pyheap_heap {
 	u64			nr_bytes;	/* H: their size classes */
 	u64			nr_freed;	/* H: objects freed, ever */
 	u64			bad_puts;	/* H: puts below zero refused */
+	u64			lost_finalizers; /* H: freed unfinalized */
 	u64			nr_ioctls;	/* H: ioctls that succeeded */
 	struct {
 		u64		objects;
@@ -494,6 +495,7 @@ void pyheap_dump_add(struct pyheap_heap *heap, struct dentry *dir);
 int pyheap_gc_select_generation(struct pyheap_gc *gc);
 void pyheap_gc_slice_begin(struct pyheap_heap *heap);
 bool pyheap_gc_slice_step(struct pyheap_heap *heap, u64 budget_ns);
+u32 pyheap_event_take(struct pyheap_heap *heap);
 unsigned int pyheap_obmalloc_fail_nth(struct pyheap_obmalloc *pa,
 				      unsigned int nth);
 unsigned int pyheap_obmalloc_nempty_arenas(struct pyheap_obmalloc *pa);

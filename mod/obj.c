@@ -261,10 +261,68 @@ void pyheap_obj_drain(struct pyheap_heap *heap)
 	heap->draining = false;
 }
 
+/*
+ * Finalizers at a count of zero.  An object whose PEP 442 finalizer has
+ * not run when its last reference goes, outside any collection or in one
+ * (its count dropped by a cycle's ->clear(), say), runs it then, before it
+ * is freed, as CPython's subtype_dealloc() runs __del__ through
+ * PyObject_CallFinalizerFromDealloc(): the count goes back to one for the
+ * call, the finalizer may take references (user-space objects queue an
+ * event holding a new handle, mod/events.c), and the object is freed only
+ * if the count is zero again when it returns.  Otherwise it is
+ * resurrected, and a change for the collector's skip ("Skipping a
+ * collection" in mod/gc.c), and its finalizer never runs again.
+ *
+ * The finalizer runs with heap->draining set, so that the puts it makes
+ * only queue; a finalizer therefore never runs inside another.  A
+ * finalizer that fails (no memory for the event, or no handle left under
+ * the heap's limit) cannot be retried later, since nothing refers to the
+ * object: it is freed unfinalized, as CPython frees an object whose
+ * __del__ raised MemoryError, and counted in heap->lost_finalizers.  None
+ * runs once the heap is going (gc.dying, set before its handles close).
+ *
+ * Return: true if the object was resurrected; false to free it.
+ */
+static bool obj_finalize_dead(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	bool was_draining = heap->draining;
+	int err;
+
+	obj->flags |= PYHEAP_OBJF_FINALIZED;
+	obj->refcnt = 1;		/* the finalizer's own */
+	heap->draining = true;
+	err = obj->type->finalize(heap, obj);
+	heap->draining = was_draining;
+	if (err) {
+		heap->lost_finalizers++;
+		pr_warn_ratelimited("heap %llu: a %s object freed without its finalizer: %d\n",
+				    heap->id, obj->type->name, err);
+	}
+	if (--obj->refcnt) {
+		pyheap_heap_changed(heap);
+		/* what the finalizer let go */
+		if (!was_draining)
+			pyheap_obj_drain(heap);
+		return true;
+	}
+	return false;
+}
+
+static bool obj_finalizer_due(const struct pyheap_heap *heap,
+			      const struct pyheap_obj *obj)
+{
+	return (obj->flags & (PYHEAP_OBJF_FINALIZER | PYHEAP_OBJF_FINALIZED)) ==
+	       PYHEAP_OBJF_FINALIZER && !heap->gc.dying;
+}
+
 /**
  * __pyheap_obj_put() - pyheap_obj_put() when the count may reach zero
  * @heap: the object's heap
  * @obj: the object; NULL is ignored
+ *
+ * An object whose finalizer has not run runs it first, and is freed only
+ * if that did not resurrect it (see obj_finalize_dead()).
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  */
@@ -288,6 +346,9 @@ void __pyheap_obj_put(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	if (unlikely(obj->flags & PYHEAP_OBJF_WATCHED))
 		pyheap_gc_slice_put(heap, obj);
 	if (--obj->refcnt)
+		return;
+	if (unlikely(obj_finalizer_due(heap, obj)) &&
+	    obj_finalize_dead(heap, obj))
 		return;
 	if (heap->draining) {
 		list_move_tail(&obj->node, &heap->tofree);

@@ -142,6 +142,18 @@ static struct pyheap_obj *uobj_create(struct pyheap_heap *heap, u32 nslots,
 	return obj;
 }
 
+/*
+ * An object made for a call that then failed: user space never saw it, so
+ * there is nothing of its own to finalize, and no event may name it when
+ * the call's last reference goes.
+ */
+static void uobj_abandon(struct pyheap_heap *heap, struct pyheap_obj *obj)
+	__must_hold(&heap->lock)
+{
+	obj->flags |= PYHEAP_OBJF_FINALIZED;
+	pyheap_obj_put(heap, obj);
+}
+
 /* @flags: PYHEAP_OBJ_FINALIZER and PYHEAP_OBJ_LEGACY_FINALIZER */
 struct pyheap_obj *pyheap_uobj_new(struct pyheap_heap *heap, u32 nslots,
 				   u32 payload_size, u32 flags)
@@ -185,7 +197,7 @@ int pyheap_uobj_new_many(struct pyheap_heap *heap, u32 nslots,
 		return 0;
 	err = PTR_ERR(objs[i]);
 	while (i--)
-		pyheap_obj_put(heap, objs[i]);
+		uobj_abandon(heap, objs[i]);
 	return err;
 }
 
@@ -259,9 +271,15 @@ int pyheap_ioc_obj_new(struct pyheap_ucmd *ucmd)
 			      cmd->flags);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	/* The handle takes its own reference; ours goes either way. */
+	/*
+	 * The handle takes its own reference; ours goes either way, and the
+	 * handle's too if the call fails (ucmd_end()).
+	 */
 	err = ucmd_respond_handle(ucmd, obj, &cmd->out_handle, sizeof(*cmd));
-	pyheap_obj_put(heap, obj);
+	if (err)
+		uobj_abandon(heap, obj);
+	else
+		pyheap_obj_put(heap, obj);
 	return err;
 }
 
@@ -323,11 +341,15 @@ int pyheap_ioc_obj_newv(struct pyheap_ucmd *ucmd)
 		goto out_free;
 	/* Reserved, so it succeeds; the handles take references, ours go. */
 	err = ucmd_open_handles(ucmd, objs, n, handles);
-	for (i = 0; i < n; i++)
-		pyheap_obj_put(heap, objs[i]);
 	if (!err && copy_to_user(u64_to_user_ptr(cmd->handles), handles,
 				 n * sizeof(*handles)))
 		err = -EFAULT;
+	for (i = 0; i < n; i++) {
+		if (err)
+			uobj_abandon(heap, objs[i]);
+		else
+			pyheap_obj_put(heap, objs[i]);
+	}
 out_free:
 	kvfree(objs);
 	return err;

@@ -402,16 +402,47 @@ static void ofree_all(struct mheap *m)
 	}
 }
 
+static int h_open(struct mheap *m, int obj, uint32_t *h, int event);
+
+/*
+ * A finalizer event for object @i: its handle, on the model's list.
+ * Returns 0, or the kernel's errno (the object is then not handed back).
+ */
+static int ev_queue(struct mheap *m, int i)
+{
+	uint32_t h;
+	int err = h_open(m, i, &h, 1);
+
+	if (err)
+		return err;
+	m->ev = grow(m->ev, m->nev, &m->cev, sizeof(*m->ev));
+	m->ev[m->nev].h = h;
+	m->ev[m->nev++].obj = i;
+	return 0;
+}
+
 static void oput(struct mheap *m, int i)
 {
+	struct mobj *o;
+
 	if (i == NONE)
 		return;
-	if (!m->o[i].refcnt) {
+	o = &m->o[i];
+	if (!o->refcnt) {
 		disagree("model: put of a dead object %d", i);
 		return;
 	}
-	if (--m->o[i].refcnt)
+	if (--o->refcnt)
 		return;
+	/*
+	 * A finalizer not run yet runs now (ABI 1.9): the event's handle
+	 * resurrects the object; without a handle to give, it is freed.
+	 */
+	if (o->kind == K_OBJ && o->fin && !o->finalized) {
+		o->finalized = 1;
+		if (!ev_queue(m, i))
+			return;
+	}
 	dead = grow(dead, ndead, &cdead, sizeof(*dead));
 	dead[ndead++] = i;
 }
@@ -616,6 +647,18 @@ static uint32_t sel_handle(struct mheap *m, uint32_t s)
 static int hobj_of(struct mheap *m, uint32_t h)
 {
 	return h_live(m, h) ? m->hobj[h] : NONE;
+}
+
+/* Whether a live object's finalizer has yet to run. */
+static int unrun_finalizers(struct mheap *m)
+{
+	int i;
+
+	for (i = 0; i < m->no; i++)
+		if (m->o[i].live && m->o[i].kind == K_OBJ && m->o[i].fin &&
+		    !m->o[i].finalized)
+			return 1;
+	return 0;
 }
 
 /* ----- fault placement ----- */
@@ -866,7 +909,11 @@ static void do_ioctl(struct mheap *m, const struct step *st, uint32_t cmd,
 	if (!c->pre)
 		memcpy(cin, p, c->e.usize < k ? c->e.usize : k);
 	c->e.wr = can_write((uintptr_t)p, c->e.usize < k ? c->e.usize : k);
-	if (st->fault == F_FAILNTH && have_failnth) {
+	/*
+	 * Not where a put may run a finalizer: the kernel frees the object
+	 * if its event cannot be had, which the model cannot foresee.
+	 */
+	if (st->fault == F_FAILNTH && have_failnth && !unrun_finalizers(m)) {
 		fn = 1 + st->a[10] % 4;
 		failnth_arm(fn);
 	}
@@ -1106,11 +1153,11 @@ static void r_closev(struct mheap *m, uint32_t *hs, uint32_t n)
 		return;
 	err = r_ioctl(m, PYHEAP_IOC_HANDLE_CLOSEV, &cv);
 	CHECK(!err, "check: HANDLE_CLOSEV: %s", strerror(-err));
-	for (i = 0; i < n; i++)
+	/* one by one: a put may open an event's handle before the next */
+	for (i = 0; i < n; i++) {
 		obj[i] = h_take(m, hs[i]);
-	for (i = 0; i < n; i++)
-		oput(m, obj[i]);
-	ofree_all(m);
+		oput_now(m, obj[i]);
+	}
 	h_trim(m);
 }
 
@@ -1270,7 +1317,6 @@ static uint64_t m_collect(struct mheap *m, int g)
 	int old = g + 1 < 2 ? g + 1 : 2, i, k, n, grown, buf[64];
 	uint64_t cand = 0, collected = 0, uncoll = 0;
 	int events = 0;
-	uint32_t h;
 
 	if (g < 2)
 		m->count[g + 1]++;
@@ -1316,11 +1362,8 @@ static uint64_t m_collect(struct mheap *m, int g)
 		if (!o->live || o->mark != 2 || !o->fin || o->finalized)
 			continue;
 		o->finalized = 1;
-		if (h_open(m, i, &h, 1))
+		if (ev_queue(m, i))
 			continue;
-		m->ev = grow(m->ev, m->nev, &m->cev, sizeof(*m->ev));
-		m->ev[m->nev].h = h;
-		m->ev[m->nev++].obj = i;
 		events++;
 	}
 	/* resurrection: what the events hold survives */
@@ -1436,6 +1479,7 @@ static int md_obj_new(struct mheap *m, struct pyheap_obj_new *in,
 	i = onew(m, K_OBJ, in->nslots, in->payload_size, in->flags);
 	h_open(m, i, &h, 0);
 	if (!e->wr) {
+		m->o[i].finalized = 1;	/* never seen: no event (uobj.c) */
 		h_close(m, h);
 		return -EFAULT;
 	}
@@ -1527,11 +1571,11 @@ static int md_closev(struct mheap *m, struct pyheap_handle_closev *in,
 			if (hs[j] == hs[i])
 				return -ENOENT;
 	}
-	for (i = 0; i < n; i++)
+	/* one by one: a put may open an event's handle before the next */
+	for (i = 0; i < n; i++) {
 		obj[i] = h_take(m, hs[i]);
-	for (i = 0; i < n; i++)
-		oput(m, obj[i]);
-	ofree_all(m);
+		oput_now(m, obj[i]);
+	}
 	h_trim(m);
 	return 0;
 }
@@ -3644,8 +3688,13 @@ static void drain(struct mheap *m)
 			}
 			sub_call(m, &s, OP_GARBAGE, 0, 7, 0, 0, 0); /* clear */
 		}
-		while (m->nlive && failed_at < 0)
-			sub_call(m, &s, OP_CLOSE, 0, 0, 0, 0, 0);
+		/* closing may hand objects back: read those, close again */
+		while ((m->nlive || m->nev) && failed_at < 0) {
+			while (m->nev && failed_at < 0)
+				x_read(m, &s);
+			while (m->nlive && failed_at < 0)
+				sub_call(m, &s, OP_CLOSE, 0, 0, 0, 0, 0);
+		}
 		sub_call(m, &s, OP_COLLECT, 0, 2, 0, 0, 0);
 		if (!m->nobj && !m->nev && !m->ngarb)
 			break;

@@ -208,8 +208,7 @@ def test_random_graphs():
 # survivors, the finalizers run so far (each id once, as PEP 442 says),
 # get_count(); and at the end the gc.callbacks calls and the get_stats()
 # figures the program added.  Objects with a finalizer are put only on
-# cycles, where CPython frees nothing by its reference count: pyheap runs
-# finalizers only in the collector (see "Limitations" in gc.rst).
+# cycles here; those that die by their count are below.
 
 FINALIZED, SAVED, RESURRECT = [], [], set()
 
@@ -512,6 +511,173 @@ def test_repeat_collections_read_as_scans():
     # nothing between them, are skipped; the binding's extra ones are not
     assert all(SKIPPED), SKIPPED
     return "; ".join(out) + "; skipped %s" % SKIPPED
+
+
+# Finalizers at a count of zero.  A program is a list of steps on named
+# nodes: ("new", name, with a finalizer?), ("set", a, slot, b or None),
+# ("del", a), ("collect", generation), ("release",) (the resurrected
+# go).  Each side runs it step by step; after each step the oracle
+# records what a collection returned, how many of the program's objects
+# live, and the finalizers run so far: in order outside collections (a
+# __del__ runs at the statement that drops the last reference, and a
+# chain's in the order it is freed), as a set after a collection.
+
+def cpython_refcount(prog, resurrect):
+    gc.collect()
+    gc.disable()
+    FINALIZED.clear()
+    RESURRECT.update(resurrect)
+    out, env = [], {}
+    try:
+        before = sum(type(x) in (Node, FNode) for x in gc.get_objects())
+        for step in prog:
+            found = None
+            if step[0] == "new":
+                env[step[1]] = FNode() if step[2] else Node()
+                env[step[1]].id = step[1]
+                env[step[1]].s0 = env[step[1]].s1 = None
+                env[step[1]].s2 = env[step[1]].s3 = None
+            elif step[0] == "set":
+                setattr(env[step[1]], "s%d" % step[2],
+                        None if step[3] is None else env[step[3]])
+            elif step[0] == "del":
+                del env[step[1]]
+            elif step[0] == "collect":
+                found = gc.collect(step[1])
+            else:
+                SAVED.clear()
+            alive = sum(type(x) in (Node, FNode)
+                        for x in gc.get_objects()) - before
+            out.append((step, found, alive,
+                        sorted(FINALIZED) if found is not None
+                        else list(FINALIZED)))
+    finally:
+        RESURRECT.clear()
+        env.clear()
+        SAVED.clear()
+        gc.collect()
+        gc.enable()
+    return out
+
+
+def pyheap_refcount(prog, resurrect):
+    finalized, saved, out, env = [], [], [], {}
+
+    def finalizer(obj):
+        i = obj.payload_u32()
+        finalized.append(i)
+        if i in resurrect:
+            saved.append(obj)
+
+    with Heap() as h:
+        h.disable()
+        for step in prog:
+            found = None
+            if step[0] == "new":
+                env[step[1]] = h.new(slots=K, size=4, finalizer=finalizer
+                                     if step[2] else False)
+                env[step[1]].write(0, struct.pack("=I", step[1]))
+            elif step[0] == "set":
+                env[step[1]][step[2]] = None if step[3] is None \
+                    else env[step[3]]
+            elif step[0] == "del":
+                del env[step[1]]
+            elif step[0] == "collect":
+                found = h.collect(step[1])
+            else:
+                del saved[:]
+            out.append((step, found, h.info().objects,
+                        sorted(finalized) if found is not None
+                        else list(finalized)))
+        assert h.events() == [], "an event for a callable finalizer"
+        env.clear()
+    return out
+
+
+def check_refcount(name, prog, resurrect=()):
+    want = cpython_refcount(prog, set(resurrect))
+    got = pyheap_refcount(prog, set(resurrect))
+    for i, (a, b) in enumerate(zip(want, got)):
+        assert a == b, "%s: step %d: found, objects or finalized " \
+            "differ:\n  CPython %s\n  pyheap  %s" % (name, i, a, b)
+    assert len(want) == len(got)
+    return "%s: found %s, finalized %s" % (
+        name, [c[1] for c in got if c[1] is not None], got[-1][3])
+
+
+def test_finalizer_runs_when_the_last_handle_goes():
+    # a = C(); del a: __del__ runs in the del, and again never
+    prog = [("new", 0, True), ("new", 1, True), ("del", 0),
+            ("collect", 2), ("del", 1), ("collect", 2)]
+    return check_refcount("del", prog)
+
+
+def test_finalizer_runs_when_the_last_slot_goes():
+    # the last reference held by another object's slot: overwritten,
+    # cleared, and dropped with its holder
+    prog = [("new", 0, False), ("new", 1, True), ("new", 2, True),
+            ("new", 3, True), ("set", 0, 0, 1), ("set", 0, 1, 2),
+            ("set", 0, 2, 3), ("del", 1), ("del", 2), ("del", 3),
+            ("new", 4, False), ("set", 0, 0, 4), ("set", 0, 1, None),
+            ("del", 4), ("del", 0), ("collect", 2)]
+    return check_refcount("slot", prog)
+
+
+def test_finalizer_chain_runs_in_the_order_freed():
+    prog = [("new", i, True) for i in range(5)] + \
+        [("set", i, 0, i + 1) for i in range(4)] + \
+        [("del", i) for i in range(1, 5)] + [("del", 0), ("collect", 2)]
+    return check_refcount("chain", prog)
+
+
+def test_finalizer_at_zero_resurrects():
+    # a __del__ that stores self: the object lives on, with what it
+    # holds, and its __del__ does not run again when it goes for good
+    prog = [("new", 0, True), ("new", 1, True), ("set", 0, 0, 1),
+            ("del", 1), ("del", 0), ("collect", 2), ("release",),
+            ("collect", 2)]
+    return check_refcount("resurrect at zero", prog, {0})
+
+
+def off_cycle(gen, resurrect=False):
+    """A chain of finalizer objects, old enough that collect(gen) does not
+    scan it, held only by a cycle that collect(gen) frees: clearing the
+    cycle drops the chain's counts to zero, in the same collection."""
+    older = [("collect", min(gen, 1))] * (1 if gen < 2 else 0)
+    return [("new", 10, True), ("new", 11, True), ("new", 12, False),
+            ("set", 10, 0, 11), ("set", 11, 0, 12)] + older + [
+            ("new", 0, False), ("new", 1, True), ("set", 0, 0, 1),
+            ("set", 1, 0, 0), ("set", 0, 1, 10), ("del", 10), ("del", 11),
+            ("del", 12), ("del", 0), ("del", 1), ("collect", gen),
+            ("release",), ("collect", 2), ("collect", 2)]
+
+
+def test_finalizers_of_what_a_collected_cycle_held():
+    out = []
+    for gen in (0, 1, 2):
+        out.append(check_refcount("off a cycle, collect(%d)" % gen,
+                                  off_cycle(gen)))
+        out.append(check_refcount("off a cycle, resurrected, collect(%d)"
+                                  % gen, off_cycle(gen), {10}))
+    return "; ".join(out)
+
+
+def test_collect_young_leaves_older_garbage():
+    # collect(0) and collect(1) with a finalizer due find only what
+    # CPython's would: a garbage cycle older than the generations
+    # collected waits for a collection of its own
+    out = []
+    for gen in (0, 1):
+        prog = [("new", 0, False), ("new", 1, False), ("set", 0, 0, 1),
+                ("set", 1, 0, 0)] + [("collect", gen)] * 2 + [
+                ("del", 0), ("del", 1), ("new", 2, True), ("new", 3, False),
+                ("set", 2, 0, 3), ("set", 3, 0, 2), ("del", 2), ("del", 3),
+                ("collect", gen), ("collect", gen), ("collect", 2)]
+        out.append(check_refcount("older garbage, collect(%d)" % gen,
+                                  prog))
+        out.append(check_refcount("older garbage, resurrected, "
+                                  "collect(%d)" % gen, prog, {2}))
+    return "; ".join(out)
 
 
 # Tracking, gc.get_count() and gc.get_objects(generation).  An object

@@ -68,7 +68,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	8
+#define PYHEAP_ABI_MINOR	9
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -724,6 +724,11 @@ struct pyheap_gc_objects {
  * @type: %PYHEAP_EVENT_FINALIZE
  * @handle: a new handle to the object to finalize; the object lives on
  *	while it is open (and may be kept: that is resurrection)
+ *
+ * An object made with %PYHEAP_OBJ_FINALIZER is handed back once in its
+ * life: when a collection finds it unreachable, or (since ABI 1.9) when
+ * its last reference goes first, as CPython runs ``__del__`` at a count of
+ * zero.  Either way closing the handle frees it if nothing else holds it.
  *
  * read() returns whole events, blocks while there is none (unless the
  * file is O_NONBLOCK: EAGAIN), and poll() reports POLLIN when one waits.

@@ -614,6 +614,7 @@ class Heap:
         # invisible in get_stats() and get_count() (see _collect_rest()).
         self._finalizers = {}
         self._events = collections.deque()
+        self._finalizing = False
         self._stats_fix = [dict.fromkeys(_GC_COUNTERS, 0)
                            for _ in range(PYHEAP_GC_NR_GENS)]
         self._count_fix = None
@@ -671,13 +672,14 @@ class Heap:
         zeroed payload bytes.
 
         With `finalizer` a callable, the object has it as its __del__:
-        when the collector first finds the object unreachable, collect()
-        calls finalizer(obj), obj a new Obj of it, and goes on, as CPython
-        runs __del__ (PEP 442: once; a finalizer that keeps obj resurrects
-        the object).  With `finalizer=True` the collector hands the object
-        back through events() instead.  Either way, an object freed by
-        its reference count, not by the collector, is freed without its
-        finalizer.  With `legacy_finalizer`, a cycle through it is
+        finalizer(obj), obj a new Obj of it, runs once (PEP 442; a
+        finalizer that keeps obj resurrects the object), when the
+        collector first finds the object unreachable (during collect())
+        or when its last reference goes (during the statement that drops
+        it: closing or dropping its last Obj, overwriting the last slot
+        that held it), whichever comes first, as CPython runs __del__.
+        With `finalizer=True` the kernel hands the object back through
+        events() instead.  With `legacy_finalizer`, a cycle through it is
         uncollectable, like a class with __del__ before Python 3.4."""
         out = self._ioctl(PYHEAP_CMD_OBJ_NEW, PyheapObjNew(
             flags=_obj_flags(finalizer, legacy_finalizer), nslots=slots,
@@ -742,6 +744,7 @@ class Heap:
                 count=len(part), handles=ctypes.addressof(handles)))
             for o in part:
                 o.handle = 0
+            self._finalize_due()
 
     def link_many(self, links):
         """Set many slots at once: [(obj, index, target or None), ...]."""
@@ -755,6 +758,26 @@ class Heap:
                 if result:
                     raise PyheapError(-result, os.strerror(-result))
 
+    def _finalize_due(self):
+        """Run the callable finalizers the kernel has handed back since,
+        and those of what they let go, as CPython runs __del__ when a
+        count reaches zero: after each call that may drop a last
+        reference, so that the statement that dropped it returns after
+        the finalizer.  A loop, not a recursion: a finalizer's own drops
+        (its Obj going) only queue more for it, as CPython's trashcan
+        does."""
+        if self._finalizing or not self._finalizers or self.fd < 0:
+            return
+        self._finalizing = True
+        try:
+            while self._finalizers:
+                due = self._due()
+                if not due:
+                    break
+                self._run_finalizers(due)
+        finally:
+            self._finalizing = False
+
     # The gc module's interface, for this heap.
 
     def collect(self, generation=2):
@@ -765,9 +788,10 @@ class Heap:
         keep them, and what they reach, alive), each finalizer runs, and
         the objects no finalizer resurrected are collected then, by one
         more collection of the generation they were kept in; the count is
-        that of CPython's single collection.  The callbacks run before
-        and after, with the same count split into collected and
-        uncollectable."""
+        that of CPython's single collection.  The finalizers of what the
+        cycles alone held, freed by its count, run in the call too.  The
+        callbacks run before and after, with the same count split into
+        collected and uncollectable."""
         if generation not in range(PYHEAP_GC_NR_GENS):
             return self._collect(generation)        # EINVAL, as the kernel
         if self.callbacks:
@@ -775,13 +799,19 @@ class Heap:
         out = self._collect_split(generation)
         found = [out.out_unreachable, out.out_collected,
                  out.out_uncollectable]
-        while self._finalizers:
-            due = self._due()
-            if not due:
-                break
-            self._run_finalizers(due)
+        due = self._due() if self._finalizers and not self._finalizing \
+            else None
+        if due:
+            # (their Objs going may hand back more: run those too)
+            self._finalizing = True
+            try:
+                self._run_finalizers(due)
+            finally:
+                self._finalizing = False
+            self._finalize_due()
             found = [a + b for a, b in
                      zip(found, self._collect_rest(generation))]
+        self._finalize_due()
         if self.callbacks:
             self._run_callbacks("stop", generation, *found[1:])
         return found[0]
@@ -844,7 +874,8 @@ class Heap:
     def _run_finalizers(due):
         """Call each finalizer with its object, as CPython calls __del__:
         an exception goes to sys.unraisablehook.  The Objs go as each
-        returns, unless a finalizer kept its object."""
+        returns, unless a finalizer kept its object; what that lets go
+        the caller runs next (_finalize_due())."""
         due.reverse()
         while due:
             fn, obj = due.pop()
@@ -1197,6 +1228,7 @@ class Heap:
             flags=PYHEAP_BATCH_STOP_ON_ERROR if stop_on_error else 0,
             count=len(ops), op_size=ctypes.sizeof(PyheapOp),
             ops=ctypes.addressof(arr)))
+        self._finalize_due()
         return [(op.out_result, bytes(op.arg))
                 for op in arr[:out.out_executed]]
 
@@ -1804,6 +1836,7 @@ class Obj:
         self.heap._ioctl(PYHEAP_CMD_SLOT_SET, PyheapSlot(
             handle=self.handle, index=index,
             target=target.handle if target else PYHEAP_HANDLE_NONE))
+        self.heap._finalize_due()
 
     def __delitem__(self, index):
         self[index] = None
@@ -1831,6 +1864,8 @@ class Obj:
         if self.handle and self.heap.fd >= 0:
             self.heap._ioctl(PYHEAP_CMD_HANDLE_CLOSE,
                              PyheapHandleClose(handle=self.handle))
+            self.handle = 0
+            self.heap._finalize_due()
         self.handle = 0
 
     def __del__(self):
