@@ -1280,7 +1280,8 @@ move:
 /*
  * 8. A finalizer may have made objects reachable again (resurrection).
  * Run the deduction again on what is left; the resurrected survive into
- * @old.
+ * @old: the next older generation, or the one collected when the
+ * finalizers handed their objects to user space (see __pyheap_gc_finish()).
  */
 static void gc_check_resurrected(struct pyheap_gc *gc,
 				 struct list_head *unreachable,
@@ -1448,7 +1449,7 @@ u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
 	struct pyheap_gc *gc = &heap->gc;
 	u32 old = min(generation + 1, OLDEST);
 	struct gc_debug_counts dc = {};
-	u64 collected, nr_uncollectable;
+	u64 collected, nr_uncollectable, events;
 	LIST_HEAD(finalizers_list);
 	LIST_HEAD(still);
 
@@ -1463,11 +1464,20 @@ u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
 		gc_move_legacy_finalizers(unreachable, &finalizers_list);
 
 		/* 7. finalizers, once each (PEP 442) */
+		events = heap->events.nr;
 		if (!gc_finalize_garbage(heap, unreachable))
 			gc_keep_unfinalized(gc, unreachable, old);
 
-		/* 8. resurrected objects survive */
-		gc_check_resurrected(gc, unreachable, &still, old);
+		/*
+		 * 8. resurrected objects survive.  What the events hold
+		 * is not resurrected yet: user space runs the finalizers
+		 * and then collects this generation again, which must
+		 * find there what CPython's one collection frees, and
+		 * nothing older.  So no promotion for it.
+		 */
+		gc_check_resurrected(gc, unreachable, &still,
+				     heap->events.nr != events ? generation :
+				     old);
 		collected = gc_list_count(&still);
 	} else {
 		list_splice_init(unreachable, &still);

@@ -1310,7 +1310,7 @@ static uint64_t last_uncollectable;
 
 /*
  * gc.collect(g).  Marks: 0 not a candidate, 2 candidate, 1 reachable,
- * 3 legacy set, 4 unreachable after finalizers.
+ * 3 legacy set, 4 unreachable after finalizers, 5 reachable before them.
  */
 static uint64_t m_collect(struct mheap *m, int g)
 {
@@ -1366,10 +1366,16 @@ static uint64_t m_collect(struct mheap *m, int g)
 			continue;
 		events++;
 	}
-	/* resurrection: what the events hold survives */
-	for (i = 0; i < m->no; i++)
+	/*
+	 * resurrection: what the events hold survives, and stays in the
+	 * generation collected (ABI 1.9); the first survivors are 5 here
+	 */
+	for (i = 0; i < m->no; i++) {
 		if (m->o[i].live && m->o[i].mark == 2)
 			m->o[i].mark = 4;
+		else if (m->o[i].live && m->o[i].mark == 1)
+			m->o[i].mark = 5;
+	}
 	if (events)
 		deduce(m, 4);
 	for (i = 0; i < m->no; i++) {
@@ -1377,7 +1383,9 @@ static uint64_t m_collect(struct mheap *m, int g)
 
 		if (!o->live)
 			continue;
-		if (o->mark == 1 || o->mark == 3 || o->mark == 4)
+		if (o->mark == 1)
+			o->gen = g;
+		else if (o->mark == 3 || o->mark == 4 || o->mark == 5)
 			o->gen = old;
 		collected += o->mark == 4;
 	}
