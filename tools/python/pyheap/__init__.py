@@ -828,16 +828,17 @@ class Heap:
     def _collect_rest(self, generation):
         """After the finalizers of a collection of `generation` ran, what
         is still unreachable of the objects they were handed: the
-        collector kept those in the next older generation, so collect
-        that one, and return what GC_COLLECT found: unreachable,
-        collected, uncollectable.  CPython does all of it in one collection, so the
-        figures of this one move to `generation` in get_stats(), and
-        get_count() reads as if it had not happened: CPython's counts
-        after the finalizers, the objects freed taken off count 0."""
-        old = min(generation + 1, PYHEAP_GC_NR_GENS - 1)
+        collector kept those in `generation` itself (ABI 1.9: not
+        promoted, since CPython frees them in the same collection), so
+        collect it again, and return what GC_COLLECT found: unreachable,
+        collected, uncollectable.  CPython does all of it in one
+        collection, so the figures of this one move to `generation` in
+        get_stats(), and get_count() reads as if it had not happened:
+        CPython's counts after the finalizers, the objects freed taken
+        off count 0."""
         count = self.get_count()
         before = self._raw_stats()
-        out = self._collect_split(old)
+        out = self._collect_split(generation)
         after = self._raw_stats()
         freed = 0
         for gen in range(PYHEAP_GC_NR_GENS):
