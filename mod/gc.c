@@ -1082,7 +1082,9 @@ static void gc_move_legacy_finalizers(struct list_head *unreachable,
 /*
  * 7. PEP 442: run each finalizer once.  Puts made meanwhile only queue
  * (heap->draining), so nothing on @unreachable is freed under the loop;
- * objects whose count reaches zero leave the list for the to-free list.
+ * objects whose count reaches zero leave the list for the to-free list,
+ * after running their own finalizer if it had not run (mod/obj.c), which
+ * may keep them on the list instead.
  * Returns false if a finalizer could not be started (no memory, or no
  * event for user space); such objects are tagged PYHEAP_OBJF_KEEP, for
  * gc_keep_unfinalized().

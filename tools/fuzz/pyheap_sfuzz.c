@@ -404,6 +404,9 @@ static void ofree_all(struct mheap *m)
 
 static int h_open(struct mheap *m, int obj, uint32_t *h, int event);
 
+/* Objects the model handed back at a count of zero, for the summary. */
+static unsigned long long nzero_events;
+
 /*
  * A finalizer event for object @i: its handle, on the model's list.
  * Returns 0, or the kernel's errno (the object is then not handed back).
@@ -440,8 +443,10 @@ static void oput(struct mheap *m, int i)
 	 */
 	if (o->kind == K_OBJ && o->fin && !o->finalized) {
 		o->finalized = 1;
-		if (!ev_queue(m, i))
+		if (!ev_queue(m, i)) {
+			nzero_events++;
 			return;
+		}
 	}
 	dead = grow(dead, ndead, &cdead, sizeof(*dead));
 	dead[ndead++] = i;
@@ -4072,6 +4077,8 @@ int main(int argc, char **argv)
 		printf("fuzz: seed %llu, %ld steps, %ld ENOMEM, %ld s\n",
 		       (unsigned long long)opts.seed, steps, nenomem,
 		       (long)(time(NULL) - t0));
+	printf("fuzz: %llu objects handed back at a count of zero\n",
+	       nzero_events);
 	printf("fuzz: %llu collections skipped\n",
 	       (unsigned long long)nskipped);
 	printf("fuzz: %ld calls, %ld checks, %ld disagreements, %s%ld %s\n",
