@@ -790,6 +790,10 @@ def pyheap_tracking(steps):
             elif step[0] == "free":
                 h.close_many(kept[step[1]][:step[2]])
                 del kept[step[1]][:step[2]]
+                # a "fin" object at a count of zero is handed back (ABI
+                # 1.9); its Obj dropped at once frees it, as a __del__
+                # returning frees a TNode
+                h.events()
             elif step[0] == "cycles":
                 a = h.new_many(step[1], slots=K, size=4)
                 b = h.new_many(step[1], slots=K, size=4)
@@ -812,7 +816,7 @@ def pyheap_tracking(steps):
                             for x in kept.values())
             ours = [len(h.get_objects(g)) for g in (None, 0, 1, 2)]
             out.append((step, delta, count[1:], found, tracked, ours))
-        assert h.events() == [], "an event for an object freed by its count"
+        assert h.events() == [], "an event no step took"
     return out
 
 

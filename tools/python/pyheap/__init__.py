@@ -44,7 +44,7 @@ __all__ = ["Heap", "Obj", "LruCache", "CacheInfo", "HeapInfo", "SizeInfo",
 PYHEAP_IOC_MAGIC = 0xB9
 
 PYHEAP_ABI_MAJOR = 1
-PYHEAP_ABI_MINOR = 8
+PYHEAP_ABI_MINOR = 9
 
 PYHEAP_HANDLE_NONE = 0
 
