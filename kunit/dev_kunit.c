@@ -435,6 +435,52 @@ static void shrink_evicts_least_recent_first_body(struct kunit *test)
 DEV_CASE(shrink_evicts_least_recent_first)
 
 /*
+ * An entry the shrinker evicts may hold the last reference to an object
+ * whose finalizer has not run.  Running it allocates (an event, a handle),
+ * which reclaim must not do: the scan leaves the object for the heap's
+ * work item, which runs the finalizer and hands it to user space.
+ */
+static void shrink_leaves_finalizers_to_the_work_body(struct kunit *test)
+{
+	struct dev_ctx *ctx = test->priv;
+	struct pyheap_heap *heap = ctx->heap;
+	struct pyheap_obj_new n = { .size = sizeof(n), .nslots = 1,
+				    .flags = PYHEAP_OBJ_FINALIZER };
+	struct pyheap_handle_close c = { .size = sizeof(c) };
+	struct pyheap_lru_op op;
+	u32 shrink, key = 7;
+
+	shrink = shrink_map(test, PYHEAP_LRU_MAY_SHRINK);
+	KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_OBJ_NEW, &n, sizeof(n),
+				       0), 0);
+	KUNIT_ASSERT_EQ(test, copy_to_user(ctx->ubuf + 512, &key, sizeof(key)),
+			0);
+	op = (struct pyheap_lru_op){
+		.size = sizeof(op), .handle = shrink,
+		.flags = PYHEAP_LRU_VALUE_OBJECT, .key_len = sizeof(key),
+		.key = (unsigned long)(ctx->ubuf + 512),
+		.value_handle = n.out_handle,
+	};
+	KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_LRU_SET, &op,
+				       sizeof(op), 0), 0);
+	c.handle = n.out_handle;	/* only the entry holds it now */
+	KUNIT_ASSERT_EQ(test, dev_call(test, PYHEAP_IOC_HANDLE_CLOSE, &c,
+				       sizeof(c), 0), 0);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);	/* the map, it */
+
+	KUNIT_EXPECT_EQ(test, pyheap_shrink_heap_scan(heap, 1), 1L);
+	shrink_expect(test, shrink, 0, 1);
+	KUNIT_EXPECT_EQ(test, heap->events.nr, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	flush_work(&heap->gc.work);
+	KUNIT_EXPECT_EQ(test, heap->events.nr, 1ULL);	/* resurrected */
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	KUNIT_EXPECT_NULL(test, heap->deferred);
+}
+
+DEV_CASE(shrink_leaves_finalizers_to_the_work)
+
+/*
  * Reclaim from an allocation made under heap->lock (here: the test holds
  * it) must not wait for it: scan gives up, count answers what it said
  * last, and neither touches the map.
@@ -515,6 +561,7 @@ static struct kunit_case dev_cases[] = {
 	KUNIT_CASE(shrink_evicts_only_may_shrink_maps),
 	KUNIT_CASE(shrink_evicts_least_recent_first),
 	KUNIT_CASE(shrink_never_waits_for_the_heap_lock),
+	KUNIT_CASE(shrink_leaves_finalizers_to_the_work),
 	KUNIT_CASE(shrink_queues_one_full_collection),
 	{}
 };

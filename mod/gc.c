@@ -1653,6 +1653,9 @@ void pyheap_gc_work(struct work_struct *work)
 	 */
 	memcg = set_active_memcg(heap->memcg);
 	mutex_lock(&heap->lock);
+	/* Values the shrinker evicted, which may run finalizers. */
+	if (!gc->dying)
+		pyheap_ulru_release_deferred(heap);
 	if (pyheap_gc_slice_active(heap)) {
 		pyheap_gc_slice_work(heap);	/* drops the lock between */
 	} else if (gc->enabled && !gc->dying && gc->gens[0].threshold) {
@@ -1691,6 +1694,19 @@ bool pyheap_gc_shrink(struct pyheap_heap *heap)
 	gc->shrink = true;
 	queue_work(pyheap_gc_wq, &gc->work);
 	return true;
+}
+
+/*
+ * Run the work item for what it does besides collecting: release the
+ * values the shrinker evicted (pyheap_ulru_release_deferred()).  Queueing
+ * neither sleeps nor allocates.
+ */
+void pyheap_gc_kick(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	if (!heap->gc.dying)
+		queue_work(pyheap_gc_wq, &heap->gc.work);
 }
 
 /*

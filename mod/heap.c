@@ -256,6 +256,7 @@ void pyheap_heap_destroy(struct pyheap_heap *heap)
 	heap->discarding = pyheap_obmalloc_mode(heap->alloc) ==
 			   PYHEAP_OBMALLOC_POOL;
 	pyheap_handles_close_all(heap);
+	pyheap_ulru_release_deferred(heap);
 	pyheap_events_release(heap);
 	pyheap_gc_release(heap);
 	if (heap->discarding) {

@@ -254,6 +254,8 @@ struct pyheap_heap {
 	u64			nr_freed;	/* H: objects freed, ever */
 	u64			bad_puts;	/* H: puts below zero refused */
 	u64			lost_finalizers; /* H: freed unfinalized */
+	bool			reclaiming;	/* H: the shrinker evicts */
+	struct lru_value	*deferred;	/* H: values reclaim let go */
 	u64			nr_ioctls;	/* H: ioctls that succeeded */
 	struct {
 		u64		objects;
@@ -354,6 +356,7 @@ void pyheap_gc_discard(struct pyheap_heap *heap);
 u32 pyheap_gc_generation(const struct pyheap_obj *obj);
 bool pyheap_gc_is_finalized(const struct pyheap_obj *obj);
 bool pyheap_gc_shrink(struct pyheap_heap *heap);
+void pyheap_gc_kick(struct pyheap_heap *heap);
 void pyheap_gc_get_params(struct pyheap_heap *heap, struct pyheap_gc_params *p);
 void pyheap_gc_set_params(struct pyheap_heap *heap,
 			  const struct pyheap_gc_params *p);
@@ -437,6 +440,7 @@ struct pyheap_obj *pyheap_ulru_new(struct pyheap_heap *heap, long maxsize,
 				   bool typed, bool may_shrink);
 u64 pyheap_ulru_shrink_count(struct pyheap_heap *heap);
 u64 pyheap_ulru_shrink(struct pyheap_heap *heap, u64 nr);
+void pyheap_ulru_release_deferred(struct pyheap_heap *heap);
 struct lru_value *pyheap_lru_value_new(struct pyheap_heap *heap,
 				       struct pyheap_obj *target,
 				       const void __user *ubuf, u32 len,

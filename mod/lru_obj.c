@@ -31,8 +31,14 @@
 struct lru_value {
 	struct pyheap_heap	*heap;		/* I */
 	struct pyheap_obj	*obj;		/* I: referenced, or NULL */
-	u32			refs;		/* H: the map's, and getters' */
-	bool			pending;	/* H: a compute-once claim */
+	union {
+		struct {
+			u32	refs;		/* H: the map's, and getters' */
+			bool	pending;	/* H: a compute-once claim */
+		};
+		/* H: on heap->deferred, once refs is 0 (reclaim only) */
+		struct lru_value *next;
+	};
 	u32			len;		/* I: bytes in data */
 	u64			charge;		/* I: counted in nr_bytes */
 	u8			data[];		/* I */
@@ -59,21 +65,57 @@ static void lru_value_hold(void *p)
 	v->refs++;
 }
 
+static void lru_value_free(struct lru_value *v)
+{
+	v->heap->nr_bytes -= v->charge;
+	pyheap_obj_put(v->heap, v->obj);
+	kfree(v);
+}
+
 static void lru_value_release(void *p)
 {
 	struct lru_value *v = p;
+	struct pyheap_heap *heap = v->heap;
 
-	lockdep_assert_held(&v->heap->lock);
+	lockdep_assert_held(&heap->lock);
 	if (--v->refs)
 		return;
 	if (v->pending) {
 		/* A claim ends (set, given up, evicted): waiters look again. */
-		WRITE_ONCE(v->heap->lru_seq, v->heap->lru_seq + 1);
-		wake_up_all(&v->heap->lru_wait);
+		WRITE_ONCE(heap->lru_seq, heap->lru_seq + 1);
+		wake_up_all(&heap->lru_wait);
 	}
-	v->heap->nr_bytes -= v->charge;
-	pyheap_obj_put(v->heap, v->obj);
-	kfree(v);
+	/*
+	 * In reclaim, the put of the value's object may reach an object
+	 * whose finalizer has not run, and running one allocates (an event
+	 * and a handle for user space): the heap's work item makes the put
+	 * instead, soon after (pyheap_ulru_release_deferred()).
+	 */
+	if (v->obj && unlikely(heap->reclaiming)) {
+		v->next = heap->deferred;
+		heap->deferred = v;
+		return;
+	}
+	lru_value_free(v);
+}
+
+/**
+ * pyheap_ulru_release_deferred() - release the values reclaim evicted
+ * @heap: the heap
+ *
+ * Context: Process context; may sleep (a finalizer may run).  Caller
+ * holds heap->lock.
+ */
+void pyheap_ulru_release_deferred(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	struct lru_value *v;
+
+	lockdep_assert_held(&heap->lock);
+	while ((v = heap->deferred)) {
+		heap->deferred = v->next;
+		lru_value_free(v);
+	}
 }
 
 /*
@@ -252,8 +294,9 @@ u64 pyheap_ulru_shrink_count(struct pyheap_heap *heap)
  * Evict up to @nr least recent entries from the maps that opted in, a
  * share of each in turn so that no one map pays for all: each map gives
  * at most its share of what is left, rounded up.  The heap's lock keeps
- * the maps still, and the values released free only (no finalizer runs
- * outside the collector), so nothing here allocates.
+ * the maps still.  A value that refers to an object is not released here
+ * but left for the heap's work item (see lru_value_release()), so nothing
+ * here allocates or runs a finalizer; the caller queues that work.
  */
 u64 pyheap_ulru_shrink(struct pyheap_heap *heap, u64 nr)
 	__must_hold(&heap->lock)
@@ -264,6 +307,7 @@ u64 pyheap_ulru_shrink(struct pyheap_heap *heap, u64 nr)
 	lockdep_assert_held(&heap->lock);
 	list_for_each_entry(u, &heap->lru_maps, node)
 		maps += u->may_shrink;
+	heap->reclaiming = true;
 	list_for_each_entry(u, &heap->lru_maps, node) {
 		if (!u->may_shrink || done >= nr)
 			continue;
@@ -271,6 +315,7 @@ u64 pyheap_ulru_shrink(struct pyheap_heap *heap, u64 nr)
 					 DIV_ROUND_UP_ULL(nr - done, maps));
 		maps--;
 	}
+	heap->reclaiming = false;
 	return done;
 }
 

@@ -187,6 +187,8 @@ long pyheap_shrink_heap_scan(struct pyheap_heap *heap, unsigned long nr)
 		freed = pyheap_ulru_shrink(heap, nr);
 		if (pyheap_gc_shrink(heap))
 			atomic_long_inc(&heap->shrink.queued);
+		else if (heap->deferred)
+			pyheap_gc_kick(heap);	/* it releases them */
 	}
 	mutex_unlock(&heap->lock);
 	atomic_long_add(nr, &heap->shrink.scanned);
