@@ -246,7 +246,7 @@ struct pyheap_heap {
 	bool			draining;	/* H: the to-free loop runs */
 	bool			discarding;	/* H: puts free nothing */
 	struct xarray		released;	/* H: objects with ->release */
-	struct work_struct	reap;		/* gives back a discarded heap */
+	struct work_struct	reap;		/* frees a discarded heap */
 	struct pyheap_handles	handles;	/* H: handle -> object */
 	u64			nr_handles;	/* H */
 	u64			nr_objects;	/* H: live objects */
