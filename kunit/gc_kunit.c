@@ -21,10 +21,13 @@
 
 static unsigned int fin_calls;
 static struct pyheap_obj *fin_resurrect;	/* finalizer keeps this */
+static bool fin_drop;		/* finalizers drop their references */
 
 static int fin_finalize(struct pyheap_heap *heap, struct pyheap_obj *obj)
 {
 	fin_calls++;
+	if (fin_drop)
+		pyheap_kunit_link_clear(heap, obj);
 	if (fin_resurrect == obj)
 		pyheap_obj_get(obj);	/* like __del__ storing self away */
 	return 0;
@@ -62,6 +65,7 @@ static int gc_test_init_index(struct kunit *test, enum pyheap_gc_index index)
 	heap->gc.index = index;
 	fin_calls = 0;
 	fin_resurrect = NULL;
+	fin_drop = false;
 	test->priv = heap;
 	return 0;
 }
@@ -327,6 +331,30 @@ static void gc_finalizer_runs_at_refcount_zero(struct kunit *test)
 	fin_resurrect = NULL;
 	pyheap_obj_put(heap, a);
 	KUNIT_EXPECT_EQ(test, fin_calls, 3U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	pyheap_heap_unlock(heap);
+}
+
+/*
+ * A finalizer that drops the last reference to another object with an
+ * unrun finalizer does not run that one inside itself, which down a chain
+ * would recurse: the other is freed unfinalized, and counted.
+ */
+static void gc_finalizer_inside_a_finalizer_does_not_nest(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a, *b;
+
+	pyheap_heap_lock(heap);
+	a = pyheap_kunit_link_new(heap, &fin_type, 1);
+	b = pyheap_kunit_link_new(heap, &fin_type, 1);
+	pyheap_kunit_link_set(heap, a, 0, b);	/* a -> b */
+	pyheap_obj_put(heap, b);
+	fin_drop = true;
+	pyheap_obj_put(heap, a);	/* a's finalizer drops b */
+	fin_drop = false;
+	KUNIT_EXPECT_EQ(test, fin_calls, 1U);
+	KUNIT_EXPECT_EQ(test, heap->lost_finalizers, 1ULL);
 	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
 	pyheap_heap_unlock(heap);
 }
@@ -1211,6 +1239,7 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_finalizer_runs_once_even_after_resurrection),
 	KUNIT_CASE(gc_resurrection_keeps_only_what_it_reaches),
 	KUNIT_CASE(gc_finalizer_runs_at_refcount_zero),
+	KUNIT_CASE(gc_finalizer_inside_a_finalizer_does_not_nest),
 	KUNIT_CASE(gc_finalizer_of_what_a_cycle_held_runs),
 	KUNIT_CASE(gc_uobj_at_refcount_zero_queues_an_event),
 	KUNIT_CASE(gc_no_finalizer_runs_at_heap_destroy),

@@ -255,6 +255,7 @@ struct pyheap_heap {
 	u64			bad_puts;	/* H: puts below zero refused */
 	u64			lost_finalizers; /* H: freed unfinalized */
 	bool			reclaiming;	/* H: the shrinker evicts */
+	bool			finalizing;	/* H: a finalizer at 0 runs */
 	struct lru_value	*deferred;	/* H: values reclaim let go */
 	u64			nr_ioctls;	/* H: ioctls that succeeded */
 	struct {

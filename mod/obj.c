@@ -274,7 +274,9 @@ void pyheap_obj_drain(struct pyheap_heap *heap)
  * collection" in mod/gc.c), and its finalizer never runs again.
  *
  * The finalizer runs with heap->draining set, so that the puts it makes
- * only queue; a finalizer therefore never runs inside another.  A
+ * only queue, and with heap->finalizing set, so that an object it drops
+ * to zero with a finalizer of its own does not run that one inside it
+ * (see obj_finalizer_due()): a finalizer never runs inside another.  A
  * finalizer that fails (no memory for the event, or no handle left under
  * the heap's limit) cannot be retried later, since nothing refers to the
  * object: it is freed unfinalized, as CPython frees an object whose
@@ -292,7 +294,9 @@ static bool obj_finalize_dead(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	obj->flags |= PYHEAP_OBJF_FINALIZED;
 	obj->refcnt = 1;		/* the finalizer's own */
 	heap->draining = true;
+	heap->finalizing = true;
 	err = obj->type->finalize(heap, obj);
+	heap->finalizing = false;
 	heap->draining = was_draining;
 	if (err) {
 		heap->lost_finalizers++;
@@ -309,11 +313,27 @@ static bool obj_finalize_dead(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	return false;
 }
 
-static bool obj_finalizer_due(const struct pyheap_heap *heap,
+/*
+ * A finalizer that drops the last reference to another object with an
+ * unrun finalizer would run that one inside itself, and so on down a
+ * chain: no recursion, so that object is freed without its finalizer,
+ * counted and logged as a finalizer that could not start.  The in-tree
+ * finalizers (user-space objects') drop no reference; a type of another
+ * module whose finalizer does is told so by the log.
+ */
+static bool obj_finalizer_due(struct pyheap_heap *heap,
 			      const struct pyheap_obj *obj)
 {
-	return (obj->flags & (PYHEAP_OBJF_FINALIZER | PYHEAP_OBJF_FINALIZED)) ==
-	       PYHEAP_OBJF_FINALIZER && !heap->gc.dying;
+	if ((obj->flags & (PYHEAP_OBJF_FINALIZER | PYHEAP_OBJF_FINALIZED)) !=
+	    PYHEAP_OBJF_FINALIZER || heap->gc.dying)
+		return false;
+	if (unlikely(heap->finalizing)) {
+		heap->lost_finalizers++;
+		pr_warn_ratelimited("heap %llu: a %s object freed without its finalizer: dropped inside another finalizer\n",
+				    heap->id, obj->type->name);
+		return false;
+	}
+	return true;
 }
 
 /**

@@ -58,9 +58,13 @@ typedef void (*pyheap_visit_t)(struct pyheap_obj *target, void *arg);
  * @release: free what the object owns besides its memory and references;
  *	may be NULL
  * @finalize: PEP 442 finalizer, run once in the object's life when the
- *	collector finds it unreachable; it may resurrect the object by
- *	taking a reference.  Returns 0, or an errno to have the collector
- *	keep the object and try again later.  NULL for none.
+ *	collector finds it unreachable or when its count reaches zero,
+ *	whichever comes first; it may resurrect the object by taking a
+ *	reference.  Returns 0, or an errno: the collector then keeps the
+ *	object and tries again later, and a put frees it unfinalized.  A
+ *	reference it drops that takes another object with an unrun
+ *	finalizer to zero frees that object unfinalized (no recursion).
+ *	NULL for none.
  * @id: set by pyheap_type_register(); do not touch
  *
  * The callbacks run with the heap's lock held and must not sleep for long.
