@@ -140,10 +140,9 @@ struct pyheap_heap *pyheap_heap_create(const struct pyheap_limits *limits)
 	if (IS_ERR(heap->alloc)) {
 		long err = PTR_ERR(heap->alloc);
 
+		/* Reclaim may hold the heap since the anchor went on. */
 		pyheap_shrink_heap_remove(heap);
-		mem_cgroup_put(heap->memcg);
-		mutex_destroy(&heap->lock);
-		kfree(heap);
+		pyheap_heap_put(heap);
 		return ERR_PTR(err);
 	}
 
