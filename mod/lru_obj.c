@@ -296,7 +296,9 @@ u64 pyheap_ulru_shrink_count(struct pyheap_heap *heap)
  * at most its share of what is left, rounded up.  The heap's lock keeps
  * the maps still.  A value that refers to an object is not released here
  * but left for the heap's work item (see lru_value_release()), so nothing
- * here allocates or runs a finalizer; the caller queues that work.
+ * here allocates or runs a finalizer, and no object is freed: a map that
+ * only such a value held stays on heap->lru_maps for the walk.  The
+ * caller queues that work.
  */
 u64 pyheap_ulru_shrink(struct pyheap_heap *heap, u64 nr)
 	__must_hold(&heap->lock)

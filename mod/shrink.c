@@ -36,9 +36,12 @@
  * each, under the list's spinlock, which no heap lock nests in); the
  * work on them is done after it.
  *
- * Never allocate.  Evicting frees entries and values, and the puts that
- * frees may cascade into free objects: nothing there allocates (no
- * finalizer runs outside the collector).  A collection does allocate (its
+ * Never allocate.  Evicting frees entries and values of bytes.  A value
+ * that refers to an object is left to the heap's work item, since its
+ * put may reach an object whose finalizer has not run, and running that
+ * allocates (see lru_value_release() in mod/lru_obj.c); leaving it also
+ * means that no object, and so no map, is freed during the walk of the
+ * heap's maps.  A collection does allocate (its
  * index, gc.garbage, finalizer events) and can take long, so the scan
  * only queues it on the heap's work item, which charges the heap's memcg
  * as ever; it runs as soon as a worker does, after reclaim has taken what
@@ -78,6 +81,7 @@ struct pyheap_shrink_anchor {
 struct shrink_pick {
 	struct pyheap_heap	*heap[SHRINK_HEAPS];
 	unsigned int		nr;
+	bool			rotate;	/* scan: the next call goes on */
 };
 
 static struct kmem_cache *anchor_cache;
@@ -92,8 +96,9 @@ static struct shrinker *shrinker;
 /*
  * Under the list's lock: take a reference on the anchor's heap (safe:
  * pyheap_heap_destroy() takes the anchor off the list, under this lock,
- * before it drops the creator's reference), and rotate the anchor, so
- * that the next call starts with the heaps after it.
+ * before it drops the creator's reference).  A scan rotates the anchor,
+ * so that the next one starts with the heaps after it; a count does not,
+ * so that the scan that follows it sees the heaps it counted.
  */
 static enum lru_status shrink_pick_one(struct list_head *item,
 				       struct list_lru_one *list,
@@ -109,15 +114,17 @@ static enum lru_status shrink_pick_one(struct list_head *item,
 			return LRU_SKIP;	/* the walk came round */
 	pyheap_heap_get(a->heap);
 	p->heap[p->nr++] = a->heap;
-	return LRU_ROTATE;
+	return p->rotate ? LRU_ROTATE : LRU_SKIP;
 }
 
 /* The heaps charged to @sc's memcg on @sc's node, each held. */
-static void shrink_pick(struct shrink_pick *p, struct shrink_control *sc)
+static void shrink_pick(struct shrink_pick *p, struct shrink_control *sc,
+			bool rotate)
 {
 	unsigned long nr = SHRINK_HEAPS;
 
 	p->nr = 0;
+	p->rotate = rotate;
 	list_lru_walk_one(&shrink_lru, sc->nid, sc->memcg, shrink_pick_one, p,
 			  &nr);
 }
@@ -207,7 +214,7 @@ static unsigned long shrink_count(struct shrinker *s, struct shrink_control *sc)
 	if (!smp_load_acquire(&shrink_ready) ||
 	    !list_lru_shrink_count(&shrink_lru, sc))
 		return SHRINK_EMPTY;
-	shrink_pick(&p, sc);
+	shrink_pick(&p, sc, false);
 	for (i = 0; i < p.nr; i++)
 		total += pyheap_shrink_heap_count(p.heap[i]);
 	shrink_put(&p);
@@ -224,7 +231,7 @@ static unsigned long shrink_scan(struct shrinker *s, struct shrink_control *sc)
 	/* Paired with the smp_store_release() in pyheap_shrink_init(). */
 	if (!smp_load_acquire(&shrink_ready))
 		return SHRINK_STOP;
-	shrink_pick(&p, sc);
+	shrink_pick(&p, sc, true);
 	for (i = 0; i < p.nr && freed < sc->nr_to_scan; i++) {
 		ret = pyheap_shrink_heap_scan(p.heap[i],
 					      sc->nr_to_scan - freed);
