@@ -131,10 +131,9 @@ static void slice_set_gen(struct pyheap_obj *obj, u32 gen)
 		     (gen << PYHEAP_OBJF_GEN_SHIFT);
 }
 
-void pyheap_gc_slice_init(struct pyheap_heap *heap)
+/* Empty every list of a sliced collection, without a look at them. */
+static void slice_lists_init(struct pyheap_gc_slice *s)
 {
-	struct pyheap_gc_slice *s = &heap->gc.slice;
-
 	INIT_LIST_HEAD(&s->pending);
 	INIT_LIST_HEAD(&s->count);
 	INIT_LIST_HEAD(&s->counted);
@@ -143,6 +142,13 @@ void pyheap_gc_slice_init(struct pyheap_heap *heap)
 	INIT_LIST_HEAD(&s->unreach);
 	INIT_LIST_HEAD(&s->pinned);
 	INIT_LIST_HEAD(&s->cleared);
+}
+
+void pyheap_gc_slice_init(struct pyheap_heap *heap)
+{
+	struct pyheap_gc_slice *s = &heap->gc.slice;
+
+	slice_lists_init(s);
 	s->budget_us = READ_ONCE(gc_slice_us);
 }
 
@@ -746,14 +752,7 @@ void pyheap_gc_slice_discard(struct pyheap_heap *heap)
 {
 	struct pyheap_gc_slice *s = &heap->gc.slice;
 
-	INIT_LIST_HEAD(&s->pending);
-	INIT_LIST_HEAD(&s->count);
-	INIT_LIST_HEAD(&s->counted);
-	INIT_LIST_HEAD(&s->grey);
-	INIT_LIST_HEAD(&s->black);
-	INIT_LIST_HEAD(&s->unreach);
-	INIT_LIST_HEAD(&s->pinned);
-	INIT_LIST_HEAD(&s->cleared);
+	slice_lists_init(s);
 	s->phase = SLICE_IDLE;
 }
 
