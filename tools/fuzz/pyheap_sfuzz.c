@@ -44,6 +44,8 @@
 
 #include <linux/pyheap.h>
 
+#include "gc_slice.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NONE		(-1)
 #define PAGE		4096
@@ -3909,33 +3911,6 @@ static void print_usage(void)
 	exit(2);
 }
 
-/*
- * -S US: full collections in slices of US microseconds (the gc_slice_us
- * module parameter, read by each heap as it is made), put back to 0 at
- * exit.
- */
-#define GC_SLICE_PARAM	"/sys/module/pyheap/parameters/gc_slice_us"
-
-static void gc_slice_set(long us)
-{
-	FILE *f = fopen(GC_SLICE_PARAM, "w");
-
-	if (!f || fprintf(f, "%ld\n", us) < 0 || fclose(f)) {
-		perror("fuzz: " GC_SLICE_PARAM);
-		exit(2);
-	}
-}
-
-static void gc_slice_reset(void)
-{
-	gc_slice_set(0);
-}
-
-static void gc_slice_mode(const char *arg)
-{
-	gc_slice_set(atol(arg));
-	atexit(gc_slice_reset);
-}
 
 int main(int argc, char **argv)
 {
