@@ -396,7 +396,6 @@ static void bad_usage(void)
 	exit(2);
 }
 
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {

@@ -3911,7 +3911,6 @@ static void print_usage(void)
 	exit(2);
 }
 
-
 int main(int argc, char **argv)
 {
 	struct step st;
