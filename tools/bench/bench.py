@@ -186,6 +186,11 @@ def kernel_lru_1m():
                    lambda: peer.hits(n))
         interleave(name + "_hold", "functools_lru_cache",
                    lambda: kernel("hold"), lambda: peer.hits(n))
+        # The same hits 64 to a call, as LRU_GETV looks them up.
+        interleave(name + "_batch64", "functools_lru_cache",
+                   lambda: kernel("batch"), lambda: peer.hits(n))
+        interleave(name + "_batch64_hold", "functools_lru_cache",
+                   lambda: kernel("batch_hold"), lambda: peer.hits(n))
     finally:
         subprocess.run(["rmmod", "pyheap_bench"], capture_output=True)
 

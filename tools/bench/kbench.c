@@ -11,7 +11,8 @@
  *
  * With mode=lru_1m it instead builds two maps of @entries entries and
  * stays loaded: each write of "bare" or "hold" to its lru_round parameter
- * times one round of @iters hits, which reading the parameter reports in
+ * times one round of @iters hits ("batch" and "batch_hold": the same hits
+ * 64 to a call, as LRU_GETV makes them), which reading the parameter reports in
  * picoseconds per hit, so that bench.py can interleave the rounds with a
  * functools.lru_cache in the same VM (bench lru_hit_1m).
  *
@@ -428,6 +429,7 @@ static struct {
 	u64			*keys;		/* BIG_KEYS, in hit order */
 	u64			*vals;		/* @entries counts */
 	u64			last_ps;	/* the last round, per hit */
+	struct lru_batch	*batch;		/* for the batch rounds */
 } big;
 
 static void big_hold(void *v)
@@ -459,19 +461,48 @@ static u64 big_hits(struct pyheap_lru *lru)
 	return ktime_get_ns() - t;
 }
 
+/*
+ * The same hits NBATCH to a call, as LRU_GETV makes them: peek them all
+ * under one lock, then touch them all; holding each value if @hold.
+ */
+static u64 big_batch_hits(struct pyheap_lru *lru, bool hold)
+{
+	struct lru_batch *b = big.batch;
+	unsigned int i, j, n;
+	u64 t;
+
+	for (j = 0; j < NBATCH; j++) {
+		b->k[j].type = 0;
+		b->k[j].len = sizeof(u64);
+	}
+	t = ktime_get_ns();
+	for (i = 0; i < iters; i += n) {
+		n = min(NBATCH, iters - i);
+		for (j = 0; j < n; j++)
+			b->k[j].data = &big.keys[(i + j) % BIG_KEYS];
+		if (pyheap_lru_peek_many(lru, b->k, n, b->values, b->entries,
+					 hold) >= 0)
+			pyheap_lru_touch_many(lru, b->entries, n);
+	}
+	return ktime_get_ns() - t;
+}
+
 static int lru_round_set(const char *val, const struct kernel_param *kp)
 {
 	struct pyheap_lru *lru;
+	bool batch = false;
 
-	if (sysfs_streq(val, "bare"))
+	if (sysfs_streq(val, "bare") || sysfs_streq(val, "batch"))
 		lru = big.bare;
-	else if (sysfs_streq(val, "hold"))
+	else if (sysfs_streq(val, "hold") || sysfs_streq(val, "batch_hold"))
 		lru = big.held;
 	else
 		return -EINVAL;
 	if (!lru || !iters)
 		return -ENODEV;
-	big.last_ps = div_u64(big_hits(lru) * 1000, iters);
+	batch = !strncmp(val, "batch", 5);
+	big.last_ps = div_u64((batch ? big_batch_hits(lru, lru == big.held) :
+					big_hits(lru)) * 1000, iters);
 	return 0;
 }
 
@@ -486,7 +517,7 @@ static const struct kernel_param_ops lru_round_ops = {
 };
 
 module_param_cb(lru_round, &lru_round_ops, NULL, 0644);
-MODULE_PARM_DESC(lru_round, "Write bare or hold: time one round of hits; read: picoseconds per hit");
+MODULE_PARM_DESC(lru_round, "Write bare, hold, batch or batch_hold: time one round of hits; read: picoseconds per hit");
 
 static void big_destroy(void)
 {
@@ -496,6 +527,8 @@ static void big_destroy(void)
 		pyheap_lru_destroy(big.bare);
 	kvfree(big.vals);
 	kvfree(big.keys);
+	kfree(big.batch);
+	big.batch = NULL;
 	big.bare = NULL;
 	big.held = NULL;
 }
@@ -510,7 +543,8 @@ static int big_build(void)
 		return -EINVAL;
 	big.keys = kvmalloc_array(BIG_KEYS, sizeof(u64), GFP_KERNEL);
 	big.vals = kvcalloc(entries, sizeof(u64), GFP_KERNEL);
-	if (!big.keys || !big.vals)
+	big.batch = kmalloc(sizeof(*big.batch), GFP_KERNEL);
+	if (!big.keys || !big.vals || !big.batch)
 		goto err;
 	for (i = 0; i < BIG_KEYS; i++)
 		big.keys[i] = i * 7919 % entries;
