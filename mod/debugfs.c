@@ -25,6 +25,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/debugfs.h>
+#include <linux/kstrtox.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -38,7 +39,9 @@
  * One table.  @rows prints one heap's rows under heap->lock.  A table that
  * sums over the heaps instead (classes) has @add, which adds one heap into
  * a zeroed buffer of @sum_size bytes under heap->lock, and @print, which
- * prints the rows of the sum once every heap is in.
+ * prints the rows of the sum once every heap is in.  A table with @clear
+ * can be written: "0" zeroes what it shows, in every heap (top level) or
+ * in one, under heap->lock, as "echo 0 > /proc/lock_stat" does.
  */
 struct pyheap_table {
 	const char	*name;		/* file name, in each directory */
@@ -47,6 +50,7 @@ struct pyheap_table {
 	size_t		sum_size;
 	void		(*add)(struct pyheap_heap *heap, void *sum);
 	void		(*print)(struct seq_file *m, const void *sum);
+	void		(*clear)(struct pyheap_heap *heap);
 	unsigned int	where;		/* TABLE_TOP, TABLE_HEAP */
 };
 
@@ -238,6 +242,7 @@ static const struct pyheap_table pyheap_tables[] = {
 		.header	= "pyheap_gc_slices - version: 1.0\n"
 			  "#   heap phase      holds    objects      held_ns     max_ns max_objects max_gap_ns over_1ms over_1ms_gaps max_busy_ns switched\n",
 		.rows	= pyheap_gc_slice_show,
+		.clear	= pyheap_gc_slice_clear,
 		.where	= TABLE_TOP | TABLE_HEAP,
 	}, {
 		.name	= "lru",
@@ -332,6 +337,47 @@ static int all_heaps_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(all_heaps);
 
+/* What a write to a table may say: "0", with or without a newline. */
+static int table_clear_parse(const char __user *ubuf, size_t len)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint_from_user(ubuf, len, 10, &v);
+	if (err)
+		return err;
+	return v ? -EINVAL : 0;
+}
+
+static ssize_t all_heaps_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	const struct pyheap_table *t = file_inode(file)->i_private;
+	struct pyheap_heap *heap;
+	int err;
+
+	err = table_clear_parse(ubuf, len);
+	if (err)
+		return err;
+	mutex_lock(&pyheap_heaps_mutex);
+	list_for_each_entry(heap, &pyheap_heaps, node) {
+		mutex_lock(&heap->lock);
+		t->clear(heap);
+		mutex_unlock(&heap->lock);
+	}
+	mutex_unlock(&pyheap_heaps_mutex);
+	return len;
+}
+
+static const struct file_operations all_heaps_clear_fops = {
+	.owner		= THIS_MODULE,
+	.open		= all_heaps_open,
+	.read		= seq_read,
+	.write		= all_heaps_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 /*
  * A file of <heap id>/: its table for its heap (m->private is its struct
  * heap_file).  pyheap_debugfs_heap_remove() waits for this to return
@@ -352,6 +398,31 @@ static int one_heap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(one_heap);
 
+/* As all_heaps_write(), for the one heap; debugfs keeps it alive. */
+static ssize_t one_heap_write(struct file *file, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	const struct heap_file *f = file_inode(file)->i_private;
+	int err;
+
+	err = table_clear_parse(ubuf, len);
+	if (err)
+		return err;
+	mutex_lock(&f->heap->lock);
+	f->table->clear(f->heap);
+	mutex_unlock(&f->heap->lock);
+	return len;
+}
+
+static const struct file_operations one_heap_clear_fops = {
+	.owner		= THIS_MODULE,
+	.open		= one_heap_open,
+	.read		= seq_read,
+	.write		= one_heap_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 {
 	const struct pyheap_table *t;
@@ -370,8 +441,9 @@ void pyheap_debugfs_heap_add(struct pyheap_heap *heap)
 			continue;
 		d->files[i].heap = heap;
 		d->files[i].table = t;
-		debugfs_create_file(t->name, 0400, d->dir, &d->files[i],
-				    &one_heap_fops);
+		debugfs_create_file(t->name, t->clear ? 0600 : 0400, d->dir,
+				    &d->files[i], t->clear ?
+				    &one_heap_clear_fops : &one_heap_fops);
 	}
 	pyheap_dump_add(heap, d->dir);
 	heap->debugfs = d;
@@ -404,8 +476,10 @@ void pyheap_debugfs_init(void)
 		t = &pyheap_tables[i];
 		/* debugfs takes a void *; all_heaps_show() only reads it */
 		if (t->where & TABLE_TOP)
-			debugfs_create_file(t->name, 0400, pyheap_debugfs_root,
-					    (void *)t, &all_heaps_fops);
+			debugfs_create_file(t->name, t->clear ? 0600 : 0400,
+					    pyheap_debugfs_root, (void *)t,
+					    t->clear ? &all_heaps_clear_fops :
+					    &all_heaps_fops);
 	}
 }
 

@@ -70,6 +70,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include <uapi/linux/pyheap.h>
 #include "internal.h"
@@ -754,6 +755,18 @@ void pyheap_gc_slice_discard(struct pyheap_heap *heap)
 
 	slice_lists_init(s);
 	s->phase = SLICE_IDLE;
+}
+
+/*
+ * debugfs's gc_slices, written "0": every row starts again from nothing,
+ * so that a benchmark can take the longest hold of each of its rounds.
+ * The collection in flight, if any, goes on.
+ */
+void pyheap_gc_slice_clear(struct pyheap_heap *heap)
+	__must_hold(&heap->lock)
+{
+	lockdep_assert_held(&heap->lock);
+	memset(heap->gc.slice.by_phase, 0, sizeof(heap->gc.slice.by_phase));
 }
 
 /*

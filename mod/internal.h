@@ -402,6 +402,7 @@ u64 pyheap_gc_slice_found(struct pyheap_heap *heap, u64 *uncollectable);
 void pyheap_gc_slice_gather(struct pyheap_heap *heap, struct list_head *all);
 void pyheap_gc_slice_discard(struct pyheap_heap *heap);
 void pyheap_gc_slice_show(struct pyheap_heap *heap, struct seq_file *m);
+void pyheap_gc_slice_clear(struct pyheap_heap *heap);
 
 /* mod/events.c */
 void pyheap_events_init(struct pyheap_heap *heap);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/pyheap.h>
@@ -560,6 +561,72 @@ TEST(vec_limits_give_enospc)
 	EXPECT_EQ(0, info(fd).out_handles);
 	ASSERT_EQ(0, newv(fd, 2, 0, 0, h));
 	EXPECT_EQ(2, info(fd).out_handles);
+	close(fd);
+}
+
+/* The rows of heap @id in gc_slices at @path, holds summed; -1 if none. */
+static long long slice_holds(const char *path, unsigned long long id)
+{
+	unsigned long long heap, holds;
+	long long sum = -1;
+	char line[512], phase[16];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %llu %15s %llu", &heap, phase, &holds) == 3 &&
+		    heap == id)
+			sum = (sum < 0 ? 0 : sum) + holds;
+	fclose(f);
+	return sum;
+}
+
+/*
+ * gc_slices, written "0", starts every row again from nothing, for a
+ * benchmark that wants each round's longest hold; anything else is
+ * refused and changes nothing.
+ */
+TEST(gc_slices_clears_on_a_zero)
+{
+	const char *top = "/sys/kernel/debug/pyheap/gc_slices";
+	struct pyheap_version v = { .size = sizeof(v) };
+	char path[128];
+	struct stat st;
+	__u32 a, b;
+	int fd;
+
+	fd = open_limited("gc_slice_us", "100");
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, PYHEAP_IOC_VERSION, &v));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/pyheap/%llu/gc_slices",
+		 (unsigned long long)v.out_heap_id);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0600, st.st_mode & 0777);
+	ASSERT_EQ(0, stat(top, &st));
+	EXPECT_EQ(0600, st.st_mode & 0777);
+
+	/* a cycle, collected in slices */
+	ASSERT_EQ(0, obj_new(fd, 1, 0, &a));
+	ASSERT_EQ(0, obj_new(fd, 1, 0, &b));
+	ASSERT_EQ(0, slot_set(fd, a, 0, b));
+	ASSERT_EQ(0, slot_set(fd, b, 0, a));
+	ASSERT_EQ(0, hclose(fd, a));
+	ASSERT_EQ(0, hclose(fd, b));
+	EXPECT_EQ(2, collect(fd));
+	ASSERT_LT(0, slice_holds(path, v.out_heap_id));
+
+	EXPECT_EQ(-1, write_file(path, "1"));
+	EXPECT_EQ(-1, write_file(path, "zero"));
+	EXPECT_LT(0, slice_holds(path, v.out_heap_id));
+	EXPECT_EQ(0, write_file(path, "0\n"));
+	EXPECT_EQ(0, slice_holds(path, v.out_heap_id));
+
+	/* the top-level file clears every heap, this one included */
+	EXPECT_EQ(0, collect(fd));
+	ASSERT_LT(0, slice_holds(top, v.out_heap_id));
+	EXPECT_EQ(0, write_file(top, "0"));
+	EXPECT_EQ(0, slice_holds(top, v.out_heap_id));
 	close(fd);
 }
 
