@@ -162,6 +162,91 @@ def test_object_values_live_and_die_with_entries():
         assert h.info().objects == 1, h.info()
 
 
+def finalizer_calls(side):
+    """One program, run on both sides: calls through a maxsize-2 cache
+    whose results are objects with a finalizer that logs their label,
+    each result (and, for "chain", the object it holds) kept by the cache
+    alone.  After each call: which finalizers have run.  In CPython an
+    eviction or a cache_clear() drops the last reference, so __del__ runs
+    before the call returns."""
+    log, steps = [], []
+    f = side(log)
+    for i, arg in enumerate([1, 2, 1, 3, "chain", 2, 4, "clear", 5, 6]):
+        # the result stays referenced while the log is read: nothing
+        # but the call itself may have run a finalizer by then
+        r = f.cache_clear() if arg == "clear" else f(arg)
+        steps.append((i, arg, sorted(log)))
+        del r
+    return steps
+
+
+class PyLogged:
+    def __init__(self, log, label, tail=None):
+        self.log, self.label, self.tail = log, label, tail
+
+    def __del__(self):
+        self.log.append(self.label)
+
+
+def py_side(log):
+    @functools.lru_cache(maxsize=2)
+    def f(x):
+        tail = PyLogged(log, "%s.tail" % x) if x == "chain" else None
+        return PyLogged(log, str(x), tail)
+    return f
+
+
+def test_finalizers_run_when_the_cache_lets_go():
+    with Heap() as h:
+        h.disable()
+
+        def heap_side(log):
+            def logger(label):
+                return lambda obj: log.append(label)
+
+            @h.lru_cache(maxsize=2)
+            def f(x):
+                o = h.new(slots=1, finalizer=logger(str(x)))
+                if x == "chain":
+                    o[0] = h.new(finalizer=logger("%s.tail" % x))
+                return o
+            return f
+
+        want = finalizer_calls(py_side)
+        got = finalizer_calls(heap_side)
+        assert got == want, (got, want)
+
+
+def test_finalizers_run_when_the_map_lets_go():
+    # The map's own operations, which lru_cache has not: each drops the
+    # last reference to the value it lets go, as a dict's would.
+    with Heap() as h:
+        h.disable()
+        log = []
+        c = h.lru_cache(maxsize=2)
+
+        def value(label):
+            return h.new(finalizer=lambda obj: log.append(label))
+        # Each value's own handle goes before the call that lets it go,
+        # and the call's argument stays open over the check: only the
+        # call itself may have run the finalizer.
+        c.set("a", value("a"))
+        v = value("a2")
+        c.set("a", v)                        # replaced: a goes
+        assert log == ["a"], log
+        del v
+        c.delete("a")
+        assert log == ["a", "a2"], log
+        c.set("b", value("b"))
+        c.set("c", value("c"))
+        v = value("d")
+        c.set("d", v)                        # evicts b
+        assert log == ["a", "a2", "b"], log
+        del v
+        c.cache_clear()
+        assert sorted(log) == ["a", "a2", "b", "c", "d"], log
+
+
 def test_value_referring_to_its_map_is_collected():
     with Heap() as h:
         h.disable()

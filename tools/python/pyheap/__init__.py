@@ -1590,7 +1590,16 @@ class LruCache:
 
     def _store(self, tag, data, value, sid=0):
         """SET, and in the same batch a peek at the one numbered entry it
-        may evict, so that the table lets that key go with the entry."""
+        may evict, so that the table lets that key go with the entry.
+        The finalizers of what the map let go (the value replaced, the
+        entry evicted) run before it returns, as __del__ does when
+        lru_cache's dict drops the last reference."""
+        try:
+            self._store_locked(tag, data, value, sid)
+        finally:
+            self.heap._finalize_due()
+
+    def _store_locked(self, tag, data, value, sid):
         if isinstance(value, Obj):
             arg, kbuf, vbuf = self._arg(PYHEAP_CMD_LRU_SET,
                                         PYHEAP_LRU_VALUE_OBJECT, tag, data,
@@ -1708,6 +1717,7 @@ class LruCache:
         tag, data, sid = self._resolve(self._key_of(key))
         out, _ = self._op(PYHEAP_CMD_LRU_DELETE, 0, tag, data)
         self._seen(sid, False)
+        self.heap._finalize_due()
         return bool(out.out_hit)
 
     def _info(self, flags=0):
@@ -1728,6 +1738,7 @@ class LruCache:
             for s in list(self._order):
                 if not self._computing[s]:
                     self._forget(s)
+        self.heap._finalize_due()
 
     def cache_parameters(self):
         out = self._info()
@@ -1776,13 +1787,15 @@ class LruCache:
                 self._seen(sid, True)
                 return value
             if found == PYHEAP_LRU_CLAIMED:
-                self._claimed(sid)
+                self._claimed(sid)              # (may have evicted)
+                self.heap._finalize_due()
             try:
                 result = user_function(*args, **kwds)
             except BaseException:
                 if found == PYHEAP_LRU_CLAIMED:
                     # give up
                     self._op(PYHEAP_CMD_LRU_DELETE, 0, tag, data)
+                    self.heap._finalize_due()
                 raise
             self._store(tag, data, result, sid)
             settled = True
