@@ -64,14 +64,17 @@ struct pyheap_table {
  *	handles	 open handles			(1.1)
  *	freed	 objects freed, ever		(1.1)
  *	bad_puts puts below zero refused	(1.1)
+ *	lost_finalizers	finalizers that could not start when their
+ *		 object's count reached zero, the object freed without
+ *		 them: heap->lost_finalizers	(1.2)
  */
 static void heaps_rows(struct pyheap_heap *heap, struct seq_file *m)
 	__must_hold(&heap->lock)
 {
-	seq_printf(m, "  %8llu %8d %12llu %10llu %12llu %10llu %12llu %8llu\n",
+	seq_printf(m, "  %8llu %8d %12llu %10llu %12llu %10llu %12llu %8llu %15llu\n",
 		   heap->id, heap->owner, heap->nr_ioctls, heap->nr_objects,
 		   heap->nr_bytes, heap->nr_handles, heap->nr_freed,
-		   heap->bad_puts);
+		   heap->bad_puts, heap->lost_finalizers);
 }
 
 /*
@@ -194,8 +197,8 @@ static_assert(PYHEAP_GC_HIST == 16);
 static const struct pyheap_table pyheap_tables[] = {
 	{
 		.name	= "heaps",
-		.header	= "pyheap_heaps - version: 1.1\n"
-			  "#     heap      pid       ioctls    objects        bytes    handles        freed bad_puts\n",
+		.header	= "pyheap_heaps - version: 1.2\n"
+			  "#     heap      pid       ioctls    objects        bytes    handles        freed bad_puts lost_finalizers\n",
 		.rows	= heaps_rows,
 		.where	= TABLE_TOP,
 	}, {

@@ -180,8 +180,8 @@ static void table_json(const struct table *t)
 }
 
 static const char *const sections[] = {
-	"heaps", "classes", "arenas", "bytes", "gc", "gc_pauses", "types",
-	"lru", "lru_keys", "garbage",
+	"heaps", "classes", "arenas", "bytes", "gc", "gc_pauses", "gc_slices",
+	"types", "lru", "lru_keys", "shrinker", "garbage",
 };
 
 static bool per_heap_only(const char *sec)
@@ -288,11 +288,11 @@ int do_stats(int argc, char **argv)
 		{}
 	};
 	static const char *const defaults[] = {
-		"heaps", "classes", "arenas", "gc", "lru",
+		"heaps", "classes", "arenas", "gc", "lru", "shrinker",
 	};
 	/* one heap's: its row of heaps, and the tables only it has */
 	static const char *const heap_defaults[] = {
-		"heaps", "classes", "arenas", "gc", "types", "lru",
+		"heaps", "classes", "arenas", "gc", "types", "lru", "shrinker",
 	};
 	const char *const *want = defaults;
 	long long heap = -1;

@@ -271,7 +271,7 @@ TEST(debugfs_is_root_only_and_versioned)
 	f = fopen(HEAPS_FILE, "r");
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
-	EXPECT_STREQ("pyheap_heaps - version: 1.1\n", line);
+	EXPECT_STREQ("pyheap_heaps - version: 1.2\n", line);
 	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
 	EXPECT_EQ('#', line[0]);
 	fclose(f);

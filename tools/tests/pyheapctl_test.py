@@ -292,12 +292,22 @@ def test_stats_show_a_live_heap():
         s = json.loads(out)
         mine = [r for r in s["heaps"] if r["heap"] == h.id]
         assert len(mine) == 1 and mine[0]["objects"] == 11, s["heaps"]
+        assert mine[0]["lost_finalizers"] == 0, mine
+        # what memory pressure took: one row per heap, by default
+        assert [r["scans"] for r in s["shrinker"] if r["heap"] == h.id] \
+            == [0], s["shrinker"]
         assert any(r["heap"] == h.id and r["maxsize"] == 3 and
                    r["currsize"] == 1 for r in s["lru"]), s["lru"]
         assert sum(r["blocks_inuse"] for r in s["classes"]) >= 10
         rc, out, err = ctl("stats", "-H", str(h.id), "types", "gc")
         assert rc == 0 and re.search(r"\bobject\b", out), out
         assert re.search(r"^\s*%d\s+0\s+700\s" % h.id, out, re.M), out
+        rc, out, err = ctl("-j", "stats", "-H", str(h.id))
+        assert rc == 0, err
+        s = json.loads(out)
+        assert [r["heap"] for r in s["shrinker"]] == [h.id], s
+        rc, out, err = ctl("-j", "stats", "gc_slices")
+        assert rc == 0 and "gc_slices" in json.loads(out), out
         rc, out, err = ctl("top", "-n", "2", "-d", "1")
         assert rc == 0 and out.count("pyheapctl top") == 2, out
         assert re.search(r"^\s*%d\s" % h.id, out, re.M), out
