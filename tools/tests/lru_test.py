@@ -19,6 +19,7 @@ import functools
 import io
 import os
 import random
+import struct
 import sys
 import weakref
 from contextlib import redirect_stdout
@@ -771,6 +772,157 @@ def test_keys_live_as_long_as_their_entries():
             assert alive == sorted(x.v for x in model), (i, alive,
                                                           list(model))
         return "400 operations, %d keys alive at the end" % len(alive)
+
+
+
+# Finalizers of values the cache lets go: functools.lru_cache (and, for
+# the map calls, an OrderedDict of at most maxsize entries) holding chains
+# of objects with __del__, against an LruCache holding chains of heap
+# objects with finalizer callables.  CPython runs each __del__ as the last
+# reference goes, within the call that dropped it: an eviction, a delete,
+# an overwrite or a clear.  The log is compared after every call.
+
+class Link:
+    """One object of a chain with a __del__, in CPython."""
+
+    def __init__(self, log, label, nxt):
+        self.log, self.label, self.next = log, label, nxt
+
+    def __del__(self):
+        self.log.append(self.label)
+
+
+def py_chain(log, i, length):
+    head = None
+    for k in reversed(range(length)):
+        head = Link(log, i * 10 + k, head)
+    return head
+
+
+def ph_chain(h, log, i, length):
+    def finalizer(obj):
+        log.append(obj.payload_u32())
+
+    head = None
+    for k in reversed(range(length)):
+        x = h.new(slots=1, size=4, finalizer=finalizer)
+        x.write(0, struct.pack("=I", i * 10 + k))
+        x[0] = head
+        head = x
+    return head
+
+
+def same_finalizers(ph_log, py_log):
+    """The same finalizers ran, each as often, and along each chain in
+    the same order, head first; across entries a clear may let them go
+    in another order than functools' does."""
+    if sorted(ph_log) != sorted(py_log):
+        return False
+    at = {x: k for k, x in enumerate(ph_log)}
+    return all(at[x - 1] < at[x] for x in ph_log if x % 10)
+
+
+def fin_trace(seed, n):
+    rnd = random.Random(seed)
+    for _ in range(n):
+        r = rnd.random()
+        key, length = rnd.randrange(6), rnd.randrange(1, 4)
+        if r < 0.5:
+            yield ("set", key, length)
+        elif r < 0.7:
+            yield ("get", key, length)
+        elif r < 0.9:
+            yield ("delete", key, length)
+        else:
+            yield ("clear", key, length)
+
+
+def fin_map_oracle(maxsize, seed, n=120):
+    py_log, ph_log, model = [], [], collections.OrderedDict()
+    with Heap() as h:
+        h.disable()
+        c = h.lru_cache(maxsize=maxsize)
+        for i, (op, key, length) in enumerate(fin_trace(seed, n)):
+            if op == "set":
+                v = py_chain(py_log, i, length)
+                model[key] = v
+                model.move_to_end(key)
+                if maxsize is not None and len(model) > maxsize:
+                    model.popitem(last=False)
+                del v
+                v = ph_chain(h, ph_log, i, length)
+                c.set(key, v)
+                del v
+            elif op == "get":
+                if key in model:
+                    model.move_to_end(key)
+                c.get(key)      # the Obj it returns goes here: no drop
+            elif op == "delete":
+                model.pop(key, None)
+                c.delete(key)
+            else:
+                model.clear()
+                c.cache_clear()
+            assert same_finalizers(ph_log, py_log), \
+                (maxsize, i, op, key, ph_log, py_log)
+        model.clear()
+        c.cache_clear()
+        assert same_finalizers(ph_log, py_log), \
+            (maxsize, "end", ph_log, py_log)
+    return "%d finalizers, each as CPython ran it" % len(py_log)
+
+
+def fin_decorator_oracle(maxsize, seed, n=120):
+    py_log, ph_log = [], []
+    with Heap() as h:
+        h.disable()
+
+        # (each computation labels its chain anew: both sides compute
+        # in the same order, or the logs differ)
+        py_n, ph_n = [], []
+
+        @functools.lru_cache(maxsize)
+        def f_py(i, length):
+            py_n.append(i)
+            return py_chain(py_log, len(py_n), length)
+
+        @h.lru_cache(maxsize)
+        def f_ph(i, length):
+            ph_n.append(i)
+            return ph_chain(h, ph_log, len(ph_n), length)
+
+        rnd = random.Random(seed)
+        for i in range(n):
+            if rnd.random() < 0.1:
+                f_py.cache_clear()
+                f_ph.cache_clear()
+            else:
+                x, length = rnd.randrange(8), rnd.randrange(1, 4)
+                f_py(x, length)         # the value returned goes at once
+                f_ph(x, length)
+            assert ph_n == py_n, (maxsize, i, ph_n, py_n)
+            assert same_finalizers(ph_log, py_log), \
+                (maxsize, i, ph_log, py_log)
+        f_py.cache_clear()
+        f_ph.cache_clear()
+        assert same_finalizers(ph_log, py_log), \
+            (maxsize, "end", ph_log, py_log)
+    return "%d finalizers, each as CPython ran it" % len(py_log)
+
+
+def make_fin_case(oracle_fn, kind, maxsize):
+    def case():
+        return oracle_fn(maxsize, 11)
+    case.__name__ = "test_finalizers_of_%s_drops_maxsize_%s" % (kind,
+                                                                 maxsize)
+    return case
+
+
+for _m in (1, 2, 4, None):
+    for _o, _k in ((fin_map_oracle, "map"),
+                   (fin_decorator_oracle, "decorator")):
+        _c = make_fin_case(_o, _k, _m)
+        globals()[_c.__name__] = _c
 
 
 if __name__ == "__main__":

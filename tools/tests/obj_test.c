@@ -574,10 +574,12 @@ static long long slice_holds(const char *path, unsigned long long id)
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " %llu %15s %llu", &heap, phase, &holds) == 3 &&
-		    heap == id)
-			sum = (sum < 0 ? 0 : sum) + holds;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %llu %15s %llu", &heap, phase,
+			   &holds) != 3 || heap != id)
+			continue;
+		sum = (sum < 0 ? 0 : sum) + holds;
+	}
 	fclose(f);
 	return sum;
 }
