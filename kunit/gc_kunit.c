@@ -13,7 +13,9 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bitops.h>
 #include <linux/err.h>
+#include <linux/overflow.h>
 #include <linux/workqueue.h>
 
 #include "../mod/internal.h"
@@ -41,13 +43,86 @@ static struct pyheap_type fin_type = {
 	.finalize = fin_finalize,
 };
 
+/*
+ * Objects whose references are an array the collector may read in place
+ * (struct pyheap_type.refs_offset), in two types: one that declares the
+ * array and one that does not, each counting the calls of its traverse.
+ */
+struct arr_obj {
+	struct pyheap_obj ob;
+	u32 nr;
+	struct pyheap_obj *refs[];
+};
+
+static unsigned int arr_traversed[2];	/* [declared] */
+
+static void arr_visit_all(struct pyheap_obj *obj, pyheap_visit_t visit,
+			  void *arg)
+{
+	struct arr_obj *a = container_of(obj, struct arr_obj, ob);
+	u32 i;
+
+	for (i = 0; i < a->nr; i++)
+		if (a->refs[i])
+			visit(a->refs[i], arg);
+}
+
+static void arr_traverse_declared(struct pyheap_obj *obj,
+				  pyheap_visit_t visit, void *arg)
+{
+	arr_traversed[1]++;
+	arr_visit_all(obj, visit, arg);
+}
+
+static void arr_traverse_plain(struct pyheap_obj *obj, pyheap_visit_t visit,
+			       void *arg)
+{
+	arr_traversed[0]++;
+	arr_visit_all(obj, visit, arg);
+}
+
+static void arr_clear(struct pyheap_heap *heap, struct pyheap_obj *obj)
+{
+	struct arr_obj *a = container_of(obj, struct arr_obj, ob);
+	struct pyheap_obj *old;
+	u32 i;
+
+	for (i = 0; i < a->nr; i++) {
+		old = a->refs[i];
+		a->refs[i] = NULL;
+		pyheap_obj_put(heap, old);
+	}
+}
+
+static struct pyheap_type arr_types[2] = {
+	{
+		.name = "kunit_arr",
+		.traverse = arr_traverse_plain,
+		.clear = arr_clear,
+	}, {
+		.name = "kunit_arr_in",
+		.traverse = arr_traverse_declared,
+		.clear = arr_clear,
+		.refs_offset = offsetof(struct arr_obj, refs),
+		.nrefs_offset = offsetof(struct arr_obj, nr),
+	},
+};
+
 static int gc_suite_init(struct kunit_suite *suite)
 {
-	return pyheap_type_register(&fin_type);
+	int err = pyheap_type_register(&fin_type);
+
+	if (!err)
+		err = pyheap_type_register(&arr_types[0]);
+	if (!err)
+		err = pyheap_type_register(&arr_types[1]);
+	return err;
 }
 
 static void gc_suite_exit(struct kunit_suite *suite)
 {
+	pyheap_type_unregister(&arr_types[1]);
+	pyheap_type_unregister(&arr_types[0]);
 	pyheap_type_unregister(&fin_type);
 }
 
@@ -1230,6 +1305,139 @@ static void gc_untracked_object_of_a_cycle_is_not_counted(struct kunit *test)
 	pyheap_heap_unlock(heap);
 }
 
+#define ARR_N		3000
+#define ARR_REFS	4
+#define ARR_ROOTS	8
+#define ARR_STEP	(ARR_N / 2 / ARR_ROOTS)	/* root i is node i * step */
+
+/*
+ * The same random graph in each of the two array types, against a
+ * breadth-first search of it here: a collection frees what the search
+ * does not reach, in both, and calls the traverse only of the type that
+ * keeps its array to itself.  The graph is two halves with no edge
+ * between them, the roots in the first: the second is cyclic garbage.
+ */
+static void gc_reads_reference_arrays_in_place(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj **objs[2];
+	u32 *edge, *queue, seed = 12345, i, j, head = 0, tail = 0;
+	unsigned long *seen;
+	struct arr_obj *a;
+	long live = 0;
+	u64 before;
+	int t;
+
+	objs[0] = kunit_kcalloc(test, ARR_N, sizeof(*objs[0]), GFP_KERNEL);
+	objs[1] = kunit_kcalloc(test, ARR_N, sizeof(*objs[1]), GFP_KERNEL);
+	edge = kunit_kcalloc(test, ARR_N * ARR_REFS, sizeof(*edge), GFP_KERNEL);
+	queue = kunit_kcalloc(test, ARR_N, sizeof(*queue), GFP_KERNEL);
+	seen = kunit_kcalloc(test, BITS_TO_LONGS(ARR_N), sizeof(long),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, objs[0] && objs[1] && edge && queue && seen);
+
+	/* edges, U32_MAX for an empty slot; the search from the roots */
+	for (i = 0; i < ARR_N * ARR_REFS; i++) {
+		seed = seed * 1103515245 + 12345;
+		edge[i] = (seed >> 8) % (ARR_N / 2) +
+			  (i < ARR_N * ARR_REFS / 2 ? 0 : ARR_N / 2);
+		if (!((seed >> 20) % 5))
+			edge[i] = U32_MAX;
+	}
+	for (i = 0; i < ARR_ROOTS; i++) {
+		__set_bit(i * ARR_STEP, seen);
+		queue[tail++] = i * ARR_STEP;
+	}
+	while (head < tail) {
+		i = queue[head++];
+		for (j = 0; j < ARR_REFS; j++) {
+			u32 to = edge[i * ARR_REFS + j];
+
+			if (to != U32_MAX && !__test_and_set_bit(to, seen))
+				queue[tail++] = to;
+		}
+	}
+	live = tail;
+
+	pyheap_heap_lock(heap);
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < ARR_N; i++) {
+			objs[t][i] = pyheap_obj_new(heap, &arr_types[t],
+						    struct_size(a, refs,
+								ARR_REFS));
+			if (IS_ERR(objs[t][i]))
+				break;
+			container_of(objs[t][i], struct arr_obj, ob)->nr =
+				ARR_REFS;
+		}
+		KUNIT_EXPECT_EQ(test, i, (u32)ARR_N);
+		if (i < ARR_N)
+			goto out;
+	}
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < ARR_N * ARR_REFS; i++) {
+			if (edge[i] == U32_MAX)
+				continue;
+			a = container_of(objs[t][i / ARR_REFS], struct arr_obj,
+					 ob);
+			a->refs[i % ARR_REFS] = objs[t][edge[i]];
+			pyheap_obj_get(objs[t][edge[i]]);
+		}
+		/* only the roots keep their creation reference */
+		for (i = 0; i < ARR_N; i++)
+			if (i % ARR_STEP || i / ARR_STEP >= ARR_ROOTS)
+				pyheap_obj_put(heap, objs[t][i]);
+	}
+	arr_traversed[0] = 0;
+	arr_traversed[1] = 0;
+	/* what the counts could not free, the collection does */
+	before = heap->nr_objects;
+	KUNIT_EXPECT_GT(test, before, 2ULL * live);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2),
+			(long)(before - 2 * live));
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL * live);
+	KUNIT_EXPECT_EQ(test, arr_traversed[1], 0U);
+	KUNIT_EXPECT_GE(test, arr_traversed[0], (unsigned int)live);
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < ARR_ROOTS; i++)
+			pyheap_obj_put(heap, objs[t][i * ARR_STEP]);
+	before = heap->nr_objects;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), (long)before);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+out:
+	pyheap_heap_unlock(heap);
+}
+
+/* A reference array must lie after the header, aligned, length first. */
+static void gc_type_with_a_misplaced_array_is_refused(struct kunit *test)
+{
+	static const struct {
+		u16 refs, nrefs;
+		bool traverse;
+	} bad[] = {
+		{ sizeof(struct pyheap_obj) + 8, sizeof(struct pyheap_obj),
+		  false },
+		{ sizeof(struct pyheap_obj), 8, true },
+		{ sizeof(struct pyheap_obj) + 4, sizeof(struct pyheap_obj),
+		  true },
+		{ sizeof(struct pyheap_obj) + 8, sizeof(struct pyheap_obj) + 1,
+		  true },
+		{ sizeof(struct pyheap_obj), sizeof(struct pyheap_obj), true },
+		{ 0, sizeof(struct pyheap_obj), true },
+	};
+	struct pyheap_type type = { .name = "kunit_bad" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		type.refs_offset = bad[i].refs;
+		type.nrefs_offset = bad[i].nrefs;
+		type.traverse = bad[i].traverse ? arr_traverse_plain : NULL;
+		KUNIT_EXPECT_EQ_MSG(test, pyheap_type_register(&type), -EINVAL,
+				    "refs at %u, length at %u", bad[i].refs,
+				    bad[i].nrefs);
+	}
+}
+
 static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_collect_frees_self_loop),
 	KUNIT_CASE_SLOW(gc_collect_frees_long_ring),
@@ -1261,6 +1469,8 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE_PARAM(gc_change_forces_a_scan, skip_change_gen_params),
 	KUNIT_CASE(gc_object_without_slots_is_untracked),
 	KUNIT_CASE(gc_untracked_object_of_a_cycle_is_not_counted),
+	KUNIT_CASE(gc_reads_reference_arrays_in_place),
+	KUNIT_CASE(gc_type_with_a_misplaced_array_is_refused),
 	{}
 };
 

@@ -329,7 +329,7 @@ static u64 gc_count_refs(struct list_head *young, u32 gen)
 	list_for_each_entry(obj, young, node) {
 		obj->flags |= PYHEAP_OBJF_COLLECTING;
 		c.from = obj;
-		obj->type->traverse(obj, visit_count, &c);
+		__pyheap_gc_traverse(obj, visit_count, &c);
 		if (!(++n % 1024))
 			cond_resched();
 	}
@@ -349,7 +349,7 @@ static void gc_recount_refs(struct list_head *unreachable)
 	list_for_each_entry(obj, unreachable, node)
 		obj->heap_priv = 0;
 	list_for_each_entry(obj, unreachable, node) {
-		obj->type->traverse(obj, visit_count_collecting, NULL);
+		__pyheap_gc_traverse(obj, visit_count_collecting, NULL);
 		if (!(++n % 1024))
 			cond_resched();
 	}
@@ -403,7 +403,7 @@ static void gc_move_unreachable(struct list_head *young,
 		obj = list_entry(pos, struct pyheap_obj, node);
 		next = pos->next;
 		if (gc_is_reachable(obj)) {
-			obj->type->traverse(obj, visit_reachable, &m);
+			__pyheap_gc_traverse(obj, visit_reachable, &m);
 			obj->flags &= ~PYHEAP_OBJF_COLLECTING;
 			gc_set_gen(obj, dest);
 			obj->heap_priv = 0;
@@ -770,7 +770,7 @@ static void gc_index_count_refs(struct gc_index *d, struct pyheap_obj *obj,
 			d->order[d->nr_order++] = k;
 	}
 	d->from = obj;
-	obj->type->traverse(obj, visit_index_count, d);
+	__pyheap_gc_traverse(obj, visit_index_count, d);
 }
 
 static void gc_index_keep(struct gc_index *d, struct pyheap_obj *obj)
@@ -778,7 +778,7 @@ static void gc_index_keep(struct gc_index *d, struct pyheap_obj *obj)
 	if (gc_gen_of(obj) != d->dest)
 		gc_set_gen(obj, d->dest);
 	d->out->survivors++;
-	obj->type->traverse(obj, visit_index_reach, d);
+	__pyheap_gc_traverse(obj, visit_index_reach, d);
 }
 
 /* Step 2 for candidate @nr, and for whatever it pushes. */

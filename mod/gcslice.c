@@ -446,14 +446,14 @@ static enum slice_next slice_one(struct pyheap_heap *heap)
 			s->phase = SLICE_MARK;
 			return SLICE_MORE;
 		}
-		obj->type->traverse(obj, visit_slice_count, NULL);
+		__pyheap_gc_traverse(obj, visit_slice_count, NULL);
 		list_move_tail(&obj->node, &s->counted);
 		return SLICE_MORE;
 	case SLICE_MARK:
 		obj = list_first_entry_or_null(&s->grey, struct pyheap_obj,
 					       node);
 		if (obj) {
-			obj->type->traverse(obj, visit_slice_mark, s);
+			__pyheap_gc_traverse(obj, visit_slice_mark, s);
 			list_move_tail(&obj->node, &s->black);
 			return SLICE_MORE;
 		}

@@ -388,6 +388,32 @@ void __pyheap_gc_account(struct pyheap_heap *heap, int generation,
 bool __pyheap_gc_unchanged(struct pyheap_heap *heap, bool sliced);
 void __pyheap_gc_note_sliced(struct pyheap_heap *heap, bool found);
 
+/*
+ * @obj->type->traverse(@obj, @visit, @arg), for the collector's passes
+ * over every candidate (mod/gc.c, mod/gcslice.c): a type that keeps its
+ * references as an array (&pyheap_type.refs_offset) has them read in
+ * place, so that no call is made per object, and @visit, a constant at
+ * each call site, is inlined into the loop.
+ */
+static __always_inline void __pyheap_gc_traverse(struct pyheap_obj *obj,
+						 pyheap_visit_t visit,
+						 void *arg)
+{
+	const struct pyheap_type *type = obj->type;
+	struct pyheap_obj **refs;
+	u32 i, nr;
+
+	if (!type->refs_offset) {
+		type->traverse(obj, visit, arg);
+		return;
+	}
+	refs = (struct pyheap_obj **)((u8 *)obj + type->refs_offset);
+	nr = *(u32 *)((u8 *)obj + type->nrefs_offset);
+	for (i = 0; i < nr; i++)
+		if (refs[i])
+			visit(refs[i], arg);
+}
+
 /* mod/gcslice.c */
 void pyheap_gc_slice_init(struct pyheap_heap *heap);
 bool pyheap_gc_slice_mode(struct pyheap_heap *heap);

@@ -41,20 +41,43 @@ static unsigned long obj_key(const struct pyheap_obj *obj)
 	return __pa(obj) / sizeof(*obj);
 }
 
+/*
+ * A reference array the collector may read in place: after the header,
+ * aligned, its length before it, and a traverse for everyone else.
+ */
+static bool type_refs_valid(const struct pyheap_type *type)
+{
+	if (!type->refs_offset && !type->nrefs_offset)
+		return true;
+	return type->traverse &&
+	       type->nrefs_offset >= sizeof(struct pyheap_obj) &&
+	       IS_ALIGNED(type->nrefs_offset, sizeof(u32)) &&
+	       type->nrefs_offset + sizeof(u32) <= type->refs_offset &&
+	       IS_ALIGNED(type->refs_offset, sizeof(struct pyheap_obj *));
+}
+
+/* The smallest object of @type: a header, and the array's length. */
+static size_t type_min_size(const struct pyheap_type *type)
+{
+	return max_t(size_t, sizeof(struct pyheap_obj), type->refs_offset);
+}
+
 /**
  * pyheap_type_register() - make a type usable by pyheap_obj_new()
  * @type: the type; must stay valid until pyheap_type_unregister()
  *
  * Context: Process context.  Takes and releases pyheap_types_mutex.
- * Return: 0, -EINVAL if @type has no name or one over 15 characters,
- * -EEXIST if it is registered already, -ENOSPC if %PYHEAP_MAX_TYPES are.
+ * Return: 0, -EINVAL if @type has no name or one over 15 characters, or
+ * a reference array (&pyheap_type.refs_offset) that is misplaced or has
+ * no traverse, -EEXIST if it is registered already, -ENOSPC if
+ * %PYHEAP_MAX_TYPES are.
  */
 int pyheap_type_register(struct pyheap_type *type)
 {
 	unsigned int i;
 	int free = -1;
 
-	if (!type->name || strlen(type->name) > 15)
+	if (!type->name || strlen(type->name) > 15 || !type_refs_valid(type))
 		return -EINVAL;
 	guard(mutex)(&pyheap_types_mutex);
 	for (i = 0; i < PYHEAP_MAX_TYPES; i++) {
@@ -95,7 +118,7 @@ static struct pyheap_obj *obj_alloc(struct pyheap_heap *heap,
 	size_t bytes = pyheap_obmalloc_usable_size(size);
 	struct pyheap_obj *obj;
 
-	if (size < sizeof(*obj) || size > U32_MAX ||
+	if (size < type_min_size(type) || size > U32_MAX ||
 	    WARN_ON_ONCE(READ_ONCE(pyheap_types[type->id]) != type))
 		return ERR_PTR(-EINVAL);
 	if (heap->nr_objects >= heap->limits.max_objects ||

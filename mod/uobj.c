@@ -69,6 +69,8 @@ struct pyheap_type pyheap_uobj_type = {
 	.traverse = uobj_traverse,
 	.clear = uobj_clear,
 	.finalize = pyheap_event_queue_finalize,
+	.refs_offset = offsetof(struct pyheap_uobj, slots),
+	.nrefs_offset = offsetof(struct pyheap_uobj, nslots),
 };
 
 /* Header, slots and payload: what sys.getsizeof() would say. */

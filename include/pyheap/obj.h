@@ -65,6 +65,15 @@ typedef void (*pyheap_visit_t)(struct pyheap_obj *target, void *arg);
  *	reference it drops that takes another object with an unrun
  *	finalizer to zero frees that object unfinalized (no recursion).
  *	NULL for none.
+ * @refs_offset: optional, for the collector's speed: if not 0, the
+ *	object's references are an array of struct pyheap_obj pointers at
+ *	this byte offset from its header (NULL entries are empty), and
+ *	@nrefs_offset is the offset of the u32 holding the array's length.
+ *	The collector then reads them in place in its own passes, with no
+ *	call per object or per reference.  Only for references that
+ *	heap->lock alone protects; @traverse is still needed, and must
+ *	visit the same references, for everyone else
+ * @nrefs_offset: see @refs_offset
  * @id: set by pyheap_type_register(); do not touch
  *
  * The callbacks run with the heap's lock held and must not sleep for long.
@@ -78,6 +87,8 @@ struct pyheap_type {
 	void (*clear)(struct pyheap_heap *heap, struct pyheap_obj *obj);
 	void (*release)(struct pyheap_heap *heap, struct pyheap_obj *obj);
 	int (*finalize)(struct pyheap_heap *heap, struct pyheap_obj *obj);
+	u16 refs_offset;
+	u16 nrefs_offset;
 	unsigned int id;
 };
 
