@@ -802,6 +802,7 @@ static uint32_t min_size(uint32_t cmd)
 	return cmd == PYHEAP_CMD_GC_OBJ_INFO ? PYHEAP_GC_OBJ_INFO_SIZE_VER0 :
 	       cmd == PYHEAP_CMD_GC_GARBAGE ? PYHEAP_GC_GARBAGE_SIZE_VER0 :
 	       cmd == PYHEAP_CMD_GC_COLLECT ? PYHEAP_GC_COLLECT_SIZE_VER0 :
+	       cmd == PYHEAP_CMD_GC_STATS ? PYHEAP_GC_STATS_SIZE_VER0 :
 	       ksize[cmd];
 }
 
