@@ -502,6 +502,87 @@ out:
 	pyheap_heap_unlock(heap);
 }
 
+/* A cycle of two, @a with a finalizer, with no reference left from outside. */
+static struct pyheap_obj *handed_pair(struct kunit *test,
+				      struct pyheap_heap *heap)
+{
+	struct pyheap_obj *a = pyheap_uobj_new(heap, 1, 0,
+					       PYHEAP_OBJ_FINALIZER);
+	struct pyheap_obj *b = node(heap, 1);
+
+	KUNIT_EXPECT_FALSE(test, IS_ERR(a));
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	if (IS_ERR(a) || !b)
+		return NULL;
+	link(heap, a, 0, b);
+	link(heap, b, 0, a);
+	pyheap_obj_put(heap, a);
+	pyheap_obj_put(heap, b);
+	return a;
+}
+
+/* A cycle of two plain objects, garbage at once. */
+static void garbage_pair(struct pyheap_heap *heap)
+{
+	struct pyheap_obj *c = node(heap, 1), *d = node(heap, 1);
+
+	if (!c || !d)
+		return;
+	link(heap, c, 0, d);
+	link(heap, d, 0, c);
+	pyheap_obj_put(heap, c);
+	pyheap_obj_put(heap, d);
+}
+
+/*
+ * What a collection hands to finalizer events stays alive, tagged, in the
+ * generation collected, until pyheap_gc_collect_handed() decides it
+ * again: alone, so that garbage made meanwhile waits for the next
+ * collection; what an open handle still holds moves to the next
+ * generation, untagged.
+ */
+static void gc_collect_handed_decides_what_was_handed(struct kunit *test)
+{
+	struct pyheap_heap *heap = test->priv;
+	struct pyheap_obj *a;
+	u32 h;
+
+	pyheap_heap_lock(heap);
+	a = handed_pair(test, heap);
+	if (!a)
+		goto out;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 0L);
+	KUNIT_EXPECT_TRUE(test, a->flags & PYHEAP_OBJF_HANDED);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(a), 0U);
+	h = pyheap_event_take(heap);
+	garbage_pair(heap);
+	/* the event's handle holds it: resurrected, as CPython would */
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 0), 0L);
+	KUNIT_EXPECT_FALSE(test, a->flags & PYHEAP_OBJF_HANDED);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(a), 1U);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 4ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap, h), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 2), 0L);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 4L);
+
+	/* the same by a full collection, whichever way the suite makes it */
+	a = handed_pair(test, heap);
+	if (!a)
+		goto out;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 0L);
+	KUNIT_EXPECT_TRUE(test, a->flags & PYHEAP_OBJF_HANDED);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap,
+						  pyheap_event_take(heap)), 0);
+	garbage_pair(heap);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+out:
+	pyheap_heap_unlock(heap);
+}
+
 /* A heap going away runs no finalizer: its cycles are freed as they are. */
 static void gc_no_finalizer_runs_at_heap_destroy(struct kunit *test)
 {
@@ -1450,6 +1531,7 @@ static struct kunit_case gc_cases[] = {
 	KUNIT_CASE(gc_finalizer_inside_a_finalizer_does_not_nest),
 	KUNIT_CASE(gc_finalizer_of_what_a_cycle_held_runs),
 	KUNIT_CASE(gc_uobj_at_refcount_zero_queues_an_event),
+	KUNIT_CASE(gc_collect_handed_decides_what_was_handed),
 	KUNIT_CASE(gc_no_finalizer_runs_at_heap_destroy),
 	KUNIT_CASE(gc_legacy_finalizer_cycle_goes_to_garbage),
 	KUNIT_CASE(gc_saveall_keeps_everything_in_garbage),

@@ -327,7 +327,8 @@ static u64 gc_count_refs(struct list_head *young, u32 gen)
 	unsigned int n = 0;
 
 	list_for_each_entry(obj, young, node) {
-		obj->flags |= PYHEAP_OBJF_COLLECTING;
+		obj->flags = (obj->flags & ~PYHEAP_OBJF_HANDED) |
+			     PYHEAP_OBJF_COLLECTING;
 		c.from = obj;
 		__pyheap_gc_traverse(obj, visit_count, &c);
 		if (!(++n % 1024))
@@ -775,6 +776,9 @@ static void gc_index_count_refs(struct gc_index *d, struct pyheap_obj *obj,
 
 static void gc_index_keep(struct gc_index *d, struct pyheap_obj *obj)
 {
+	/* (no store to a header that need not change: see the scan) */
+	if (unlikely(obj->flags & PYHEAP_OBJF_HANDED))
+		obj->flags &= ~PYHEAP_OBJF_HANDED;
 	if (gc_gen_of(obj) != d->dest)
 		gc_set_gen(obj, d->dest);
 	d->out->survivors++;
@@ -804,6 +808,7 @@ static void gc_index_unlink(struct pyheap_obj *obj,
 			    struct list_head *unreachable,
 			    struct gc_deduced *out)
 {
+	obj->flags &= ~PYHEAP_OBJF_HANDED;
 	obj->flags |= PYHEAP_OBJF_UNREACHABLE | PYHEAP_OBJF_COLLECTING;
 	gc_set_gen(obj, PYHEAP_GEN_NONE);
 	out->finalizers |= gc_has_finalizer(obj);
@@ -1283,15 +1288,16 @@ move:
  * 8. A finalizer may have made objects reachable again (resurrection).
  * Run the deduction again on what is left; the resurrected survive into
  * @old: the next older generation, or the one collected when the
- * finalizers handed their objects to user space (see __pyheap_gc_finish()).
+ * finalizers handed their objects to user space (@handed, see
+ * __pyheap_gc_finish()), tagged PYHEAP_OBJF_HANDED for the collection
+ * that finishes the job (pyheap_gc_collect_handed()).
  */
 static void gc_check_resurrected(struct pyheap_gc *gc,
 				 struct list_head *unreachable,
-				 struct list_head *still, u32 old)
+				 struct list_head *still, u32 old, bool handed)
 {
-	struct pyheap_obj *obj;
-
 	struct gc_deduced again = {};
+	struct pyheap_obj *obj;
 
 	list_for_each_entry(obj, unreachable, node)
 		obj->flags &= ~PYHEAP_OBJF_UNREACHABLE;
@@ -1299,6 +1305,9 @@ static void gc_check_resurrected(struct pyheap_gc *gc,
 	gc_move_unreachable(unreachable, still, old, &again);
 	list_for_each_entry(obj, still, node)
 		obj->flags &= ~PYHEAP_OBJF_UNREACHABLE;
+	if (handed)
+		list_for_each_entry(obj, unreachable, node)
+			obj->flags |= PYHEAP_OBJF_HANDED;
 	gc_move_all(gc, unreachable, old);
 }
 
@@ -1453,6 +1462,7 @@ u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
 	struct gc_debug_counts dc = {};
 	u64 collected, nr_uncollectable, events;
 	LIST_HEAD(finalizers_list);
+	bool handed;
 	LIST_HEAD(still);
 
 	lockdep_assert_held(&heap->lock);
@@ -1473,13 +1483,15 @@ u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
 		/*
 		 * 8. resurrected objects survive.  What the events hold
 		 * is not resurrected yet: user space runs the finalizers
-		 * and then collects this generation again, which must
-		 * find there what CPython's one collection frees, and
-		 * nothing older.  So no promotion for it.
+		 * and then collects what they were handed again
+		 * (pyheap_gc_collect_handed()), which must find there what
+		 * CPython's one collection frees.  So no promotion for it
+		 * yet: a plain collection of this generation, the older
+		 * way to finish, must find it there and nothing older.
 		 */
+		handed = heap->events.nr != events;
 		gc_check_resurrected(gc, unreachable, &still,
-				     heap->events.nr != events ? generation :
-				     old);
+				     handed ? generation : old, handed);
 		collected = gc_list_count(&still);
 	} else {
 		list_splice_init(unreachable, &still);
@@ -1508,6 +1520,29 @@ u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
 }
 
 /*
+ * Steps 6 to 11 of a collection that began at @start, in one hold: what
+ * __pyheap_gc_finish() does with what @found, and the statistics.
+ */
+static u64 gc_finish_account(struct pyheap_heap *heap, int generation,
+			     struct list_head *unreachable,
+			     const struct gc_deduced *found, u64 candidates,
+			     u64 start, u64 *uncollectable)
+	__must_hold(&heap->lock)
+{
+	u64 collected, ns;
+
+	collected = __pyheap_gc_finish(heap, generation, unreachable,
+				       found->finalizers, found->unreachable,
+				       uncollectable);
+	/* 11. statistics */
+	ns = ktime_get_ns() - start;
+	__pyheap_gc_note_hold(heap, generation, ns);
+	__pyheap_gc_account(heap, generation, candidates, collected,
+			    *uncollectable, ns);
+	return collected;
+}
+
+/*
  * This is the main function.  Read this to understand how a collection
  * works: it is CPython's gc_collect_main(), step by step.  Returns the
  * number of unreachable objects found (collected plus uncollectable).
@@ -1519,7 +1554,7 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	u32 old = min(generation + 1, OLDEST);
 	struct list_head *young = &gc->gens[generation].objects;
 	u64 start = ktime_get_ns(), candidates, survivors, collected;
-	u64 uncollectable, merged = 0, ns;
+	u64 uncollectable, merged = 0;
 	struct gc_deduced found = {};
 	LIST_HEAD(unreachable);
 	int i;
@@ -1571,15 +1606,8 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	}
 	gc->gens[old].nr += survivors;
 
-	collected = __pyheap_gc_finish(heap, generation, &unreachable,
-				       found.finalizers, found.unreachable,
-				       &uncollectable);
-
-	/* 11. statistics */
-	ns = ktime_get_ns() - start;
-	__pyheap_gc_note_hold(heap, generation, ns);
-	__pyheap_gc_account(heap, generation, candidates, collected,
-			    uncollectable, ns);
+	collected = gc_finish_account(heap, generation, &unreachable, &found,
+				      candidates, start, &uncollectable);
 	gc_note_base(heap, generation, merged, &found);
 	gc->collecting = false;
 	WRITE_ONCE(gc->behind, false);		/* paired: throttle */
@@ -1613,6 +1641,88 @@ long pyheap_gc_collect(struct pyheap_heap *heap, int generation)
 	return gc_collect(heap, generation);
 }
 EXPORT_SYMBOL_GPL(pyheap_gc_collect);
+
+/*
+ * Take the objects tagged PYHEAP_OBJF_HANDED out of generations 0 to
+ * @generation onto @young, as candidates (COLLECTING) that forget the
+ * tag.  Returns how many.
+ */
+static u64 gc_take_handed(struct pyheap_gc *gc, int generation,
+			  struct list_head *young)
+{
+	struct pyheap_obj *obj, *tmp;
+	unsigned int n = 0;
+	u64 taken = 0;
+	int i;
+
+	for (i = 0; i <= generation; i++) {
+		list_for_each_entry_safe(obj, tmp, &gc->gens[i].objects, node) {
+			if (!(++n % 1024))
+				cond_resched();
+			if (!(obj->flags & PYHEAP_OBJF_HANDED))
+				continue;
+			obj->flags &= ~PYHEAP_OBJF_HANDED;
+			obj->flags |= PYHEAP_OBJF_COLLECTING;
+			list_move_tail(&obj->node, young);
+			gc->gens[i].nr--;
+			taken++;
+		}
+	}
+	return taken;
+}
+
+/**
+ * pyheap_gc_collect_handed() - finish a collection whose finalizers ran
+ * @heap: the heap
+ * @generation: the generation the collection was of, 0..2
+ *
+ * A collection that hands the objects of PEP 442 finalizers to user space
+ * (finalizer events) cannot run those finalizers itself, so it keeps what
+ * it found unreachable alive, in @generation, for user space to finish:
+ * once the finalizers have run and the events' handles are closed, this
+ * decides again only what was kept so, counting every reference from
+ * anywhere else as a root, as CPython's handle_resurrected_objects()
+ * does after its finalizers; frees what is still unreachable and moves
+ * the rest to the next older generation.  Objects made or cut loose by
+ * the finalizers meanwhile wait for the next collection, as in CPython.
+ * An object stops being "kept" at the next collection that has it as a
+ * candidate.  Counted in @generation's statistics; the counts of
+ * gc.get_count() do not move.
+ *
+ * Context: Process context; may sleep.  Caller holds heap->lock.
+ * Return: unreachable objects found, -EINVAL for a bad @generation, or
+ * -EBUSY from inside a collection.
+ */
+long pyheap_gc_collect_handed(struct pyheap_heap *heap, int generation)
+	__must_hold(&heap->lock)
+{
+	struct pyheap_gc *gc = &heap->gc;
+	u32 old = min(generation + 1, OLDEST);
+	u64 start = ktime_get_ns(), candidates, collected, uncollectable;
+	struct gc_deduced found = {};
+	LIST_HEAD(unreachable);
+	LIST_HEAD(young);
+
+	lockdep_assert_held(&heap->lock);
+	if (generation < 0 || generation >= NR_GENS)
+		return -EINVAL;
+	if (gc->collecting || heap->draining)
+		return -EBUSY;
+	pyheap_gc_slice_finish(heap);
+	gc->collecting = true;
+	candidates = gc_take_handed(gc, generation, &young);
+	if (candidates)
+		pyheap_heap_changed(heap);	/* objects moved lists */
+	gc_recount_refs(&young);
+	gc_move_unreachable(&young, &unreachable, old, &found);
+	list_splice_tail(&young, &gc->gens[old].objects);
+	gc->gens[old].nr += found.survivors;
+	collected = gc_finish_account(heap, generation, &unreachable, &found,
+				      candidates, start, &uncollectable);
+	gc->collecting = false;
+	return collected + uncollectable;
+}
+EXPORT_SYMBOL_IF_KUNIT(pyheap_gc_collect_handed);
 
 /*
  * Which generation to collect, as CPython's gc_collect_generations()

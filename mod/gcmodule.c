@@ -60,15 +60,22 @@ int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 	int err;
 
 	lockdep_assert_held(&ucmd->heap->lock);
-	if (cmd->flags || cmd->__reserved || cmd->out_unreachable)
+	if ((cmd->flags & ~PYHEAP_GC_COLLECT_HANDED) || cmd->__reserved ||
+	    cmd->out_unreachable)
 		return -EINVAL;
 	err = ucmd_prove_writable(ucmd, sizeof(*cmd));
 	if (err)
 		return err;
 	if (cmd->generation >= PYHEAP_GC_NR_GENS)
 		return -EINVAL;
-	if (cmd->generation == PYHEAP_GC_NR_GENS - 1 && !ucmd->in_batch &&
-	    pyheap_gc_slice_mode(ucmd->heap)) {
+	if (cmd->flags & PYHEAP_GC_COLLECT_HANDED) {
+		/* what is handed out is small: one hold, never in slices */
+		before = gc_uncollectable(ucmd->heap, cmd->generation);
+		n = pyheap_gc_collect_handed(ucmd->heap, cmd->generation);
+		uncollectable = gc_uncollectable(ucmd->heap, cmd->generation) -
+				before;
+	} else if (cmd->generation == PYHEAP_GC_NR_GENS - 1 &&
+		   !ucmd->in_batch && pyheap_gc_slice_mode(ucmd->heap)) {
 		/* in slices, run by the dispatcher without the lock held */
 		if (!ucmd->gc_target) {
 			ucmd->gc_target = pyheap_gc_slice_target(ucmd->heap);

@@ -435,7 +435,8 @@ static enum slice_next slice_one(struct pyheap_heap *heap)
 			s->phase = SLICE_COUNT;
 			return SLICE_MORE;
 		}
-		obj->flags |= PYHEAP_OBJF_WATCHED;
+		obj->flags = (obj->flags & ~PYHEAP_OBJF_HANDED) |
+			     PYHEAP_OBJF_WATCHED;
 		obj->heap_priv = 0;
 		list_move_tail(&obj->node, &s->count);
 		return SLICE_MORE;

@@ -283,6 +283,7 @@ static inline void pyheap_heap_changed(struct pyheap_heap *heap)
 #define PYHEAP_OBJF_FINALIZED	BIT(4)	/* ... and it has run */
 #define PYHEAP_OBJF_LEGACY	BIT(5)	/* legacy finalizer (__del__) */
 #define PYHEAP_OBJF_KEEP	BIT(6)	/* its finalizer could not start */
+#define PYHEAP_OBJF_HANDED	BIT(7)	/* kept alive by a finalizer event */
 /* BIT(12), PYHEAP_OBJF_WATCHED: in include/pyheap/obj.h */
 #define PYHEAP_OBJF_GREY	BIT(13)	/* a sliced collection reached it */
 #define PYHEAP_OBJF_GEN_SHIFT	8
@@ -376,6 +377,8 @@ u32 pyheap_gc_objects_get(struct pyheap_heap *heap, int gen, u64 start,
 void pyheap_gc_for_each_referrer(struct pyheap_heap *heap,
 				 const struct pyheap_obj *match,
 				 pyheap_visit_t fn, void *arg);
+
+long pyheap_gc_collect_handed(struct pyheap_heap *heap, int generation);
 
 /* mod/gc.c, for mod/gcslice.c */
 u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,

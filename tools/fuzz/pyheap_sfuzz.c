@@ -84,6 +84,7 @@ struct mobj {
 	struct mlru *map;
 	int mark;
 	int64_t gcref;
+	int handed;	/* kept alive for a finalizer event (ABI 1.10) */
 };
 
 struct mev {
@@ -1320,19 +1321,27 @@ static uint64_t last_uncollectable;
  * gc.collect(g).  Marks: 0 not a candidate, 2 candidate, 1 reachable,
  * 3 legacy set, 4 unreachable after finalizers, 5 reachable before them.
  */
-static uint64_t m_collect(struct mheap *m, int g)
+/*
+ * A collection of generation @g; with @handed (GC_COLLECT_HANDED), of
+ * only the objects an earlier one kept alive for its finalizer events,
+ * which leaves the counts alone.  Every candidate forgets being kept.
+ */
+static uint64_t m_collect(struct mheap *m, int g, int handed)
 {
 	int old = g + 1 < 2 ? g + 1 : 2, i, k, n, grown, buf[64];
 	uint64_t cand = 0, collected = 0, uncoll = 0;
 	int events = 0;
 
-	if (g < 2)
+	if (g < 2 && !handed)
 		m->count[g + 1]++;
-	for (i = 0; i <= g; i++)
+	for (i = 0; i <= g && !handed; i++)
 		m->count[i] = 0;
 	for (i = 0; i < m->no; i++) {
-		m->o[i].mark = collect_ok(m, i, g) ? 2 : 0;
+		m->o[i].mark = collect_ok(m, i, g) &&
+			       (!handed || m->o[i].handed) ? 2 : 0;
 		cand += m->o[i].mark == 2;
+		if (m->o[i].mark == 2)
+			m->o[i].handed = 0;
 	}
 	deduce(m, 2);
 	for (i = 0; i < m->no; i++)
@@ -1391,10 +1400,12 @@ static uint64_t m_collect(struct mheap *m, int g)
 
 		if (!o->live)
 			continue;
-		if (o->mark == 1)
+		if (o->mark == 1) {
 			o->gen = g;
-		else if (o->mark == 3 || o->mark == 4 || o->mark == 5)
+			o->handed = 1;
+		} else if (o->mark == 3 || o->mark == 4 || o->mark == 5) {
 			o->gen = old;
+		}
 		collected += o->mark == 4;
 	}
 	/* break the cycles, or keep them all with DEBUG_SAVEALL */
@@ -1745,14 +1756,16 @@ static int md_sizeof(struct mheap *m, struct pyheap_getsizeof *in,
 static int md_collect(struct mheap *m, struct pyheap_gc_collect *in,
 		      struct env *e)
 {
-	if (in->flags || in->__reserved || in->out_unreachable)
+	if ((in->flags & ~PYHEAP_GC_COLLECT_HANDED) || in->__reserved ||
+	    in->out_unreachable)
 		return -EINVAL;
 	/* fixed: the answer is proven writable first, nothing collected */
 	if (!e->wr)
 		return -EFAULT;
 	if (in->generation >= 3)
 		return -EINVAL;
-	in->out_unreachable = m_collect(m, in->generation);
+	in->out_unreachable = m_collect(m, in->generation,
+					in->flags & PYHEAP_GC_COLLECT_HANDED);
 	in->out_uncollectable = last_uncollectable;	/* ABI 1.7 */
 	in->out_collected = in->out_unreachable - last_uncollectable;
 	return 0;
@@ -2877,6 +2890,10 @@ static void build(struct mheap *m, const struct step *st, uint32_t cmd,
 		u[2] = some_handle(m, w[0]);
 		break;
 	case PYHEAP_CMD_GC_COLLECT:
+		/* (a sub_call's w[2] of 0 makes a plain collection) */
+		u[1] = w[2] % 3 == 1 ? PYHEAP_GC_COLLECT_HANDED : 0;
+		if (!(w[9] % 29))
+			u[1] = 1u << (w[9] % 32);
 		u[2] = w[1] % 17 ? w[1] % 3 : w[1];
 		break;
 	case PYHEAP_CMD_GC_SET: {

@@ -44,7 +44,7 @@ def test_version_reports_abi():
     fd = os.open("/dev/pyheap", os.O_RDWR)
     try:
         _, _, major, minor, heap = version(fd)
-        assert (major, minor) == header_abi() == (1, 9), (major, minor)
+        assert (major, minor) == header_abi() == (1, 10), (major, minor)
         assert heap in heap_ids()
     finally:
         os.close(fd)

@@ -68,7 +68,7 @@
 
 /* ABI version: the major changes only if an existing meaning changes. */
 #define PYHEAP_ABI_MAJOR	1
-#define PYHEAP_ABI_MINOR	9
+#define PYHEAP_ABI_MINOR	10
 
 /* Handle 0 names no object: an empty slot, or "None". */
 #define PYHEAP_HANDLE_NONE	0
@@ -362,7 +362,7 @@ struct pyheap_batch {
 /**
  * struct pyheap_gc_collect - ioctl(PYHEAP_IOC_GC_COLLECT)
  * @size: sizeof(struct pyheap_gc_collect)
- * @flags: must be 0
+ * @flags: 0, or %PYHEAP_GC_COLLECT_HANDED (since ABI 1.10)
  * @generation: oldest generation to collect, 0..%PYHEAP_GC_NR_GENS - 1
  * @__reserved: must be 0
  * @out_unreachable: unreachable objects found, as ``gc.collect()``
@@ -375,6 +375,16 @@ struct pyheap_batch {
  * Collects now, in the caller's context, even when the collector is
  * disabled, as ``gc.collect()`` does.  A caller of ABI 1.5 or older
  * passes %PYHEAP_GC_COLLECT_SIZE_VER0 and gets @out_unreachable only.
+ *
+ * The objects a collection hands to finalizer events, and what they
+ * reach, stay alive in @generation until their finalizers have run.
+ * %PYHEAP_GC_COLLECT_HANDED then finishes that collection as CPython's
+ * one ``gc.collect()`` would: it decides again only those objects
+ * (generations 0 to @generation), frees what is still unreachable and
+ * moves what was resurrected to the next older generation, and leaves
+ * whatever else became garbage meanwhile to the next collection.  The
+ * counts of %PYHEAP_IOC_GC_GET do not move.  See "Finalizers" in
+ * Documentation/pyheap/gc.rst.
  */
 struct pyheap_gc_collect {
 	__u32 size;
@@ -385,6 +395,9 @@ struct pyheap_gc_collect {
 	__u64 out_collected;
 	__u64 out_uncollectable;
 };
+
+/* pyheap_gc_collect.flags */
+#define PYHEAP_GC_COLLECT_HANDED	(1U << 0)
 
 #define PYHEAP_IOC_GC_COLLECT	_IO(PYHEAP_IOC_MAGIC, PYHEAP_CMD_GC_COLLECT)
 

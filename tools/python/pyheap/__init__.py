@@ -44,7 +44,7 @@ __all__ = ["Heap", "Obj", "LruCache", "CacheInfo", "HeapInfo", "SizeInfo",
 PYHEAP_IOC_MAGIC = 0xB9
 
 PYHEAP_ABI_MAJOR = 1
-PYHEAP_ABI_MINOR = 9
+PYHEAP_ABI_MINOR = 10
 
 PYHEAP_HANDLE_NONE = 0
 
@@ -91,6 +91,7 @@ PYHEAP_BATCH_STOP_ON_ERROR = 1 << 0
 PYHEAP_BATCH_MAX = 4096
 
 PYHEAP_GC_NR_GENS = 3
+PYHEAP_GC_COLLECT_HANDED = 1 << 0
 
 PYHEAP_GC_DEBUG_STATS = 1 << 0
 PYHEAP_GC_DEBUG_COLLECTABLE = 1 << 1
@@ -786,9 +787,11 @@ class Heap:
         The callable finalizers of the objects found run during the call:
         the collector hands those objects back (PEP 442; their events
         keep them, and what they reach, alive), each finalizer runs, and
-        the objects no finalizer resurrected are collected then, by one
-        more collection of the generation they were kept in; the count is
-        that of CPython's single collection.  The finalizers of what the
+        the objects no finalizer resurrected are collected then, by a
+        collection of only what was handed back (GC_COLLECT_HANDED), so
+        that what the finalizers made or let go waits for the next
+        collection, as in CPython; the count is that of CPython's single
+        collection.  The finalizers of what the
         cycles alone held, freed by its count, run in the call too.  The
         callbacks run before and after, with the same count split into
         collected and uncollectable."""
@@ -828,17 +831,21 @@ class Heap:
     def _collect_rest(self, generation):
         """After the finalizers of a collection of `generation` ran, what
         is still unreachable of the objects they were handed: the
-        collector kept those in `generation` itself (ABI 1.9: not
-        promoted, since CPython frees them in the same collection), so
-        collect it again, and return what GC_COLLECT found: unreachable,
-        collected, uncollectable.  CPython does all of it in one
-        collection, so the figures of this one move to `generation` in
-        get_stats(), and get_count() reads as if it had not happened:
+        collector kept those alive (ABI 1.9), and GC_COLLECT_HANDED
+        (ABI 1.10) decides again those alone, as CPython's
+        handle_resurrected_objects() does; return what it found:
+        unreachable, collected, uncollectable.  CPython does all of it in
+        one collection, so the figures of this one move to `generation`
+        in get_stats(), and get_count() reads as if it had not happened:
         CPython's counts after the finalizers, the objects freed taken
         off count 0."""
         count = self.get_count()
         before = self._raw_stats()
-        out = self._collect_split(generation)
+        # (a module older than 1.10 collects the generation again)
+        flags = PYHEAP_GC_COLLECT_HANDED if self.abi >= (1, 10) else 0
+        out = self._ioctl(PYHEAP_CMD_GC_COLLECT,
+                          PyheapGcCollect(flags=flags,
+                                          generation=generation))
         after = self._raw_stats()
         freed = 0
         for gen in range(PYHEAP_GC_NR_GENS):
