@@ -554,6 +554,7 @@ static void gc_collect_handed_decides_what_was_handed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 0L);
 	KUNIT_EXPECT_TRUE(test, a->flags & PYHEAP_OBJF_HANDED);
 	KUNIT_EXPECT_EQ(test, pyheap_gc_generation(a), 0U);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].nr_handed, 2ULL);
 	h = pyheap_event_take(heap);
 	garbage_pair(heap);
 	/* the event's handle holds it: resurrected, as CPython would */
@@ -577,6 +578,31 @@ static void gc_collect_handed_decides_what_was_handed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 3), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 2), 2L);
 	KUNIT_EXPECT_EQ(test, heap->nr_objects, 2ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+
+	/* what dies meanwhile, and what is frozen, is kept no longer */
+	a = handed_pair(test, heap);
+	if (!a)
+		goto out;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 0L);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap,
+						  pyheap_event_take(heap)), 0);
+	link(heap, a, 0, NULL);
+	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].nr_handed, 0ULL);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 0), 0L);
+	a = handed_pair(test, heap);
+	if (!a)
+		goto out;
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 0), 0L);
+	pyheap_gc_freeze(heap, true);
+	KUNIT_EXPECT_FALSE(test, a->flags & PYHEAP_OBJF_HANDED);
+	KUNIT_EXPECT_EQ(test, heap->gc.gens[0].nr_handed, 0ULL);
+	pyheap_gc_freeze(heap, false);
+	KUNIT_EXPECT_EQ(test, pyheap_handle_close(heap,
+						  pyheap_event_take(heap)), 0);
+	KUNIT_EXPECT_EQ(test, pyheap_gc_collect_handed(heap, 2), 0L);
 	KUNIT_EXPECT_EQ(test, pyheap_gc_collect(heap, 2), 2L);
 	KUNIT_EXPECT_EQ(test, heap->nr_objects, 0ULL);
 out:
@@ -1499,8 +1525,8 @@ static void gc_type_with_a_misplaced_array_is_refused(struct kunit *test)
 		{ sizeof(struct pyheap_obj) + 8, sizeof(struct pyheap_obj),
 		  false },
 		{ sizeof(struct pyheap_obj), 8, true },
-		{ sizeof(struct pyheap_obj) + 4, sizeof(struct pyheap_obj),
-		  true },
+		{ sizeof(struct pyheap_obj) + sizeof(void *) / 2,
+		  sizeof(struct pyheap_obj), true },
 		{ sizeof(struct pyheap_obj) + 8, sizeof(struct pyheap_obj) + 1,
 		  true },
 		{ sizeof(struct pyheap_obj), sizeof(struct pyheap_obj), true },

@@ -251,6 +251,8 @@ void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	(*gc_nr(gc, gen))--;
 	if (gen == PYHEAP_GEN_UNTRACKED)
 		return;
+	if (gen <= OLDEST && (obj->flags & PYHEAP_OBJF_HANDED))
+		gc->gens[gen].nr_handed--;
 	if (gc->gens[0].count)
 		gc->gens[0].count--;
 	if (gen == OLDEST) {
@@ -995,7 +997,8 @@ static bool gc_unchanged(struct pyheap_heap *heap, int generation,
 	bool index = generation == OLDEST && gc_index_wanted(gc, candidates);
 
 	if (!g->base_ok || g->base != heap->head.changes || g->base_sliced ||
-	    index != g->base_index || (generation < OLDEST && candidates))
+	    index != g->base_index || (generation < OLDEST && candidates) ||
+	    g->nr_handed)
 		return false;
 	if (index)
 		gc->index_collections++;
@@ -1038,7 +1041,8 @@ bool __pyheap_gc_unchanged(struct pyheap_heap *heap, bool sliced)
 
 	lockdep_assert_held(&heap->lock);
 	return g->base_ok && g->base == heap->head.changes &&
-	       g->base_sliced == sliced && !gc->gens[0].nr && !gc->gens[1].nr;
+	       g->base_sliced == sliced && !gc->gens[0].nr && !gc->gens[1].nr &&
+	       !g->nr_handed;
 }
 
 void __pyheap_gc_note_sliced(struct pyheap_heap *heap, bool clean)
@@ -1305,10 +1309,20 @@ static void gc_check_resurrected(struct pyheap_gc *gc,
 	gc_move_unreachable(unreachable, still, old, &again);
 	list_for_each_entry(obj, still, node)
 		obj->flags &= ~PYHEAP_OBJF_UNREACHABLE;
-	if (handed)
-		list_for_each_entry(obj, unreachable, node)
-			obj->flags |= PYHEAP_OBJF_HANDED;
-	gc_move_all(gc, unreachable, old);
+	if (!handed) {
+		gc_move_all(gc, unreachable, old);
+		return;
+	}
+	/* at the head of the list, where pyheap_gc_collect_handed() looks */
+	while ((obj = list_first_entry_or_null(unreachable, struct pyheap_obj,
+					       node))) {
+		obj->flags &= ~(PYHEAP_OBJF_COLLECTING |
+				PYHEAP_OBJF_UNREACHABLE);
+		obj->flags |= PYHEAP_OBJF_HANDED;
+		__gc_move(gc, obj, old);
+		list_move(&obj->node, gc_list(gc, old));
+		gc->gens[old].nr_handed++;
+	}
 }
 
 static int gc_garbage_append(struct pyheap_heap *heap, struct pyheap_obj *obj)
@@ -1462,8 +1476,8 @@ u64 __pyheap_gc_finish(struct pyheap_heap *heap, int generation,
 	struct gc_debug_counts dc = {};
 	u64 collected, nr_uncollectable, events;
 	LIST_HEAD(finalizers_list);
-	bool handed;
 	LIST_HEAD(still);
+	bool handed;
 
 	lockdep_assert_held(&heap->lock);
 	/*
@@ -1577,6 +1591,8 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 		list_splice_tail_init(&gc->gens[i].objects, young);
 		merged += gc->gens[i].nr;
 		gc->gens[i].nr = 0;
+		gc->gens[generation].nr_handed += gc->gens[i].nr_handed;
+		gc->gens[i].nr_handed = 0;
 	}
 	gc->gens[generation].nr += merged;
 	candidates = gc->gens[generation].nr;
@@ -1586,11 +1602,14 @@ static u64 gc_collect(struct pyheap_heap *heap, int generation)
 	 * unless nothing changed since the last time (see "Skipping a
 	 * collection" above)
 	 */
-	if (gc_unchanged(heap, generation, candidates, &found))
+	if (gc_unchanged(heap, generation, candidates, &found)) {
 		gc->gens[generation].skipped++;
-	else
+	} else {
 		gc_deduce_unreachable(heap, young, &unreachable, generation,
 				      old, candidates, &found);
+		/* every candidate forgot being handed out */
+		gc->gens[generation].nr_handed = 0;
+	}
 	survivors = found.survivors;
 
 	/* 5. promote the survivors */
@@ -1645,28 +1664,39 @@ EXPORT_SYMBOL_GPL(pyheap_gc_collect);
 /*
  * Take the objects tagged PYHEAP_OBJF_HANDED out of generations 0 to
  * @generation onto @young, as candidates (COLLECTING) that forget the
- * tag.  Returns how many.
+ * tag.  Returns how many.  The collection that tagged them put them at
+ * the head of their list, counted, and only a scan moves them (one that
+ * would skip its scan does not, see gc_unchanged()), so the walk ends
+ * after them.
  */
 static u64 gc_take_handed(struct pyheap_gc *gc, int generation,
 			  struct list_head *young)
 {
+	struct pyheap_gc_gen *g;
 	struct pyheap_obj *obj, *tmp;
 	unsigned int n = 0;
-	u64 taken = 0;
+	u64 taken = 0, left;
 	int i;
 
 	for (i = 0; i <= generation; i++) {
-		list_for_each_entry_safe(obj, tmp, &gc->gens[i].objects, node) {
+		g = &gc->gens[i];
+		left = g->nr_handed;
+		list_for_each_entry_safe(obj, tmp, &g->objects, node) {
+			if (!left)
+				break;
 			if (!(++n % 1024))
 				cond_resched();
 			if (!(obj->flags & PYHEAP_OBJF_HANDED))
 				continue;
-			obj->flags &= ~PYHEAP_OBJF_HANDED;
-			obj->flags |= PYHEAP_OBJF_COLLECTING;
+			obj->flags = (obj->flags & ~PYHEAP_OBJF_HANDED) |
+				     PYHEAP_OBJF_COLLECTING;
 			list_move_tail(&obj->node, young);
-			gc->gens[i].nr--;
-			taken++;
+			g->nr--;
+			left--;
 		}
+		taken += g->nr_handed - left;
+		WARN_ON_ONCE(left);
+		g->nr_handed = 0;
 	}
 	return taken;
 }
@@ -1686,8 +1716,10 @@ static u64 gc_take_handed(struct pyheap_gc *gc, int generation,
  * the rest to the next older generation.  Objects made or cut loose by
  * the finalizers meanwhile wait for the next collection, as in CPython.
  * An object stops being "kept" at the next collection that has it as a
- * candidate.  Counted in @generation's statistics; the counts of
- * gc.get_count() do not move.
+ * candidate, and when frozen.  The kept objects are counted per
+ * generation (&pyheap_gc_gen.nr_handed) and wait at the head of its list,
+ * so finding them costs what they are, not the generation.  Counted in
+ * @generation's statistics; the counts of gc.get_count() do not move.
  *
  * Context: Process context; may sleep.  Caller holds heap->lock.
  * Return: unreachable objects found, -EINVAL for a bad @generation, or
@@ -1715,7 +1747,7 @@ long pyheap_gc_collect_handed(struct pyheap_heap *heap, int generation)
 		pyheap_heap_changed(heap);	/* objects moved lists */
 	gc_recount_refs(&young);
 	gc_move_unreachable(&young, &unreachable, old, &found);
-	list_splice_tail(&young, &gc->gens[old].objects);
+	list_splice_tail_init(&young, &gc->gens[old].objects);
 	gc->gens[old].nr += found.survivors;
 	collected = gc_finish_account(heap, generation, &unreachable, &found,
 				      candidates, start, &uncollectable);
@@ -1954,8 +1986,12 @@ void pyheap_gc_freeze(struct pyheap_heap *heap, bool freeze)
 	pyheap_heap_changed(heap);
 	if (freeze) {
 		for (i = 0; i < NR_GENS; i++) {
-			list_for_each_entry(obj, &gc->gens[i].objects, node)
+			/* (and what was handed out stops being so) */
+			list_for_each_entry(obj, &gc->gens[i].objects, node) {
+				obj->flags &= ~PYHEAP_OBJF_HANDED;
 				gc_set_gen(obj, PYHEAP_GEN_PERMANENT);
+			}
+			gc->gens[i].nr_handed = 0;
 			list_splice_tail_init(&gc->gens[i].objects,
 					      &gc->permanent);
 			gc->nr_permanent += gc->gens[i].nr;

@@ -68,14 +68,9 @@ int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 		return err;
 	if (cmd->generation >= PYHEAP_GC_NR_GENS)
 		return -EINVAL;
-	if (cmd->flags & PYHEAP_GC_COLLECT_HANDED) {
-		/* what is handed out is small: one hold, never in slices */
-		before = gc_uncollectable(ucmd->heap, cmd->generation);
-		n = pyheap_gc_collect_handed(ucmd->heap, cmd->generation);
-		uncollectable = gc_uncollectable(ucmd->heap, cmd->generation) -
-				before;
-	} else if (cmd->generation == PYHEAP_GC_NR_GENS - 1 &&
-		   !ucmd->in_batch && pyheap_gc_slice_mode(ucmd->heap)) {
+	if (!(cmd->flags & PYHEAP_GC_COLLECT_HANDED) &&
+	    cmd->generation == PYHEAP_GC_NR_GENS - 1 && !ucmd->in_batch &&
+	    pyheap_gc_slice_mode(ucmd->heap)) {
 		/* in slices, run by the dispatcher without the lock held */
 		if (!ucmd->gc_target) {
 			ucmd->gc_target = pyheap_gc_slice_target(ucmd->heap);
@@ -83,8 +78,14 @@ int pyheap_ioc_gc_collect(struct pyheap_ucmd *ucmd)
 		}
 		n = pyheap_gc_slice_found(ucmd->heap, &uncollectable);
 	} else {
+		/*
+		 * What was handed out is found at the heads of the lists
+		 * (pyheap_gc_collect_handed()): one hold, never in slices.
+		 */
 		before = gc_uncollectable(ucmd->heap, cmd->generation);
-		n = pyheap_gc_collect(ucmd->heap, cmd->generation);
+		n = cmd->flags & PYHEAP_GC_COLLECT_HANDED ?
+		    pyheap_gc_collect_handed(ucmd->heap, cmd->generation) :
+		    pyheap_gc_collect(ucmd->heap, cmd->generation);
 		uncollectable = gc_uncollectable(ucmd->heap, cmd->generation) -
 				before;
 	}

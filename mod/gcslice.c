@@ -435,8 +435,12 @@ static enum slice_next slice_one(struct pyheap_heap *heap)
 			s->phase = SLICE_COUNT;
 			return SLICE_MORE;
 		}
-		obj->flags = (obj->flags & ~PYHEAP_OBJF_HANDED) |
-			     PYHEAP_OBJF_WATCHED;
+		if (obj->flags & PYHEAP_OBJF_HANDED) {
+			/* a candidate forgets being handed out */
+			heap->gc.gens[slice_gen_of(obj)].nr_handed--;
+			obj->flags &= ~PYHEAP_OBJF_HANDED;
+		}
+		obj->flags |= PYHEAP_OBJF_WATCHED;
 		obj->heap_priv = 0;
 		list_move_tail(&obj->node, &s->count);
 		return SLICE_MORE;

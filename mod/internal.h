@@ -76,6 +76,7 @@ struct seq_file;
 struct pyheap_gc_gen {
 	struct list_head	objects;
 	u64			nr;		/* objects on the list */
+	u64			nr_handed;	/* of them PYHEAP_OBJF_HANDED */
 	u32			threshold;
 	u32			count;		/* as CPython's gen count */
 	u64			collections;

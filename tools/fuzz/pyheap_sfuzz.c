@@ -1318,13 +1318,11 @@ static void garbage_add(struct mheap *m, int i)
 static uint64_t last_uncollectable;
 
 /*
- * gc.collect(g).  Marks: 0 not a candidate, 2 candidate, 1 reachable,
- * 3 legacy set, 4 unreachable after finalizers, 5 reachable before them.
- */
-/*
- * A collection of generation @g; with @handed (GC_COLLECT_HANDED), of
- * only the objects an earlier one kept alive for its finalizer events,
- * which leaves the counts alone.  Every candidate forgets being kept.
+ * gc.collect(g); with @handed (GC_COLLECT_HANDED), a collection of only
+ * the objects an earlier one kept alive for its finalizer events, which
+ * leaves the counts alone.  Every candidate forgets being kept.  Marks:
+ * 0 not a candidate, 2 candidate, 1 reachable, 3 legacy set,
+ * 4 unreachable after finalizers, 5 reachable before them.
  */
 static uint64_t m_collect(struct mheap *m, int g, int handed)
 {
@@ -1833,10 +1831,12 @@ static int md_freeze(struct mheap *m, struct pyheap_gc_freeze *in,
 	for (i = 0; i < m->no; i++) {
 		if (!m->o[i].live || m->o[i].gen == GEN_UNTRACKED)
 			continue;
-		if (in->flags == PYHEAP_GC_FREEZE)
+		if (in->flags == PYHEAP_GC_FREEZE) {
 			m->o[i].gen = 3;
-		else if (m->o[i].gen == 3)
+			m->o[i].handed = 0;	/* (ABI 1.10) */
+		} else if (m->o[i].gen == 3) {
 			m->o[i].gen = 2;
+		}
 		n += m->o[i].gen == 3;
 	}
 	if (in->flags == PYHEAP_GC_FREEZE)
