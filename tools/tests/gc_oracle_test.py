@@ -892,19 +892,24 @@ def test_get_objects_rejects_what_cpython_rejects():
 # collection: CPython decides again only the objects it found unreachable
 # (handle_resurrected_objects()), so a cycle the finalizer creates and
 # drops, or a live cycle it cuts loose, is not freed by the gc.collect()
-# that ran it.  Each program: a live cycle held from a list, a garbage
-# cycle with a finalizer, two collections.
+# that ran it; and a gc.collect() inside the finalizer returns 0.  Each
+# program: a live cycle held from a list, a garbage cycle with a
+# finalizer, three collections.
 
-MEANWHILE = ("new cycle", "cut loose", "both", "resurrect and cut")
+MEANWHILE = ("new cycle", "cut loose", "both", "resurrect and cut",
+             "nested collect")
 
 
 def cpython_meanwhile(kind, gen):
-    held, saved = [], []
+    held, saved, inside = [], [], []
 
     class F:
         __slots__ = ("s0", "__weakref__")
 
         def __del__(self):
+            if kind == "nested collect":
+                inside.append(gc.collect())
+                return
             if kind in ("new cycle", "both"):
                 a, b = Node(), Node()
                 a.s0, b.s0 = b, a
@@ -924,7 +929,7 @@ def cpython_meanwhile(kind, gen):
         del c, d, x, y
         found = [gc.collect(gen), gc.collect(2)]
         saved.clear()
-        return found + [gc.collect(2)]
+        return found + [gc.collect(2)] + inside
     finally:
         gc.enable()
 
@@ -932,9 +937,12 @@ def cpython_meanwhile(kind, gen):
 def pyheap_meanwhile(kind, gen):
     with Heap() as h:
         h.disable()
-        held, saved = [], []
+        held, saved, inside = [], [], []
 
         def fin(obj):
+            if kind == "nested collect":
+                inside.append(h.collect())
+                return
             if kind in ("new cycle", "both"):
                 a, b = h.new(slots=1), h.new(slots=1)
                 a[0], b[0] = b, a
@@ -951,7 +959,7 @@ def pyheap_meanwhile(kind, gen):
         del c, d, x, y
         found = [h.collect(gen), h.collect(2)]
         saved.clear()
-        return found + [h.collect(2)]
+        return found + [h.collect(2)] + inside
 
 
 def test_finalizer_garbage_waits_for_the_next_collection():

@@ -616,6 +616,7 @@ class Heap:
         self._finalizers = {}
         self._events = collections.deque()
         self._finalizing = False
+        self._collecting = False        # inside collect(), as CPython's
         self._stats_fix = [dict.fromkeys(_GC_COUNTERS, 0)
                            for _ in range(PYHEAP_GC_NR_GENS)]
         self._count_fix = None
@@ -794,9 +795,21 @@ class Heap:
         collection.  The finalizers of what the
         cycles alone held, freed by its count, run in the call too.  The
         callbacks run before and after, with the same count split into
-        collected and uncollectable."""
+        collected and uncollectable.  Called from a finalizer or a
+        callback of a collection in progress, it does nothing and
+        returns 0, as gc.collect() does then."""
         if generation not in range(PYHEAP_GC_NR_GENS):
             return self._collect(generation)        # EINVAL, as the kernel
+        if self._collecting:
+            return 0
+        self._collecting = True
+        try:
+            return self._collect_with_callbacks(generation)
+        finally:
+            self._collecting = False
+
+    def _collect_with_callbacks(self, generation):
+        """collect() itself, with gc.callbacks around it."""
         if self.callbacks:
             self._run_callbacks("start", generation, 0, 0)
         out = self._collect_split(generation)
