@@ -251,7 +251,8 @@ void pyheap_gc_forget(struct pyheap_heap *heap, struct pyheap_obj *obj)
 	(*gc_nr(gc, gen))--;
 	if (gen == PYHEAP_GEN_UNTRACKED)
 		return;
-	if (gen <= OLDEST && (obj->flags & PYHEAP_OBJF_HANDED))
+	if (gen <= OLDEST && (obj->flags & PYHEAP_OBJF_HANDED) &&
+	    !WARN_ON_ONCE(!gc->gens[gen].nr_handed))
 		gc->gens[gen].nr_handed--;
 	if (gc->gens[0].count)
 		gc->gens[0].count--;
@@ -1665,9 +1666,10 @@ EXPORT_SYMBOL_GPL(pyheap_gc_collect);
  * Take the objects tagged PYHEAP_OBJF_HANDED out of generations 0 to
  * @generation onto @young, as candidates (COLLECTING) that forget the
  * tag.  Returns how many.  The collection that tagged them put them at
- * the head of their list, counted, and only a scan moves them (one that
- * would skip its scan does not, see gc_unchanged()), so the walk ends
- * after them.
+ * the head of their list, counted; nothing else puts an object there,
+ * and a tag is only ever taken off with the object's count (a scan, the
+ * sliced collector's watch, a freeze, a death), never moved, so the
+ * walk ends after them.
  */
 static u64 gc_take_handed(struct pyheap_gc *gc, int generation,
 			  struct list_head *young)
@@ -1896,6 +1898,7 @@ void pyheap_gc_gather(struct pyheap_heap *heap, struct list_head *all)
 	for (i = 0; i < NR_GENS; i++) {
 		list_splice_tail_init(&gc->gens[i].objects, all);
 		gc->gens[i].nr = 0;
+		gc->gens[i].nr_handed = 0;
 	}
 	list_splice_tail_init(&gc->permanent, all);
 	list_splice_tail_init(&gc->untracked, all);
@@ -1921,6 +1924,7 @@ void pyheap_gc_discard(struct pyheap_heap *heap)
 	for (i = 0; i < NR_GENS; i++) {
 		INIT_LIST_HEAD(&gc->gens[i].objects);
 		gc->gens[i].nr = 0;
+		gc->gens[i].nr_handed = 0;
 		gc->gens[i].count = 0;
 	}
 	INIT_LIST_HEAD(&gc->permanent);

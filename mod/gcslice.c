@@ -42,7 +42,7 @@
  *
  * Flags while a collection in slices runs (the GEN bits keep each
  * candidate's generation, and gens[].nr keeps counting it there, until
- * phase 4 or 5 moves it):
+ * phase 4 or 5 moves it; gens[].nr_handed too, until the watch):
  *
  *	list		WATCHED  GREY  UNREACHABLE  heap_priv
  *	pending		   0	  0	   0	     0
@@ -437,7 +437,10 @@ static enum slice_next slice_one(struct pyheap_heap *heap)
 		}
 		if (obj->flags & PYHEAP_OBJF_HANDED) {
 			/* a candidate forgets being handed out */
-			heap->gc.gens[slice_gen_of(obj)].nr_handed--;
+			u64 *nr = &heap->gc.gens[slice_gen_of(obj)].nr_handed;
+
+			if (!WARN_ON_ONCE(!*nr))
+				(*nr)--;
 			obj->flags &= ~PYHEAP_OBJF_HANDED;
 		}
 		obj->flags |= PYHEAP_OBJF_WATCHED;
